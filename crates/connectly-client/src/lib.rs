@@ -1,0 +1,453 @@
+//! A typed async client for [Connectly]'s webhook registration API.
+//!
+//! The request and response types in [`types`] and the HTTP plumbing are generated at build time
+//! by [progenitor] from the OpenAPI document `openapi/connectly.yaml`, the single source of truth
+//! of this project. This crate adds a thin layer where the generator stops: [`Client`]
+//! construction from an API key, one typed [`Error`] enum, and transport safety.
+//!
+//! [Connectly]: https://docs.connectly.ai
+//! [progenitor]: https://github.com/oxidecomputer/progenitor
+//!
+//! # Example: register a webhook, and handle "already registered"
+//!
+//! ```no_run
+//! use connectly_client::{types, Client, Error};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::new(std::env::var("CONNECTLY_API_KEY")?)?;
+//! let registration = types::CreateWebhookRequest {
+//!     topic: types::Topic::Messages,
+//!     address: "https://example.com/webhook/messages".parse()?,
+//!     type_: None,
+//!     configuration: None,
+//! };
+//! match client.create_webhook("biz_123", &registration).await {
+//!     Ok(created) => println!("registered {}", created.id),
+//!     // One address per topic: move the existing registration instead.
+//!     Err(Error::AlreadyRegistered { .. }) => {
+//!         let list = client.list_webhooks("biz_123").await?;
+//!         if let Some(existing) = list.webhooks.iter().find(|w| w.topic == registration.topic) {
+//!             let update = types::UpdateWebhookRequest {
+//!                 address: Some(registration.address.clone()),
+//!                 configuration: None,
+//!             };
+//!             client.update_webhook("biz_123", &existing.id, &update).await?;
+//!         }
+//!     }
+//!     Err(other) => return Err(other.into()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Errors, timeouts and retries
+//!
+//! - Every call returns [`Error`]; each variant that comes from a response keeps its status and,
+//!   where present, Connectly's error body ([`ApiError`]: `message`, `code`, `cntTraceId`, ...).
+//!   A documented error status whose body is not JSON (an empty 401, a proxy's HTML page) still
+//!   maps to its variant, with an empty body. An undocumented status becomes
+//!   [`Error::UnexpectedStatus`] with a short excerpt of the body and `Retry-After`.
+//! - Defaults: connect timeout [`DEFAULT_CONNECT_TIMEOUT`] (10 s), whole-request timeout
+//!   [`DEFAULT_TIMEOUT`] (30 s, body included), response bodies capped at
+//!   [`DEFAULT_MAX_RESPONSE_BYTES`] (1 MiB). All settable on [`ClientBuilder`].
+//! - Nothing is retried automatically: a retried create could register twice (or answer 409 for
+//!   a registration that succeeded).
+//! - Redirects are never followed: a redirect would take the API key along.
+//!
+//! # Security
+//!
+//! - The API key is sent only in the `X-API-Key` header, marked sensitive; it never appears in
+//!   `Debug` or `Display` output of the client or of any error.
+//! - The base URL must be HTTPS, except for loopback hosts (`127.0.0.0/8`, `localhost`,
+//!   `[::1]`), which tests use.
+//! - Business and webhook ids are percent-encoded into their own path segment; empty ids and the
+//!   dot segments `.` and `..` are refused before anything is sent.
+
+#![deny(missing_docs)]
+
+mod error;
+mod transport;
+
+/// The raw progenitor output: the generated `Client` and its `types`. Prefer [`crate::Client`],
+/// which wraps it with the API key, typed errors and the transport policy.
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod generated {
+    include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+}
+
+/// Typed httpmock helpers generated from the spec: `server.create_webhook(|when, then| ...)`.
+/// Enabled by the `httpmock` feature, for users' own tests.
+#[cfg(feature = "httpmock")]
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod mock {
+    include!(concat!(env!("OUT_DIR"), "/codegen_httpmock.rs"));
+}
+
+use std::{fmt, time::Duration};
+
+pub use error::{ApiError, BuildError, Error};
+pub use generated::types;
+use progenitor_client::Error as GenError;
+pub use reqwest::StatusCode;
+use reqwest::{header, Url};
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.connectly.ai";
+/// Default time allowed to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole request, from sending to the last byte of the response.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on a response body, in bytes (1 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// A Connectly API key. Its `Debug` and `Display` never show it.
+///
+/// ```
+/// let key = connectly_client::ApiKey::from("sk_live_123");
+/// assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
+/// ```
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        Self(key)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        Self(key.to_owned())
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey([redacted])")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Configures a [`Client`]. Start from [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = connectly_client::Client::builder("sk_test")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// # Ok::<(), connectly_client::BuildError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    api_key: ApiKey,
+    base_url: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+    max_response_bytes: usize,
+}
+
+impl ClientBuilder {
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]). Must be HTTPS unless the host is
+    /// loopback; may carry a path prefix; must not carry credentials, a query or a fragment.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Time allowed to establish a connection (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for a whole request, response body included (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `connectly-rs/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Largest response body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let base_url = check_base_url(&self.base_url)?;
+        let mut key = header::HeaderValue::from_str(&self.api_key.0)
+            .ok()
+            .filter(|_| {
+                self.api_key
+                    .0
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() || b == b' ')
+            })
+            .ok_or(BuildError::InvalidApiKey(
+                "it must be visible ASCII, without CR, LF or other control characters",
+            ))?;
+        if self.api_key.0.trim().is_empty() {
+            return Err(BuildError::InvalidApiKey("it is empty"));
+        }
+        key.set_sensitive(true);
+        let mut headers = header::HeaderMap::new();
+        headers.insert("x-api-key", key);
+        let user_agent = header::HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| BuildError::InvalidUserAgent(self.user_agent.clone()))?;
+        headers.insert(header::USER_AGENT, user_agent);
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(BuildError::Http)?;
+        Ok(Client {
+            http,
+            base_url,
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
+}
+
+fn check_base_url(given: &str) -> Result<String, BuildError> {
+    let invalid = |reason: &str| BuildError::InvalidBaseUrl {
+        url: given.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(given).map_err(|e| invalid(&e.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("credentials do not belong in the URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "a query or fragment does not belong in the base URL",
+        ));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(BuildError::InsecureBaseUrl {
+                url: given.to_owned(),
+            })
+        }
+        _ => return Err(invalid("the scheme must be https")),
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A Connectly webhooks client. Cheap to clone (the connection pool is shared).
+///
+/// Its `Debug` output shows the base URL, never the API key.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the production API with the default settings.
+    pub fn new(api_key: impl Into<ApiKey>) -> Result<Self, BuildError> {
+        Self::builder(api_key).build()
+    }
+
+    /// A builder, to change the base URL, timeouts, user agent or response cap.
+    pub fn builder(api_key: impl Into<ApiKey>) -> ClientBuilder {
+        ClientBuilder {
+            api_key: api_key.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: concat!("connectly-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// The base URL requests go to (without a trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Registers `registration.address` for `registration.topic` (Create Webhook). Returns the
+    /// new registration's id. A topic that already has a registration gives
+    /// [`Error::AlreadyRegistered`]. Never retried.
+    pub async fn create_webhook(
+        &self,
+        business_id: &str,
+        registration: &types::CreateWebhookRequest,
+    ) -> Result<types::CreateWebhookResponse, Error> {
+        let business_id = path_segment("business id", business_id)?;
+        self.call(|c| async move { c.create_webhook(&business_id, registration).await })
+            .await
+    }
+
+    /// Lists the business's registrations (Get Webhooks).
+    pub async fn list_webhooks(&self, business_id: &str) -> Result<types::WebhookList, Error> {
+        let business_id = path_segment("business id", business_id)?;
+        let response = self
+            .call(|c| async move { c.list_webhooks(&business_id).await })
+            .await?;
+        Ok(response.entity)
+    }
+
+    /// Changes the address and/or configuration of a registration (Update Webhook); fields left
+    /// `None` keep their value. An unknown id gives [`Error::NotFound`].
+    pub async fn update_webhook(
+        &self,
+        business_id: &str,
+        webhook_id: &str,
+        update: &types::UpdateWebhookRequest,
+    ) -> Result<(), Error> {
+        let business_id = path_segment("business id", business_id)?;
+        let webhook_id = path_segment("webhook id", webhook_id)?;
+        self.call(|c| async move { c.update_webhook(&business_id, &webhook_id, update).await })
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a registration (Delete Webhook). An unknown id gives [`Error::NotFound`].
+    pub async fn delete_webhook(&self, business_id: &str, webhook_id: &str) -> Result<(), Error> {
+        let business_id = path_segment("business id", business_id)?;
+        let webhook_id = path_segment("webhook id", webhook_id)?;
+        self.call(|c| async move { c.delete_webhook(&business_id, &webhook_id).await })
+            .await?;
+        Ok(())
+    }
+
+    /// Runs one generated operation on a client with a fresh [`transport::CallContext`], and maps
+    /// what it returns to [`Error`].
+    async fn call<T, F, Fut>(&self, operation: F) -> Result<T, Error>
+    where
+        F: FnOnce(generated::Client) -> Fut,
+        Fut: std::future::Future<
+            Output = Result<progenitor_client::ResponseValue<T>, GenError<types::Error>>,
+        >,
+    {
+        let ctx = transport::CallContext::new(self.max_response_bytes);
+        let client =
+            generated::Client::new_with_client(&self.base_url, self.http.clone(), ctx.clone());
+        let result = operation(client).await;
+        let state = ctx.state();
+        if state.too_large {
+            if let Some(status) = state.status {
+                return Err(Error::ResponseTooLarge {
+                    status,
+                    limit: self.max_response_bytes,
+                });
+            }
+        }
+        match result {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(map_error(e, &state).await),
+        }
+    }
+}
+
+async fn map_error(error: GenError<types::Error>, state: &transport::CallState) -> Error {
+    match error {
+        GenError::ErrorResponse(response) => {
+            let status = response.status();
+            let mut error = Error::from_status(status, response.into_inner());
+            if let (Error::UnexpectedStatus { excerpt, .. }, Some(original)) =
+                (&mut error, &state.replaced_error_body)
+            {
+                excerpt.clone_from(original);
+            }
+            error
+        }
+        GenError::UnexpectedResponse(response) => {
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            // The transport hook already buffered the (capped) body.
+            let body = response.bytes().await.unwrap_or_default();
+            let excerpt = state
+                .replaced_error_body
+                .clone()
+                .unwrap_or_else(|| transport::excerpt(&body));
+            Error::UnexpectedStatus {
+                status,
+                body: serde_json::from_slice(&body).ok(),
+                excerpt,
+                retry_after,
+            }
+        }
+        GenError::InvalidResponsePayload(body, source) => Error::Decode {
+            status: state.status,
+            excerpt: transport::excerpt(&body),
+            source,
+        },
+        GenError::CommunicationError(e)
+        | GenError::ResponseBodyError(e)
+        | GenError::InvalidUpgrade(e) => {
+            if e.is_timeout() {
+                Error::Timeout(e)
+            } else {
+                Error::Transport(e)
+            }
+        }
+        GenError::InvalidRequest(reason) | GenError::Custom(reason) => Error::InvalidInput {
+            what: "request",
+            reason,
+        },
+    }
+}
+
+/// Checks an id before it becomes a path segment. Percent-encoding keeps `/`, `?`, `#` and `%`
+/// inside the segment, but the dot segments would still be resolved by URL normalisation.
+fn path_segment<T>(what: &'static str, value: &str) -> Result<T, Error>
+where
+    T: TryFrom<String>,
+    T::Error: fmt::Display,
+{
+    if value == "." || value == ".." {
+        return Err(Error::InvalidInput {
+            what,
+            reason: format!("{value:?} is a dot segment and would change the request path"),
+        });
+    }
+    T::try_from(value.to_owned()).map_err(|e| Error::InvalidInput {
+        what,
+        reason: if value.is_empty() {
+            "it is empty".to_owned()
+        } else {
+            e.to_string()
+        },
+    })
+}
