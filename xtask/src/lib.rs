@@ -336,7 +336,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 }
             }
             Err(report) => {
-                let _ = write!(err, "{report}nothing was written\n");
+                let _ = writeln!(err, "{report}nothing was written");
                 1
             }
         },

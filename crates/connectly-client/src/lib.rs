@@ -60,8 +60,9 @@
 //!   `Debug` or `Display` output of the client or of any error.
 //! - The base URL must be HTTPS, except for loopback hosts (`127.0.0.0/8`, `localhost`,
 //!   `[::1]`), which tests use.
-//! - Business and webhook ids are percent-encoded into their own path segment; empty ids and the
-//!   dot segments `.` and `..` are refused before anything is sent.
+//! - Business and webhook ids are percent-encoded into their own path segment; empty ids, the
+//!   dot segments `.` and `..`, and ids containing `\` (which URL parsing reads as `/`) are
+//!   refused before anything is sent.
 
 #![deny(missing_docs)]
 
@@ -401,9 +402,15 @@ async fn map_error(error: GenError<types::Error>, state: &transport::CallState) 
                 .replaced_error_body
                 .clone()
                 .unwrap_or_else(|| transport::excerpt(&body));
+            // A body the transport hook replaced with `{}` was not Connectly's error object.
+            let body = if state.replaced_error_body.is_some() {
+                None
+            } else {
+                serde_json::from_slice(&body).ok()
+            };
             Error::UnexpectedStatus {
                 status,
-                body: serde_json::from_slice(&body).ok(),
+                body,
                 excerpt,
                 retry_after,
             }
@@ -440,6 +447,14 @@ where
         return Err(Error::InvalidInput {
             what,
             reason: format!("{value:?} is a dot segment and would change the request path"),
+        });
+    }
+    // `encode_path` leaves `\` as is, and the URL parser reads it as `/` in http(s) URLs: the id
+    // would leave its segment (`..\other` reaches another business).
+    if value.contains('\\') {
+        return Err(Error::InvalidInput {
+            what,
+            reason: "a backslash would be read as `/` and change the request path".to_owned(),
         });
     }
     T::try_from(value.to_owned()).map_err(|e| Error::InvalidInput {
