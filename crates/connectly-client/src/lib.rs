@@ -304,6 +304,38 @@ impl Client {
     /// Registers `registration.address` for `registration.topic` (Create Webhook). Returns the
     /// new registration's id. A topic that already has a registration gives
     /// [`Error::AlreadyRegistered`]. Never retried.
+    ///
+    /// Runnable against a local mock server (here httpmock, on loopback):
+    ///
+    /// ```
+    /// use connectly_client::{types, Client, Error};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = httpmock::MockServer::start_async().await;
+    /// server.mock(|when, then| {
+    ///     when.method("POST").path("/v1/businesses/biz_1/create/webhooks");
+    ///     then.status(409).json_body(serde_json::json!({
+    ///         "message": "an endpoint is already registered for this topic",
+    ///         "code": "ERROR_CODE_ALREADY_EXISTS",
+    ///     }));
+    /// });
+    /// let client = Client::builder("sk_test").base_url(server.base_url()).build().unwrap();
+    /// let registration: types::CreateWebhookRequest = serde_json::from_value(serde_json::json!({
+    ///     "topic": "messages",
+    ///     "address": "https://example.com/webhook/messages",
+    /// }))
+    /// .unwrap();
+    ///
+    /// match client.create_webhook("biz_1", &registration).await {
+    ///     Ok(created) => println!("registered {}", created.id),
+    ///     Err(Error::AlreadyRegistered { body, .. }) => {
+    ///         assert_eq!(body.code.as_deref(), Some("ERROR_CODE_ALREADY_EXISTS"));
+    ///         // update the existing registration instead (see `update_webhook`)
+    ///     }
+    ///     Err(other) => panic!("{other}"),
+    /// }
+    /// # }
+    /// ```
     pub async fn create_webhook(
         &self,
         business_id: &str,
