@@ -28,8 +28,9 @@ pub const SCHEMA_ID_BASE: &str =
     "https://raw.githubusercontent.com/connectly-rs/connectly-rs/main/schemas/";
 
 /// The exported JSON Schemas: file name and the spec component that is its root.
-pub const EXPORTED_SCHEMAS: [(&str, &str); 2] = [
+pub const EXPORTED_SCHEMAS: [(&str, &str); 3] = [
     ("create-webhook.schema.json", "CreateWebhookRequest"),
+    ("update-webhook.schema.json", "UpdateWebhookRequest"),
     ("webhooks-config.schema.json", "WebhooksConfig"),
 ];
 

@@ -5,6 +5,7 @@
 //! and committed under `schemas/`, so tools in any language can use the same files:
 //!
 //! - [`REGISTRATION_SCHEMA`]: one registration, the body of Create Webhook.
+//! - [`UPDATE_SCHEMA`]: the body of Update Webhook.
 //! - [`CONFIG_SCHEMA`]: a config file, `{businessId?, webhooks: [registration, ...]}`.
 //!
 //! [Connectly]: https://docs.connectly.ai
@@ -37,6 +38,10 @@ use serde_json::Value;
 /// `schemas/create-webhook.schema.json`.
 pub const REGISTRATION_SCHEMA: &str = include_str!("../schemas/create-webhook.schema.json");
 
+/// The JSON Schema (draft 2020-12) of the body of Update Webhook, as committed in
+/// `schemas/update-webhook.schema.json`.
+pub const UPDATE_SCHEMA: &str = include_str!("../schemas/update-webhook.schema.json");
+
 /// The JSON Schema (draft 2020-12) of a webhooks config file, as committed in
 /// `schemas/webhooks-config.schema.json`.
 pub const CONFIG_SCHEMA: &str = include_str!("../schemas/webhooks-config.schema.json");
@@ -46,6 +51,8 @@ pub const CONFIG_SCHEMA: &str = include_str!("../schemas/webhooks-config.schema.
 pub enum SchemaKind {
     /// One registration ([`REGISTRATION_SCHEMA`]).
     Registration,
+    /// An update ([`UPDATE_SCHEMA`]).
+    Update,
     /// A config file ([`CONFIG_SCHEMA`]).
     Config,
 }
@@ -55,6 +62,7 @@ impl SchemaKind {
     pub fn text(self) -> &'static str {
         match self {
             SchemaKind::Registration => REGISTRATION_SCHEMA,
+            SchemaKind::Update => UPDATE_SCHEMA,
             SchemaKind::Config => CONFIG_SCHEMA,
         }
     }
@@ -62,9 +70,11 @@ impl SchemaKind {
     /// The schema as JSON.
     pub fn schema(self) -> &'static Value {
         static REGISTRATION: LazyLock<Value> = LazyLock::new(|| parse_schema(REGISTRATION_SCHEMA));
+        static UPDATE: LazyLock<Value> = LazyLock::new(|| parse_schema(UPDATE_SCHEMA));
         static CONFIG: LazyLock<Value> = LazyLock::new(|| parse_schema(CONFIG_SCHEMA));
         match self {
             SchemaKind::Registration => &REGISTRATION,
+            SchemaKind::Update => &UPDATE,
             SchemaKind::Config => &CONFIG,
         }
     }
@@ -72,10 +82,13 @@ impl SchemaKind {
     fn validator(self) -> &'static jsonschema::Validator {
         static REGISTRATION: LazyLock<jsonschema::Validator> =
             LazyLock::new(|| compile(SchemaKind::Registration.schema()));
+        static UPDATE: LazyLock<jsonschema::Validator> =
+            LazyLock::new(|| compile(SchemaKind::Update.schema()));
         static CONFIG: LazyLock<jsonschema::Validator> =
             LazyLock::new(|| compile(SchemaKind::Config.schema()));
         match self {
             SchemaKind::Registration => &REGISTRATION,
+            SchemaKind::Update => &UPDATE,
             SchemaKind::Config => &CONFIG,
         }
     }
@@ -135,7 +148,12 @@ pub fn validate(config: &Value) -> Result<(), Vec<ValidationError>> {
 
 /// Validates one registration (a Create Webhook body). Returns every error.
 pub fn validate_registration(registration: &Value) -> Result<(), Vec<ValidationError>> {
-    let errors = schema_errors(SchemaKind::Registration, registration);
+    validate_as(SchemaKind::Registration, registration)
+}
+
+/// Validates `instance` against one schema alone (for a config, [`validate`] also checks topics).
+pub fn validate_as(kind: SchemaKind, instance: &Value) -> Result<(), Vec<ValidationError>> {
+    let errors = schema_errors(kind, instance);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -187,7 +205,11 @@ mod tests {
 
     #[test]
     fn committed_schemas_compile_and_declare_themselves() {
-        for kind in [SchemaKind::Registration, SchemaKind::Config] {
+        for kind in [
+            SchemaKind::Registration,
+            SchemaKind::Update,
+            SchemaKind::Config,
+        ] {
             let schema = kind.schema();
             assert_eq!(
                 schema["$schema"],
