@@ -1,0 +1,421 @@
+//! connectly-mock, driven by the generated client (and by raw HTTP where the client cannot send
+//! the fault), in-process on loopback.
+
+use connectly_client::{types, Client, Error, StatusCode};
+use connectly_mock::{MockConfig, MockServer};
+use serde_json::{json, Value};
+
+const BIZ: &str = "biz_1";
+
+fn client(mock: &MockServer) -> Client {
+    Client::builder(mock.api_key())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap()
+}
+
+fn registration(topic: &str, address: &str) -> types::CreateWebhookRequest {
+    serde_json::from_value(json!({"topic": topic, "address": address})).unwrap()
+}
+
+/// A raw request with the mock's key: (status, body as JSON).
+async fn raw(
+    mock: &MockServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", mock.base_url()))
+        .header("x-api-key", mock.api_key())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+fn assert_error_body(body: &Value) {
+    for field in ["message", "type", "code", "cntTraceId"] {
+        assert!(body[field].is_string(), "{field} missing from {body}");
+    }
+}
+
+#[tokio::test]
+async fn create_then_list_shows_registrations_in_creation_order_with_ulid_ids() {
+    let mock = MockServer::start().await.unwrap();
+    assert!(mock.addr().ip().is_loopback());
+    let client = client(&mock);
+    let first = client
+        .create_webhook(BIZ, &registration("messages", "https://example.com/m"))
+        .await
+        .unwrap();
+    let second = client
+        .create_webhook(
+            BIZ,
+            &registration("delivery_status", "https://example.com/d"),
+        )
+        .await
+        .unwrap();
+    for id in [&first.id, &second.id] {
+        assert_eq!(id.len(), 26, "{id} is not a ULID");
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+    let list = client.list_webhooks(BIZ).await.unwrap();
+    assert_eq!(list.business_id.as_deref(), Some(BIZ));
+    let ids: Vec<&str> = list.webhooks.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(ids, [first.id.as_str(), second.id.as_str()]);
+    assert_eq!(list.webhooks[0].topic, types::Topic::Messages);
+    assert_eq!(list.webhooks[1].address, "https://example.com/d");
+    // Another business sees nothing.
+    assert!(client
+        .list_webhooks("biz_2")
+        .await
+        .unwrap()
+        .webhooks
+        .is_empty());
+}
+
+#[tokio::test]
+async fn second_create_of_a_topic_is_409_and_works_again_after_delete() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let first = client
+        .create_webhook(BIZ, &registration("messages", "https://example.com/m"))
+        .await
+        .unwrap();
+    let error = client
+        .create_webhook(BIZ, &registration("messages", "https://example.com/other"))
+        .await
+        .unwrap_err();
+    match &error {
+        Error::AlreadyRegistered { status, body } => {
+            assert_eq!(*status, StatusCode::CONFLICT);
+            assert!(
+                body.message.as_deref().unwrap().contains(&first.id),
+                "{body:?}"
+            );
+        }
+        other => panic!("expected AlreadyRegistered, got {other:?}"),
+    }
+    // The same topic in another business is fine.
+    client
+        .create_webhook("biz_2", &registration("messages", "https://example.com/m"))
+        .await
+        .unwrap();
+    client.delete_webhook(BIZ, &first.id).await.unwrap();
+    assert!(client.list_webhooks(BIZ).await.unwrap().webhooks.is_empty());
+    let again = client
+        .create_webhook(BIZ, &registration("messages", "https://example.com/m2"))
+        .await
+        .unwrap();
+    assert_ne!(again.id, first.id);
+}
+
+#[tokio::test]
+async fn update_is_visible_in_the_list_and_merges_configuration() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let created: types::CreateWebhookRequest = serde_json::from_value(json!({
+        "topic": "delivery_status", "address": "https://example.com/d",
+        "configuration": {"echo": true, "channelTypes": ["whatsapp"]}
+    }))
+    .unwrap();
+    let id = client.create_webhook(BIZ, &created).await.unwrap().id;
+    let update: types::UpdateWebhookRequest = serde_json::from_value(json!({
+        "address": "https://example.com/v2",
+        "configuration": {"filters": [{"field": "campaign_name", "expression": "x-*"}]}
+    }))
+    .unwrap();
+    client.update_webhook(BIZ, &id, &update).await.unwrap();
+
+    let list = client.list_webhooks(BIZ).await.unwrap();
+    assert_eq!(list.webhooks.len(), 1);
+    let stored = &list.webhooks[0];
+    assert_eq!(stored.id, id, "update keeps the id");
+    assert_eq!(stored.address, "https://example.com/v2");
+    assert_eq!(stored.topic, types::Topic::DeliveryStatus);
+    let configuration = stored.configuration.as_ref().unwrap();
+    assert_eq!(
+        configuration.echo,
+        Some(true),
+        "fields not given keep their value"
+    );
+    assert_eq!(configuration.channel_types.len(), 1);
+    assert_eq!(configuration.filters.len(), 1);
+}
+
+#[tokio::test]
+async fn update_cannot_change_the_topic() {
+    let mock = MockServer::start().await.unwrap();
+    let id = client(&mock)
+        .create_webhook(BIZ, &registration("messages", "https://example.com/m"))
+        .await
+        .unwrap()
+        .id;
+    let path = format!("/v1/businesses/{BIZ}/update/webhooks/{id}");
+    let body = json!({"topic": "delivery_status"}).to_string().into_bytes();
+    let (status, body) = raw(&mock, reqwest::Method::PUT, &path, body).await;
+    assert_eq!(status, 400);
+    assert_error_body(&body);
+    assert!(
+        body["message"].as_str().unwrap().contains("topic"),
+        "{body}"
+    );
+    assert_eq!(mock.registrations(BIZ)[0]["topic"], "messages");
+}
+
+#[tokio::test]
+async fn unknown_webhook_ids_are_404_on_update_and_delete() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let id = client
+        .create_webhook(BIZ, &registration("messages", "https://example.com/m"))
+        .await
+        .unwrap()
+        .id;
+    let update = types::UpdateWebhookRequest {
+        address: Some("https://example.com/x".parse().unwrap()),
+        configuration: None,
+    };
+    for result in [
+        client.update_webhook(BIZ, "01NOSUCHWEBHOOK", &update).await,
+        client.delete_webhook(BIZ, "01NOSUCHWEBHOOK").await,
+        // A real id, but of another business.
+        client.delete_webhook("biz_2", &id).await,
+    ] {
+        assert!(
+            matches!(result, Err(Error::NotFound { status, .. }) if status == StatusCode::NOT_FOUND),
+            "{result:?}"
+        );
+    }
+    assert_eq!(mock.registrations(BIZ).len(), 1);
+}
+
+#[tokio::test]
+async fn a_missing_or_unknown_api_key_is_401() {
+    let mock = MockServer::start_with(MockConfig::default().api_key("key-a").api_key("key-b"))
+        .await
+        .unwrap();
+    for key in ["key-a", "key-b"] {
+        let client = Client::builder(key)
+            .base_url(mock.base_url())
+            .build()
+            .unwrap();
+        client.list_webhooks(BIZ).await.unwrap();
+    }
+    let wrong = Client::builder(connectly_mock::DEFAULT_API_KEY)
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let error = wrong.list_webhooks(BIZ).await.unwrap_err();
+    assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/businesses/{BIZ}/webhooks", mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_error_body(&response.json().await.unwrap());
+}
+
+#[tokio::test]
+async fn malformed_json_and_invalid_values_are_400_naming_the_field() {
+    let mock = MockServer::start().await.unwrap();
+    let path = format!("/v1/businesses/{BIZ}/create/webhooks");
+    let (status, body) = raw(
+        &mock,
+        reqwest::Method::POST,
+        &path,
+        b"{\"topic\": ".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("malformed JSON"),
+        "{body}"
+    );
+
+    for (sent, field) in [
+        (
+            json!({"topic": "messages", "address": "http://example.com/m"}),
+            "/address",
+        ),
+        (
+            json!({"topic": "message", "address": "https://example.com/m"}),
+            "/topic",
+        ),
+        (
+            json!({"topic": "messages", "adress": "https://example.com/m"}),
+            "adress",
+        ),
+        (
+            json!({"topic": "messages", "address": "https://example.com/m",
+                   "configuration": {"filters": [{"field": "campaign_name"}]}}),
+            "/configuration/filters/0",
+        ),
+    ] {
+        let (status, body) = raw(
+            &mock,
+            reqwest::Method::POST,
+            &path,
+            sent.to_string().into_bytes(),
+        )
+        .await;
+        assert_eq!(status, 400, "{sent}");
+        assert_error_body(&body);
+        assert!(
+            body["message"].as_str().unwrap().contains(field),
+            "{field} not named in {body}"
+        );
+    }
+    assert!(
+        mock.registrations(BIZ).is_empty(),
+        "nothing invalid is stored"
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let mock = MockServer::start_with(MockConfig::default().max_body_bytes(1024))
+        .await
+        .unwrap();
+    let path = format!("/v1/businesses/{BIZ}/create/webhooks");
+    let padding = "x".repeat(2048);
+    let big = json!({"topic": "messages", "address": format!("https://example.com/{padding}")});
+    let (status, body) = raw(
+        &mock,
+        reqwest::Method::POST,
+        &path,
+        big.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_error_body(&body);
+    // The default limit is 1 MiB.
+    let mock = MockServer::start().await.unwrap();
+    let (status, _) = raw(
+        &mock,
+        reqwest::Method::POST,
+        &path,
+        vec![b' '; 1024 * 1024 + 1],
+    )
+    .await;
+    assert_eq!(status, 413);
+    let small = json!({"topic": "messages", "address": "https://example.com/m"});
+    let (status, _) = raw(
+        &mock,
+        reqwest::Method::POST,
+        &path,
+        small.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "the server still answers after a refused body");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_concurrent_creates_of_one_topic_give_one_200_and_31_409() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .create_webhook(
+                        BIZ,
+                        &registration("messages", &format!("https://example.com/{i}")),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let (mut created, mut conflicts) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => created += 1,
+            Err(Error::AlreadyRegistered { .. }) => conflicts += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((created, conflicts), (1, 31));
+    assert_eq!(mock.registrations(BIZ).len(), 1);
+}
+
+#[tokio::test]
+async fn the_request_log_shows_what_the_client_sent_without_the_key() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    client
+        .create_webhook("a/b c", &registration("messages", "https://example.com/m"))
+        .await
+        .unwrap();
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/v1/businesses/a%2Fb%20c/create/webhooks");
+    assert!(request.authenticated);
+    assert_eq!(
+        request.json(),
+        Some(json!({"topic": "messages", "address": "https://example.com/m"}))
+    );
+    assert!(request
+        .headers
+        .iter()
+        .all(|(name, value)| name != "x-api-key" && !value.contains(mock.api_key())));
+    // The decoded id is the business of the registration.
+    assert_eq!(
+        client.list_webhooks("a/b c").await.unwrap().webhooks.len(),
+        1
+    );
+    mock.clear_requests();
+    assert!(mock.requests().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_error_bodies_and_no_request_breaks_the_server() {
+    let mock = MockServer::start().await.unwrap();
+    let (status, body) = raw(&mock, reqwest::Method::GET, "/v2/nothing", Vec::new()).await;
+    assert_eq!(status, 404);
+    assert_error_body(&body);
+    let (status, body) = raw(
+        &mock,
+        reqwest::Method::PATCH,
+        &format!("/v1/businesses/{BIZ}/webhooks"),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 405);
+    assert_error_body(&body);
+    for junk in [
+        vec![0xff, 0xfe, 0x00],
+        b"[]".to_vec(),
+        b"null".to_vec(),
+        b"\"x\"".to_vec(),
+        Vec::new(),
+    ] {
+        let (status, _) = raw(
+            &mock,
+            reqwest::Method::POST,
+            &format!("/v1/businesses/{BIZ}/create/webhooks"),
+            junk,
+        )
+        .await;
+        assert_eq!(status, 400);
+    }
+    client(&mock).list_webhooks(BIZ).await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    client.list_webhooks(BIZ).await.unwrap();
+    mock.shutdown().await.unwrap();
+    let error = client.list_webhooks(BIZ).await.unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+}
