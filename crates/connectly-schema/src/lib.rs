@@ -20,6 +20,7 @@
 //! let errors = connectly_schema::validate(&config).unwrap_err();
 //! let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
 //! // the typo, the missing `address`, and the second registration of the topic:
+//! assert!(pointers.contains(&"/webhooks/1/adress"));
 //! assert!(pointers.contains(&"/webhooks/1"));
 //! assert!(pointers.contains(&"/webhooks/1/topic"));
 //! ```
@@ -114,11 +115,103 @@ pub fn compile(schema: &Value) -> jsonschema::Validator {
 /// One problem found in a config or a registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
-    /// JSON pointer (RFC 6901) to the value at fault; for a missing or unexpected key, the
-    /// object that should (not) hold it.
+    /// JSON pointer (RFC 6901) to the value at fault; for a missing key, the object that should
+    /// hold it; for an unknown key, the key itself (`/webhooks/0/adress`).
     pub pointer: String,
     /// What is wrong.
     pub message: String,
+    /// What kind of problem, for tools that want to say more (see [`ValidationError::hint`]).
+    pub kind: ErrorKind,
+}
+
+/// The kind of a [`ValidationError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A key the schema does not allow; `known` lists the keys it does.
+    UnknownProperty {
+        /// The unexpected key.
+        name: String,
+        /// The keys allowed at that place.
+        known: Vec<String>,
+    },
+    /// A required key is missing.
+    MissingProperty {
+        /// The missing key.
+        name: String,
+    },
+    /// A value outside an enumeration.
+    NotAllowed {
+        /// The allowed values.
+        allowed: Vec<Value>,
+    },
+    /// A second registration for a topic; `first` points at the first one.
+    DuplicateTopic {
+        /// Pointer to the registration that has the topic already.
+        first: String,
+    },
+    /// Anything else (type, format, pattern, length...).
+    Other,
+}
+
+impl ValidationError {
+    /// Whether the pointer names a key (an unknown one) rather than a value: tools locate such
+    /// errors at the key.
+    pub fn points_at_key(&self) -> bool {
+        matches!(self.kind, ErrorKind::UnknownProperty { .. })
+    }
+
+    /// A suggestion for fixing the error, when there is a useful one: `did you mean `address`?`
+    /// for a misspelt key, the allowed values of an enumeration, the key to add.
+    ///
+    /// ```
+    /// let config = serde_json::json!({"webhooks": [{"topic": "messages", "adress": "https://x.example"}]});
+    /// let errors = connectly_schema::validate(&config).unwrap_err();
+    /// let typo = errors.iter().find(|e| e.pointer == "/webhooks/0/adress").unwrap();
+    /// assert_eq!(typo.hint().as_deref(), Some("did you mean `address`?"));
+    /// ```
+    pub fn hint(&self) -> Option<String> {
+        match &self.kind {
+            ErrorKind::UnknownProperty { name, known } => {
+                let best = known
+                    .iter()
+                    .map(|k| {
+                        (
+                            strsim::damerau_levenshtein(&name.to_lowercase(), &k.to_lowercase()),
+                            k,
+                        )
+                    })
+                    .min();
+                match best {
+                    Some((distance, key)) if distance <= 2.max(name.len() / 3) => {
+                        Some(format!("did you mean `{key}`?"))
+                    }
+                    _ if !known.is_empty() => Some(format!(
+                        "allowed keys: {}",
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    _ => None,
+                }
+            }
+            ErrorKind::MissingProperty { name } => Some(format!("add `{name}`")),
+            ErrorKind::NotAllowed { allowed } => Some(format!(
+                "use one of: {}",
+                allowed
+                    .iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            ErrorKind::DuplicateTopic { first } => Some(format!(
+                "keep one registration per topic: merge it with {first} or remove one"
+            )),
+            ErrorKind::Other => None,
+        }
+    }
 }
 
 impl fmt::Display for ValidationError {
@@ -162,17 +255,74 @@ pub fn validate_as(kind: SchemaKind, instance: &Value) -> Result<(), Vec<Validat
 }
 
 fn schema_errors(kind: SchemaKind, instance: &Value) -> Vec<ValidationError> {
-    let mut errors: Vec<ValidationError> = kind
-        .validator()
-        .iter_errors(instance)
-        .map(|e| ValidationError {
-            pointer: e.instance_path().as_str().to_owned(),
-            message: e.to_string(),
-        })
-        .collect();
+    use jsonschema::error::ValidationErrorKind as K;
+    let mut errors = Vec::new();
+    for e in kind.validator().iter_errors(instance) {
+        let pointer = e.instance_path().as_str().to_owned();
+        match e.kind() {
+            K::AdditionalProperties { unexpected } => {
+                let known = schema_at(kind.schema(), &pointer)
+                    .and_then(|s| s.get("properties"))
+                    .and_then(Value::as_object)
+                    .map(|props| props.keys().cloned().collect())
+                    .unwrap_or_default();
+                for name in unexpected {
+                    errors.push(ValidationError {
+                        pointer: format!("{pointer}/{}", escape_pointer_token(name)),
+                        message: format!("unknown key {name:?}"),
+                        kind: ErrorKind::UnknownProperty {
+                            name: name.clone(),
+                            known: Vec::clone(&known),
+                        },
+                    });
+                }
+            }
+            K::Required { property } => errors.push(ValidationError {
+                message: format!("missing required key {property}"),
+                kind: ErrorKind::MissingProperty {
+                    name: property.as_str().unwrap_or_default().to_owned(),
+                },
+                pointer,
+            }),
+            K::Enum { options } => errors.push(ValidationError {
+                message: e.to_string(),
+                kind: ErrorKind::NotAllowed {
+                    allowed: options.as_array().cloned().unwrap_or_default(),
+                },
+                pointer,
+            }),
+            _ => errors.push(ValidationError {
+                message: e.to_string(),
+                kind: ErrorKind::Other,
+                pointer,
+            }),
+        }
+    }
     errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     errors.dedup();
     errors
+}
+
+/// The subschema that describes the value at `pointer` of an instance, following `$ref`s into
+/// `$defs`, `properties` and `items` (all the committed schemas use).
+pub fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
+    let resolve = |mut schema: &'a Value| {
+        while let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+            schema = root.pointer(target.strip_prefix('#')?)?;
+        }
+        Some(schema)
+    };
+    let mut schema = resolve(root)?;
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        let next = match schema.get("properties").and_then(|p| p.get(&token)) {
+            Some(property) => property,
+            None if token.parse::<usize>().is_ok() => schema.get("items")?,
+            None => return None,
+        };
+        schema = resolve(next)?;
+    }
+    Some(schema)
 }
 
 fn duplicate_topics(config: &Value) -> Vec<ValidationError> {
@@ -191,6 +341,9 @@ fn duplicate_topics(config: &Value) -> Vec<ValidationError> {
                 message: format!(
                     "topic {topic:?} is already registered by /webhooks/{first}: one address per topic per business"
                 ),
+                kind: ErrorKind::DuplicateTopic {
+                    first: format!("/webhooks/{first}"),
+                },
             }),
             None => seen.push((topic, i)),
         }
@@ -241,10 +394,10 @@ mod tests {
         let errors = validate(&config).unwrap_err();
         let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
         for expected in [
-            "",
+            "/extra",
             "/webhooks/0/topic",
             "/webhooks/0/address",
-            "/webhooks/1/configuration",
+            "/webhooks/1/configuration/chanelTypes",
             "/webhooks/1/configuration/filters/0",
         ] {
             assert!(
@@ -265,6 +418,54 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:#?}");
         assert_eq!(errors[0].pointer, "/webhooks/2/topic");
         assert!(errors[0].message.contains("/webhooks/0"));
+        assert!(errors[0].hint().unwrap().contains("/webhooks/0"));
+    }
+
+    #[test]
+    fn errors_say_their_kind_and_hint() {
+        let config = json!({"webhooks": [
+            {"topic": "message", "adress": "https://example.com/a"},
+            {"topic": "messages", "address": "https://example.com/a", "configuration": {"chanelTypes": []}},
+        ]});
+        let errors = validate(&config).unwrap_err();
+        let find = |p: &str| {
+            errors
+                .iter()
+                .find(|e| e.pointer == p)
+                .unwrap_or_else(|| panic!("{p}: {errors:#?}"))
+        };
+        assert_eq!(
+            find("/webhooks/0/adress").hint().as_deref(),
+            Some("did you mean `address`?")
+        );
+        assert!(find("/webhooks/0/adress").points_at_key());
+        assert_eq!(find("/webhooks/0").hint().as_deref(), Some("add `address`"));
+        assert_eq!(
+            find("/webhooks/0/topic").hint().as_deref(),
+            Some("use one of: \"messages\", \"delivery_status\"")
+        );
+        assert_eq!(
+            find("/webhooks/1/configuration/chanelTypes")
+                .hint()
+                .as_deref(),
+            Some("did you mean `channelTypes`?")
+        );
+        let far = validate(&json!({"webhooks": [], "zzzzzzzz": 1})).unwrap_err();
+        assert_eq!(
+            far[0].hint().as_deref(),
+            Some("allowed keys: `businessId`, `webhooks`")
+        );
+    }
+
+    #[test]
+    fn schema_at_follows_refs_properties_and_items() {
+        let config = SchemaKind::Config.schema();
+        assert_eq!(
+            schema_at(config, "/webhooks/3/configuration/filters/0/field").unwrap()["minLength"],
+            1
+        );
+        assert!(schema_at(config, "/webhooks/0/topic").unwrap()["enum"].is_array());
+        assert!(schema_at(config, "/nope").is_none());
     }
 
     #[test]
