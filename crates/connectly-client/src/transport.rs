@@ -114,21 +114,26 @@ fn rebuild(original: reqwest::Response, body: Bytes) -> reqwest::Response {
 /// Longest excerpt of a response body kept in an error, in characters.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// A short excerpt of a body that is safe to print: at most [`EXCERPT_CHARS`] characters, lossy
-/// UTF-8, control characters escaped.
+/// A short excerpt of a body that is safe to print: at most [`EXCERPT_CHARS`] characters (plus
+/// a final `…` when cut), lossy UTF-8, control characters escaped. The cap counts the escaped
+/// text, so a body full of control bytes (`\u{1}` is 5 characters) is not 5 times longer.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == EXCERPT_CHARS {
+    let mut chars = 0;
+    for c in text.chars() {
+        let escaped: String = if c.is_control() {
+            c.escape_default().collect()
+        } else {
+            c.into()
+        };
+        let len = escaped.chars().count();
+        if chars + len > EXCERPT_CHARS {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        chars += len;
+        out.push_str(&escaped);
     }
     out
 }
@@ -143,5 +148,9 @@ mod tests {
         assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt(b"<h1>\r\nBad"), "<h1>\\r\\nBad");
         assert_eq!(excerpt(&[0xff, b'x']), "\u{fffd}x");
+        let controls = excerpt(&[1; 1000]);
+        assert_eq!(controls.chars().count(), EXCERPT_CHARS / 5 * 5 + 1);
+        assert!(controls.starts_with("\\u{1}\\u{1}") && controls.ends_with('…'));
+        assert_eq!(excerpt(&[b'a'; EXCERPT_CHARS]), "a".repeat(EXCERPT_CHARS));
     }
 }

@@ -1,0 +1,1013 @@
+//! Fault injection against `connectly_client::Client`, on loopback only (127.0.0.1): servers
+//! that stall, hang up, redirect, stream without end or answer garbage; the API key checked
+//! against every place it could leak (tracing output of every crate, errors, panics); and
+//! property tests of what the client sends and of how it takes arbitrary response bytes.
+//!
+//! Where httpmock cannot inject the fault (a stall, a hang-up, a body cut short, an endless
+//! chunked body, a count of accepted connections), a tiny raw server ([`RawServer`]) on a tokio
+//! `TcpListener` does. Nothing here sleeps: a timeout is asserted as the client returning
+//! `Error::Timeout` after at least the configured time and well within a generous bound, and
+//! every client call is wrapped in [`GUARD`] so that a client that hangs fails instead of
+//! blocking the test run.
+
+use std::{
+    future::Future,
+    io,
+    net::SocketAddr,
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use connectly_client::{
+    types::{self, CreateWebhookRequest},
+    Client, Error, StatusCode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+};
+use httpmock::{Method, MockServer};
+use proptest::{prelude::*, test_runner::TestRunner};
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+
+const KEY: &str = "sk_test_Fault9Kq2Zr7Xw";
+const BUSINESS: &str = "biz_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+const CREATE_PATH: &str = "/v1/businesses/biz_01ARZ3NDEKTSV4RRFFQ69G5FAV/create/webhooks";
+/// The request timeout configured where a test waits for `Error::Timeout`.
+const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
+/// The generous bound within which a client call must return (it never hangs the test run).
+const GUARD: Duration = Duration::from_secs(5);
+
+fn messages_registration() -> CreateWebhookRequest {
+    CreateWebhookRequest {
+        topic: types::Topic::Messages,
+        address: "https://example.com/webhook/messages".parse().unwrap(),
+        type_: None,
+        configuration: None,
+    }
+}
+
+fn client_at(base_url: &str) -> Client {
+    Client::builder(KEY)
+        .base_url(base_url)
+        .build()
+        .expect("a loopback base URL is accepted")
+}
+
+/// Runs a client call, failing the test when it has not returned within [`GUARD`].
+async fn guarded<T>(call: impl Future<Output = T>) -> T {
+    tokio::time::timeout(GUARD, call)
+        .await
+        .unwrap_or_else(|_| panic!("the client call did not return within {GUARD:?}"))
+}
+
+/// Everything printed about an error (Display, Debug, alternate forms, every source) must not
+/// contain the API key.
+fn assert_key_not_shown(error: &Error) {
+    let mut shown = vec![
+        error.to_string(),
+        format!("{error:#}"),
+        format!("{error:?}"),
+        format!("{error:#?}"),
+    ];
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        shown.push(s.to_string());
+        shown.push(format!("{s:?}"));
+        source = s.source();
+    }
+    for text in shown {
+        assert!(!text.contains(KEY), "the API key leaks: {text}");
+    }
+}
+
+// A raw loopback HTTP/1.1 server --------------------------------------------------------------
+
+/// What [`RawServer`] does with each request once it has read it whole.
+#[derive(Clone)]
+enum Reply {
+    /// Writes these bytes, then closes the connection.
+    Bytes(Vec<u8>),
+    /// Writes these bytes (possibly none), then holds the connection open and writes nothing
+    /// more, until the test's runtime ends.
+    BytesThenStall(Vec<u8>),
+    /// Closes the connection without writing anything.
+    Close,
+    /// Answers 200 with a chunked body that never ends: writes chunks until the client hangs up
+    /// or [`ENDLESS_BOUND`] bytes are written (then closes without the final chunk).
+    EndlessChunked,
+}
+
+/// The most an [`Reply::EndlessChunked`] server writes.
+const ENDLESS_BOUND: usize = 256 * 1024 * 1024;
+
+/// One request as received.
+#[derive(Clone, Debug)]
+struct Received {
+    head: String,
+    body: Vec<u8>,
+}
+
+/// A loopback server that counts connections, records requests and answers each with a
+/// [`Reply`]. It runs as tasks of the runtime that started it, and ends with that runtime.
+struct RawServer {
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<Received>>>,
+    /// Body bytes written by [`Reply::EndlessChunked`], and whether it stopped writing.
+    streamed: Arc<AtomicUsize>,
+    stream_done: Arc<tokio::sync::Notify>,
+}
+
+impl RawServer {
+    async fn start(reply: Reply) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        assert!(addr.ip().is_loopback());
+        let server = RawServer {
+            addr,
+            connections: Arc::default(),
+            requests: Arc::default(),
+            streamed: Arc::default(),
+            stream_done: Arc::default(),
+        };
+        let connections = server.connections.clone();
+        let requests = server.requests.clone();
+        let streamed = server.streamed.clone();
+        let stream_done = server.stream_done.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                connections.fetch_add(1, Ordering::SeqCst);
+                let (reply, requests) = (reply.clone(), requests.clone());
+                let (streamed, stream_done) = (streamed.clone(), stream_done.clone());
+                tokio::spawn(async move {
+                    serve(stream, reply, requests, streamed, stream_done).await;
+                });
+            }
+        });
+        server
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    fn requests(&self) -> Vec<Received> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    reply: Reply,
+    requests: Arc<Mutex<Vec<Received>>>,
+    streamed: Arc<AtomicUsize>,
+    stream_done: Arc<tokio::sync::Notify>,
+) {
+    let Some(request) = read_request(&mut stream).await else {
+        return;
+    };
+    requests.lock().unwrap().push(request);
+    match reply {
+        Reply::Bytes(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.shutdown().await;
+        }
+        Reply::BytesThenStall(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+            let _ = stream.flush().await;
+            // Hold the connection open, silent, until the runtime drops this task.
+            std::future::pending::<()>().await;
+        }
+        Reply::Close => drop(stream),
+        Reply::EndlessChunked => {
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            let mut chunk = format!("{:x}\r\n", 64 * 1024).into_bytes();
+            chunk.extend(std::iter::repeat_n(b' ', 64 * 1024));
+            chunk.extend_from_slice(b"\r\n");
+            if stream.write_all(head.as_bytes()).await.is_ok() {
+                while streamed.load(Ordering::SeqCst) < ENDLESS_BOUND {
+                    if stream.write_all(&chunk).await.is_err() {
+                        break;
+                    }
+                    streamed.fetch_add(64 * 1024, Ordering::SeqCst);
+                }
+            }
+            stream_done.notify_one();
+        }
+    }
+}
+
+/// Reads one request: the head up to the blank line, then `content-length` bytes of body.
+async fn read_request(stream: &mut TcpStream) -> Option<Received> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[head_end..head_end + length].to_vec();
+    Some(Received { head, body })
+}
+
+/// A complete HTTP/1.1 response that closes the connection.
+fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+// 1. Timeouts ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn timeout_when_the_server_accepts_and_never_answers() {
+    let server = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .timeout(SHORT_TIMEOUT)
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let result = guarded(client.create_webhook(BUSINESS, &messages_registration())).await;
+    let elapsed = started.elapsed();
+
+    match &result {
+        Err(error @ Error::Timeout(_)) => assert_key_not_shown(error),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    assert!(elapsed >= SHORT_TIMEOUT, "gave up after only {elapsed:?}");
+    // The server really had the whole request and stalled: it never wrote a byte.
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0].head.starts_with("POST "),
+        "{}",
+        requests[0].head
+    );
+    assert!(!requests[0].body.is_empty());
+}
+
+#[tokio::test]
+async fn timeout_when_the_server_stalls_in_the_middle_of_the_body() {
+    // Status line and headers arrive at once, announcing 100 bytes; 7 follow, then nothing.
+    let stalled = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    content-length: 100\r\n\r\n{\"id\":\""
+        .to_vec();
+    let server = RawServer::start(Reply::BytesThenStall(stalled)).await;
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .timeout(SHORT_TIMEOUT)
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let create = guarded(client.create_webhook(BUSINESS, &messages_registration())).await;
+    let list = guarded(client.list_webhooks(BUSINESS)).await;
+    let elapsed = started.elapsed();
+
+    for result in [create.map(drop), list.map(drop)] {
+        match &result {
+            Err(error @ Error::Timeout(_)) => assert_key_not_shown(error),
+            other => panic!("expected Timeout, got {other:?}"),
+        }
+    }
+    assert!(
+        elapsed >= 2 * SHORT_TIMEOUT,
+        "gave up after only {elapsed:?}"
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn connect_timeout_when_the_listen_queue_is_full() {
+    // A listener with a backlog of 0 that never accepts: once one connection waits in its
+    // accept queue, Linux drops further SYNs, so a connect hangs until the connect timeout.
+    // Fill the queue with connections kept open until the end, and prove it is full: a probe
+    // connect that does not complete within 200 ms (a loopback connect takes microseconds).
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    let mut full = false;
+    for _ in 0..8 {
+        match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => queued.push(stream),
+            Ok(Err(e)) => panic!("connect to {addr} failed: {e}"),
+            Err(_) => {
+                full = true;
+                break;
+            }
+        }
+    }
+    assert!(full, "the accept queue of {addr} never filled");
+    let client = Client::builder(KEY)
+        .base_url(format!("http://{addr}"))
+        .connect_timeout(SHORT_TIMEOUT)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let result = guarded(client.list_webhooks(BUSINESS)).await;
+    let elapsed = started.elapsed();
+
+    match &result {
+        Err(error @ Error::Timeout(_)) => assert_key_not_shown(error),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    assert!(elapsed >= SHORT_TIMEOUT, "gave up after only {elapsed:?}");
+    drop(listener);
+}
+
+#[test]
+fn connect_timeout_is_settable_and_defaults_are_the_documented_constants() {
+    assert_eq!(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(10));
+    assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(30));
+    // The builder starts from those constants...
+    let defaults = format!("{:?}", Client::builder(KEY));
+    assert!(
+        defaults.contains("connect_timeout: 10s") && defaults.contains(" timeout: 30s"),
+        "{defaults}"
+    );
+    // ...and takes other values.
+    let builder = Client::builder(KEY)
+        .base_url("http://127.0.0.1:1")
+        .connect_timeout(Duration::from_millis(250))
+        .timeout(Duration::from_secs(2));
+    let set = format!("{builder:?}");
+    assert!(
+        set.contains("connect_timeout: 250ms") && set.contains(" timeout: 2s"),
+        "{set}"
+    );
+    builder.build().expect("any connect timeout is accepted");
+}
+
+// 2. Create is never retried -------------------------------------------------------------------
+
+#[tokio::test]
+async fn create_is_sent_once_when_the_server_hangs_up_without_answering() {
+    let server = RawServer::start(Reply::Close).await;
+    let client = client_at(&server.base_url());
+
+    let result = guarded(client.create_webhook(BUSINESS, &messages_registration())).await;
+
+    match &result {
+        Err(error @ Error::Transport(_)) => assert_key_not_shown(error),
+        other => panic!("expected Transport, got {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1, "the create was sent again");
+    assert_eq!(server.connections(), 1, "the client reconnected");
+}
+
+#[tokio::test]
+async fn create_is_sent_once_when_the_server_answers_503() {
+    let server = RawServer::start(Reply::Bytes(response(
+        503,
+        "text/html",
+        b"<h1>Service Unavailable</h1>",
+    )))
+    .await;
+    let client = client_at(&server.base_url());
+
+    let result = guarded(client.create_webhook(BUSINESS, &messages_registration())).await;
+
+    match &result {
+        Err(Error::UnexpectedStatus { status, .. }) => {
+            assert_eq!(*status, StatusCode::SERVICE_UNAVAILABLE);
+        }
+        other => panic!("expected UnexpectedStatus, got {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1, "the create was sent again");
+    assert_eq!(server.connections(), 1, "the client reconnected");
+}
+
+// 3. The API key never goes to another host ------------------------------------------------------
+
+#[tokio::test]
+async fn redirect_307_308_to_another_loopback_port_never_reaches_it() {
+    // The other "host": a raw server that counts every connection, not just matched requests.
+    let elsewhere = RawServer::start(Reply::Bytes(response(
+        200,
+        "application/json",
+        br#"{"id":"stolen","entity":{"webhooks":[]}}"#,
+    )))
+    .await;
+    let server = MockServer::start_async().await;
+    assert!(server.address().ip().is_loopback());
+    assert_ne!(server.address().port(), elsewhere.addr.port());
+    let client = client_at(&server.base_url());
+
+    for status in [307u16, 308] {
+        let mut redirects = Vec::new();
+        for (method, path) in [
+            (Method::POST, CREATE_PATH.to_owned()),
+            (Method::GET, format!("/v1/businesses/{BUSINESS}/webhooks")),
+        ] {
+            let location = format!("{}{path}", elsewhere.base_url());
+            redirects.push(
+                server
+                    .mock_async(|when, then| {
+                        when.method(method).path(path);
+                        then.status(status).header("location", location);
+                    })
+                    .await,
+            );
+        }
+
+        let create = guarded(client.create_webhook(BUSINESS, &messages_registration())).await;
+        let list = guarded(client.list_webhooks(BUSINESS)).await;
+
+        assert_eq!(
+            elsewhere.connections(),
+            0,
+            "{status}: the redirect was followed"
+        );
+        for result in [create.map(drop), list.map(drop)] {
+            match &result {
+                Err(error @ Error::UnexpectedStatus { status: got, .. }) => {
+                    assert_eq!(got.as_u16(), status);
+                    assert_key_not_shown(error);
+                }
+                other => panic!("{status}: expected UnexpectedStatus, got {other:?}"),
+            }
+        }
+        for redirect in redirects {
+            redirect.assert_calls_async(1).await;
+            redirect.delete_async().await;
+        }
+    }
+
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+    assert!(elsewhere.requests().is_empty());
+}
+
+// 4. The API key in tracing output and in errors -------------------------------------------------
+
+/// An in-memory `MakeWriter` target.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[test]
+fn api_key_is_absent_from_trace_level_output_of_every_crate() {
+    // `log` records (reqwest logs through `log`) become tracing events of the current
+    // dispatcher; `tracing` events (hyper-util, h2) go there directly.
+    let _ = tracing_log::LogTracer::init();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    runtime.block_on(async {
+        let ok = RawServer::start(Reply::Bytes(response(
+            200,
+            "application/json",
+            br#"{"id":"wh_1"}"#,
+        )))
+        .await;
+        let unauthorized = RawServer::start(Reply::Bytes(response(
+            401,
+            "application/json",
+            br#"{"message":"invalid API key","code":"ERROR_CODE_UNAUTHENTICATED"}"#,
+        )))
+        .await;
+        let stalled = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+
+        let client = client_at(&ok.base_url());
+        tracing::info!(?client, "client under test");
+        guarded(client.create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect("create");
+        let error = guarded(client_at(&unauthorized.base_url()).list_webhooks(BUSINESS))
+            .await
+            .expect_err("401");
+        tracing::error!(%error, ?error, "401");
+        let slow = Client::builder(KEY)
+            .base_url(stalled.base_url())
+            .timeout(SHORT_TIMEOUT)
+            .build()
+            .unwrap();
+        let error = guarded(slow.create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("timeout");
+        tracing::error!(%error, ?error, "timeout");
+        let error = guarded(client_at("http://127.0.0.1:1").list_webhooks(BUSINESS))
+            .await
+            .expect_err("nothing listens on port 1");
+        tracing::error!(%error, ?error, "transport");
+    });
+    drop(runtime);
+
+    let text = captured.text();
+    assert!(
+        !text.contains(KEY),
+        "the API key is in the trace output:\n{text}"
+    );
+    // The capture works and saw the client's own traffic, not only this test's events.
+    assert!(text.contains("client under test"), "{text}");
+    let from_http_stack = text
+        .lines()
+        .filter(|l| ["reqwest", "hyper", "h2"].iter().any(|c| l.contains(c)))
+        .count();
+    eprintln!("{from_http_stack} trace lines from reqwest/hyper/h2");
+    if std::env::var_os("SHOW_TRACE").is_some() {
+        eprintln!("{text}");
+    }
+    assert!(from_http_stack > 0, "no event from the HTTP stack:\n{text}");
+}
+
+#[tokio::test]
+async fn api_key_is_absent_from_display_debug_and_sources_of_every_error() {
+    let server = MockServer::start_async().await;
+    let mut errors = Vec::new();
+    for (status, body) in [
+        (401u16, json!({"message": "invalid API key"})),
+        (
+            409,
+            json!({"message": "already registered", "cntTraceId": "t"}),
+        ),
+        (400, json!({"message": "bad"})),
+        (500, json!({})),
+        (418, json!({"message": "teapot"})),
+    ] {
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path(CREATE_PATH);
+                then.status(status).json_body(body);
+            })
+            .await;
+        errors.push(
+            guarded(
+                client_at(&server.base_url()).create_webhook(BUSINESS, &messages_registration()),
+            )
+            .await
+            .expect_err("an error status"),
+        );
+        mock.delete_async().await;
+    }
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(CREATE_PATH);
+            then.status(200).body("not json");
+        })
+        .await;
+    let decode =
+        guarded(client_at(&server.base_url()).create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("decode");
+    assert!(matches!(decode, Error::Decode { .. }), "{decode:?}");
+    errors.push(decode);
+    mock.delete_async().await;
+    let stalled = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let timeout = guarded(
+        Client::builder(KEY)
+            .base_url(stalled.base_url())
+            .timeout(SHORT_TIMEOUT)
+            .build()
+            .unwrap()
+            .create_webhook(BUSINESS, &messages_registration()),
+    )
+    .await
+    .expect_err("timeout");
+    assert!(matches!(timeout, Error::Timeout(_)), "{timeout:?}");
+    errors.push(timeout);
+    let transport = guarded(client_at("http://127.0.0.1:1").list_webhooks(BUSINESS))
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(matches!(transport, Error::Transport(_)), "{transport:?}");
+    errors.push(transport);
+    let too_large = RawServer::start(Reply::EndlessChunked).await;
+    errors.push(
+        guarded(client_at(&too_large.base_url()).list_webhooks(BUSINESS))
+            .await
+            .expect_err("over the cap"),
+    );
+    errors.push(
+        guarded(client_at(&server.base_url()).delete_webhook(BUSINESS, ".."))
+            .await
+            .expect_err("a dot segment"),
+    );
+
+    let mut kinds: Vec<_> = errors
+        .iter()
+        .map(|e| {
+            format!("{e:?}")
+                .split([' ', '(', '{'])
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "Unauthorized",
+            "AlreadyRegistered",
+            "InvalidRequest",
+            "Server",
+            "UnexpectedStatus",
+            "Decode",
+            "Timeout",
+            "Transport",
+            "ResponseTooLarge",
+            "InvalidInput"
+        ]
+    );
+    for error in &errors {
+        assert_key_not_shown(error);
+    }
+}
+
+// 5. Panic messages ------------------------------------------------------------------------------
+
+#[test]
+fn panic_message_formatting_the_client_does_not_contain_the_api_key() {
+    let builder = Client::builder(KEY).base_url("http://127.0.0.1:1");
+    let client = builder.clone().build().unwrap();
+    let panics: Vec<Box<dyn FnOnce() + '_>> = vec![
+        Box::new(|| panic!("{client:?}")),
+        Box::new(|| panic!("{client:#?}")),
+        Box::new(|| panic!("{builder:?}")),
+        Box::new(|| failed_with(client.clone()).unwrap()),
+        Box::new(|| failed_with(builder.clone()).expect("building")),
+    ];
+    for panicking in panics {
+        let payload = catch_unwind(AssertUnwindSafe(panicking)).expect_err("it panics");
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .expect("a formatted panic message");
+        assert!(message.contains("127.0.0.1:1"), "{message}");
+        assert!(
+            !message.contains(KEY),
+            "the API key is in a panic message: {message}"
+        );
+    }
+}
+
+/// A failed result, for `unwrap` and `expect` to format the value in their panic message.
+fn failed_with<T>(value: T) -> Result<(), T> {
+    Err(value)
+}
+
+// 6. Property tests --------------------------------------------------------------------------------
+
+fn text() -> impl Strategy<Value = String> {
+    // Any characters, control characters, quotes and backslashes included.
+    prop_oneof!["(?s).{1,12}", "[\"\\\\/\\n\\t\u{0}-\u{1f}a-z]{1,8}"]
+}
+
+fn https_url() -> impl Strategy<Value = String> {
+    (
+        "[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?(\\.[a-z]{2,6}){1,2}",
+        "(:[1-9][0-9]{0,3})?",
+        "(/[A-Za-z0-9._~!$&'()*+,;=:@-]{0,10}){0,3}",
+        "(\\?[a-z0-9=&]{0,10})?",
+    )
+        .prop_map(|(host, port, path, query)| format!("https://{host}{port}{path}{query}"))
+}
+
+fn configuration() -> impl Strategy<Value = Value> {
+    (
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(proptest::collection::vec(text(), 0..3)),
+        proptest::option::of(proptest::collection::vec((text(), text()), 0..3)),
+        proptest::option::of((text(), https_url())),
+    )
+        .prop_map(|(echo, channel_types, filters, webengage)| {
+            let mut c = json!({});
+            if let Some(echo) = echo {
+                c["echo"] = json!(echo);
+            }
+            if let Some(channel_types) = channel_types {
+                c["channelTypes"] = json!(channel_types);
+            }
+            if let Some(filters) = filters {
+                c["filters"] = filters
+                    .into_iter()
+                    .map(|(field, expression)| json!({"field": field, "expression": expression}))
+                    .collect();
+            }
+            if let Some((token, url)) = webengage {
+                c["webengageConfiguration"] =
+                    json!({"webengageToken": token, "webengageWebhookUrl": url});
+            }
+            c
+        })
+}
+
+fn registration() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![Just("messages"), Just("delivery_status")],
+        proptest::option::of(prop_oneof![
+            Just("custom"),
+            Just("zapier"),
+            Just("webengage"),
+            Just("integromat_make")
+        ]),
+        https_url(),
+        proptest::option::of(configuration()),
+    )
+        .prop_map(|(topic, type_, address, configuration)| {
+            let mut r = json!({"topic": topic, "address": address});
+            if let Some(type_) = type_ {
+                r["type"] = json!(type_);
+            }
+            if let Some(configuration) = configuration {
+                r["configuration"] = configuration;
+            }
+            r
+        })
+}
+
+/// What the client is expected to send for an accepted registration: the same value, except
+/// that the generated types omit an empty `channelTypes` or `filters` array (`Vec` fields with
+/// `skip_serializing_if = "Vec::is_empty"`), which means the same as no list.
+fn expected_on_the_wire(registration: &Value) -> Value {
+    let mut expected = registration.clone();
+    if let Some(configuration) = expected
+        .get_mut("configuration")
+        .and_then(Value::as_object_mut)
+    {
+        configuration.retain(|key, value| {
+            !(matches!(key.as_str(), "channelTypes" | "filters")
+                && value.as_array().is_some_and(Vec::is_empty))
+        });
+    }
+    expected
+}
+
+#[test]
+fn proptest_every_accepted_registration_is_sent_unchanged() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(RawServer::start(Reply::Bytes(response(
+        200,
+        "application/json",
+        br#"{"id":"wh_1"}"#,
+    ))));
+    let client = client_at(&server.base_url());
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 32,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+
+    runner
+        .run(&registration(), |registration| {
+            prop_assume!(connectly_schema::validate_registration(&registration).is_ok());
+            let typed: CreateWebhookRequest = serde_json::from_value(registration.clone())
+                .map_err(|e| TestCaseError::fail(format!("the client cannot read it: {e}")))?;
+            let before = server.requests().len();
+
+            let created = runtime
+                .block_on(guarded(client.create_webhook(BUSINESS, &typed)))
+                .map_err(|e| TestCaseError::fail(format!("create failed: {e}")))?;
+
+            prop_assert_eq!(created.id, "wh_1");
+            let requests = server.requests();
+            prop_assert_eq!(requests.len(), before + 1);
+            let sent = &requests[before];
+            prop_assert!(
+                sent.head
+                    .starts_with(&format!("POST {CREATE_PATH} HTTP/1.1\r\n")),
+                "{}",
+                sent.head
+            );
+            let body: Value = serde_json::from_slice(&sent.body)
+                .map_err(|e| TestCaseError::fail(format!("the body is not JSON: {e}")))?;
+            prop_assert_eq!(&body, &expected_on_the_wire(&registration));
+            prop_assert!(connectly_schema::validate_registration(&body).is_ok());
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn response_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..600),
+        "[{}\\[\\]\":,.a-z0-9 \\\\\u{80}-\u{10ffff}-]{0,80}".prop_map(String::into_bytes),
+        "(?s).{0,40}".prop_map(|s| json!({ "id": s }).to_string().into_bytes()),
+        "(?s).{0,40}".prop_map(|s| json!({ "message": s, "code": 7 }).to_string().into_bytes()),
+    ]
+}
+
+#[test]
+fn proptest_random_response_bytes_never_panic_and_give_an_error() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let statuses = prop_oneof![
+        Just(200u16),
+        Just(400),
+        Just(401),
+        Just(404),
+        Just(409),
+        Just(418),
+        Just(429),
+        Just(500),
+        Just(503)
+    ];
+
+    runner
+        .run(&(statuses, response_bytes()), |(status, bytes)| {
+            let result = runtime.block_on(async {
+                let server =
+                    RawServer::start(Reply::Bytes(response(status, "application/json", &bytes)))
+                        .await;
+                guarded(
+                    client_at(&server.base_url())
+                        .create_webhook(BUSINESS, &messages_registration()),
+                )
+                .await
+            });
+            let valid = serde_json::from_slice::<types::CreateWebhookResponse>(&bytes).is_ok();
+            let error = match result {
+                Ok(created) => {
+                    prop_assert!(
+                        status == 200 && valid,
+                        "{status} {bytes:?} gave Ok({created:?})"
+                    );
+                    return Ok(());
+                }
+                Err(error) => error,
+            };
+            // Formatting never panics either.
+            let _ = (error.to_string(), format!("{error:?}"));
+            prop_assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
+            let variant_ok = match (status, &error) {
+                (200, Error::Decode { excerpt, .. }) => !valid && short_and_printable(excerpt),
+                (400, Error::InvalidRequest { .. })
+                | (401, Error::Unauthorized { .. })
+                | (409, Error::AlreadyRegistered { .. })
+                | (500, Error::Server { .. }) => true,
+                (404 | 418 | 429 | 503, Error::UnexpectedStatus { excerpt, .. }) => {
+                    short_and_printable(excerpt)
+                }
+                _ => false,
+            };
+            prop_assert!(variant_ok, "{} with {:?} gave {:?}", status, bytes, error);
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn short_and_printable(excerpt: &str) -> bool {
+    excerpt.chars().count() <= 201 && !excerpt.chars().any(char::is_control)
+}
+
+// 7. Unknown fields, cut bodies, endless bodies ------------------------------------------------------
+
+#[tokio::test]
+async fn unknown_extra_fields_in_create_update_and_delete_responses_are_accepted() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(CREATE_PATH);
+            then.status(200)
+                .json_body(json!({"id": "x", "new": 1, "nested": {"a": [null, true]}}));
+        })
+        .await;
+    for method in [Method::PUT, Method::DELETE] {
+        server
+            .mock_async(|when, then| {
+                when.method(method);
+                then.status(200).json_body(json!({"new": 1, "ok": "yes"}));
+            })
+            .await;
+    }
+    let client = client_at(&server.base_url());
+    let update = types::UpdateWebhookRequest {
+        address: None,
+        configuration: None,
+    };
+
+    let created = guarded(client.create_webhook(BUSINESS, &messages_registration()))
+        .await
+        .expect("extra fields are accepted");
+    guarded(client.update_webhook(BUSINESS, "wh_1", &update))
+        .await
+        .expect("extra fields are accepted");
+    guarded(client.delete_webhook(BUSINESS, "wh_1"))
+        .await
+        .expect("extra fields are accepted");
+
+    assert_eq!(created.id, "x");
+}
+
+#[tokio::test]
+async fn body_cut_short_by_a_hang_up_is_a_transport_error_even_when_it_parses() {
+    // 64 bytes announced; the 13 sent are a complete, valid create response.
+    let cut = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                content-length: 64\r\n\r\n{\"id\":\"wh_1\"}"
+        .to_vec();
+    let server = RawServer::start(Reply::Bytes(cut)).await;
+
+    let result =
+        guarded(client_at(&server.base_url()).create_webhook(BUSINESS, &messages_registration()))
+            .await;
+
+    match &result {
+        Err(error @ Error::Transport(_)) => assert_key_not_shown(error),
+        other => panic!("a truncated response must not succeed; got {other:?}"),
+    }
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn endless_chunked_body_stops_at_the_response_cap() {
+    const CAP: usize = 256 * 1024;
+    let server = RawServer::start(Reply::EndlessChunked).await;
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .max_response_bytes(CAP)
+        .build()
+        .unwrap();
+
+    let result = guarded(client.list_webhooks(BUSINESS)).await;
+
+    match result {
+        Err(Error::ResponseTooLarge { status, limit }) => {
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(limit, CAP);
+        }
+        other => panic!("expected ResponseTooLarge, got {other:?}"),
+    }
+    // The client hung up: the server's writes failed long before its own bound.
+    guarded(server.stream_done.notified()).await;
+    let streamed = server.streamed.load(Ordering::SeqCst);
+    assert!(
+        streamed < ENDLESS_BOUND,
+        "the server wrote all {streamed} bytes"
+    );
+}
