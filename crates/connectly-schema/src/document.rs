@@ -209,8 +209,14 @@ impl Builder {
             return true;
         }
         let child = format!("{pointer}/{}", escape_pointer_token(&name));
+        let at = position(&mark);
+        if map.is_empty() {
+            // A block mapping is reported where its first key stands.
+            let container = self.values.entry(pointer.clone()).or_insert(at);
+            *container = (*container).min(at);
+        }
         *key = Some(name);
-        self.keys.insert(child, position(&mark));
+        self.keys.insert(child, at);
         true
     }
 }

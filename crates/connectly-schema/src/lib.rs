@@ -150,8 +150,12 @@ pub enum ErrorKind {
         /// Pointer to the registration that has the topic already.
         first: String,
     },
-    /// Anything else (type, format, pattern, length...).
-    Other,
+    /// Anything else (type, format, pattern, length...); `expected` is the description of
+    /// the value the schema wants there, when it has one.
+    Other {
+        /// The schema's description of the expected value.
+        expected: Option<String>,
+    },
 }
 
 impl ValidationError {
@@ -209,7 +213,7 @@ impl ValidationError {
             ErrorKind::DuplicateTopic { first } => Some(format!(
                 "keep one registration per topic: merge it with {first} or remove one"
             )),
-            ErrorKind::Other => None,
+            ErrorKind::Other { expected } => expected.as_ref().map(|d| format!("expected: {d}")),
         }
     }
 }
@@ -293,7 +297,12 @@ fn schema_errors(kind: SchemaKind, instance: &Value) -> Vec<ValidationError> {
             }),
             _ => errors.push(ValidationError {
                 message: e.to_string(),
-                kind: ErrorKind::Other,
+                kind: ErrorKind::Other {
+                    expected: schema_at(kind.schema(), &pointer)
+                        .and_then(|s| s.get("description"))
+                        .and_then(Value::as_str)
+                        .map(|d| d.lines().next().unwrap_or_default().to_owned()),
+                },
                 pointer,
             }),
         }
@@ -449,6 +458,21 @@ mod tests {
                 .hint()
                 .as_deref(),
             Some("did you mean `channelTypes`?")
+        );
+        assert_eq!(
+            find("/webhooks/1/configuration/chanelTypes").kind,
+            ErrorKind::UnknownProperty {
+                name: "chanelTypes".into(),
+                known: ["echo", "channelTypes", "filters", "webengageConfiguration"]
+                    .map(String::from)
+                    .to_vec()
+            }
+        );
+        let http = validate_registration(&json!({"topic": "messages", "address": "http://x"}))
+            .unwrap_err();
+        assert_eq!(
+            http[0].hint().as_deref(),
+            Some("expected: A publicly accessible HTTPS URL.")
         );
         let far = validate(&json!({"webhooks": [], "zzzzzzzz": 1})).unwrap_err();
         assert_eq!(

@@ -1,0 +1,374 @@
+//! `connectly`: register Connectly webhooks, validate and apply webhooks config files, and run a
+//! local fake of the API. Run `connectly --help`.
+
+mod apply;
+mod files;
+mod webhooks;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use connectly_client::Client;
+use connectly_mock::MockServer;
+use connectly_schema::SchemaKind;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure: the API refused or failed, a file is invalid, a plan could not be applied
+  2  usage error: bad arguments, no API key, no business id
+
+Environment:
+  CONNECTLY_API_KEY      the API key (or --api-key-file; never printed)
+  CONNECTLY_BASE_URL     the API base URL (--base-url)
+  CONNECTLY_BUSINESS_ID  the business (--business-id)";
+
+/// Manage Connectly webhooks: register them, validate webhooks config files, apply a config
+/// file idempotently, and try it all against a local fake API (`--mock`).
+#[derive(Parser, Debug)]
+#[command(name = "connectly", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+struct Global {
+    /// The API base URL (HTTPS; plain http only for loopback).
+    #[arg(long, global = true, env = "CONNECTLY_BASE_URL", default_value = connectly_client::DEFAULT_BASE_URL)]
+    base_url: String,
+    /// Read the API key from this file instead of CONNECTLY_API_KEY.
+    #[arg(long, global = true, value_name = "PATH")]
+    api_key_file: Option<PathBuf>,
+    /// The business whose webhooks to manage.
+    #[arg(long, global = true, env = "CONNECTLY_BUSINESS_ID", value_name = "ID")]
+    business_id: Option<String>,
+    /// Time allowed for each whole request, in seconds [default: 30].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// Machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Run against an in-process fake Connectly API instead of the real one.
+    #[arg(long, global = true)]
+    mock: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create, list, update and delete webhook registrations.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+    /// Validate webhooks config files (YAML or JSON; `-` reads stdin); every error is reported
+    /// with its file, line, column and JSON pointer.
+    Validate {
+        /// The files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Print a JSON Schema.
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = WhichSchema::Config)]
+        which: WhichSchema,
+    },
+    /// Make the live registrations match a config file: create what is missing, update what
+    /// differs, leave equal ones alone, delete the others only with --prune.
+    Apply {
+        /// The config file (YAML or JSON; `-` reads stdin).
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete registrations that are not in the file, and replace (delete and create)
+        /// those that cannot be updated in place.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Run the fake Connectly API in the foreground until Ctrl-C.
+    Mock {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: SocketAddr,
+        /// An API key to accept (repeatable) [default: mock-api-key].
+        #[arg(long = "api-key", value_name = "KEY")]
+        api_keys: Vec<String>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum WhichSchema {
+    /// One registration (the Create Webhook body).
+    Registration,
+    /// A webhooks config file.
+    Config,
+    /// The Update Webhook body.
+    Update,
+}
+
+#[derive(Subcommand, Debug)]
+enum WebhooksCommand {
+    /// Register an address for a topic; prints the new id.
+    Create {
+        /// The event topic.
+        #[arg(long, value_parser = schema_values("Topic"))]
+        topic: String,
+        /// The HTTPS address Connectly POSTs events to.
+        #[arg(long, value_name = "URL")]
+        address: String,
+        /// The integration type [default: custom].
+        #[arg(long = "type", value_parser = schema_values("WebhookType"))]
+        type_: Option<String>,
+        #[command(flatten)]
+        configuration: ConfigFlags,
+    },
+    /// List the business's registrations.
+    List,
+    /// Change the address and/or configuration of a registration (the topic cannot change).
+    Update {
+        /// The registration's id.
+        webhook_id: String,
+        /// The new HTTPS address.
+        #[arg(long, value_name = "URL")]
+        address: Option<String>,
+        #[command(flatten)]
+        configuration: ConfigFlags,
+    },
+    /// Delete a registration (asks first on a terminal, unless --yes).
+    Delete {
+        /// The registration's id.
+        webhook_id: String,
+        /// Do not ask.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// The `configuration` of a registration, as flags.
+#[derive(Args, Debug, Default)]
+struct ConfigFlags {
+    /// Also deliver the messages the business itself sends.
+    #[arg(long, value_name = "true|false")]
+    echo: Option<bool>,
+    /// Deliver only events of this channel type (repeatable), e.g. whatsapp.
+    #[arg(long = "channel-type", value_name = "C")]
+    channel_types: Vec<String>,
+    /// Deliver only events whose FIELD matches EXPR (repeatable), e.g. campaign_name=promo-*.
+    #[arg(long = "filter", value_name = "FIELD=EXPR", value_parser = parse_filter)]
+    filters: Vec<(String, String)>,
+    /// The WebEngage token (with --webengage-webhook-url).
+    #[arg(long, value_name = "T", requires = "webengage_webhook_url")]
+    webengage_token: Option<String>,
+    /// The WebEngage webhook URL (with --webengage-token).
+    #[arg(long, value_name = "URL", requires = "webengage_token")]
+    webengage_webhook_url: Option<String>,
+}
+
+/// The values of an enum of the registration schema: the spec, not this file, lists them.
+fn schema_values(def: &str) -> PossibleValuesParser {
+    let values = SchemaKind::Registration.schema()["$defs"][def]["enum"]
+        .as_array()
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<&'static str>>()
+        })
+        .unwrap_or_default();
+    PossibleValuesParser::new(values)
+}
+
+fn parse_filter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((field, expression)) if !field.is_empty() && !expression.is_empty() => {
+            Ok((field.to_owned(), expression.to_owned()))
+        }
+        _ => Err("expected FIELD=EXPR, e.g. campaign_name=summer-promo-*".to_owned()),
+    }
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Exit 1, with this message (already free of secrets).
+    Failed(String),
+    /// Exit 2.
+    Usage(String),
+    /// Exit 1, the details having been printed already.
+    Reported,
+}
+
+impl From<connectly_client::Error> for Failure {
+    fn from(error: connectly_client::Error) -> Self {
+        Failure::Failed(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Failed(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}\n\nFor more information, try '--help'.");
+            ExitCode::from(2)
+        }
+        Err(Failure::Reported) => ExitCode::from(1),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Validate { files } => files::validate_files(&files, global.json),
+        Command::Schema { which } => {
+            let kind = match which {
+                WhichSchema::Registration => SchemaKind::Registration,
+                WhichSchema::Config => SchemaKind::Config,
+                WhichSchema::Update => SchemaKind::Update,
+            };
+            print!("{}", kind.text());
+            Ok(())
+        }
+        Command::Mock { listen, api_keys } => run_mock(listen, api_keys).await,
+        Command::Webhooks(command) => {
+            let connection = connect(global).await?;
+            webhooks::run(&connection, global, command).await
+        }
+        Command::Apply {
+            file,
+            dry_run,
+            prune,
+        } => {
+            // The whole file is checked before any request.
+            let config = files::read_config(&file)?;
+            let connection = connect(global).await?;
+            apply::run(&connection, global, config, dry_run, prune).await
+        }
+    }
+}
+
+/// A client, and the in-process mock it talks to under `--mock`.
+pub(crate) struct Connection {
+    pub(crate) client: Client,
+    _mock: Option<MockServer>,
+}
+
+async fn connect(global: &Global) -> Result<Connection, Failure> {
+    let (mut builder, mock) = if global.mock {
+        let mock = MockServer::start()
+            .await
+            .map_err(|e| Failure::Failed(format!("cannot start the mock server: {e}")))?;
+        eprintln!(
+            "connectly: --mock: using an in-process fake Connectly API at {} (nothing is sent to Connectly)",
+            mock.base_url()
+        );
+        (
+            Client::builder(mock.api_key()).base_url(mock.base_url()),
+            Some(mock),
+        )
+    } else {
+        let key = api_key(global)?;
+        (Client::builder(key).base_url(global.base_url.clone()), None)
+    };
+    if let Some(seconds) = global.timeout {
+        let timeout = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--timeout {seconds}: expected a positive number of seconds"
+                ))
+            })?;
+        builder = builder.timeout(timeout);
+    }
+    let client = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok(Connection {
+        client,
+        _mock: mock,
+    })
+}
+
+fn api_key(global: &Global) -> Result<String, Failure> {
+    if let Some(path) = &global.api_key_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::Usage(format!(
+                "cannot read --api-key-file {}: {e}",
+                path.display()
+            ))
+        })?;
+        return Ok(text.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    match std::env::var("CONNECTLY_API_KEY") {
+        Ok(key) if !key.is_empty() => Ok(key),
+        _ => Err(Failure::Usage(
+            "no API key: set CONNECTLY_API_KEY or pass --api-key-file PATH (or try --mock)"
+                .to_owned(),
+        )),
+    }
+}
+
+/// The business id from the flag or the environment, else from a config file.
+pub(crate) fn business_id(global: &Global, from_file: Option<&str>) -> Result<String, Failure> {
+    match (global.business_id.as_deref(), from_file) {
+        (Some(flag), Some(file)) if flag != file => Err(Failure::Usage(format!(
+            "--business-id {flag:?} differs from the file's businessId {file:?}"
+        ))),
+        (Some(id), _) | (None, Some(id)) => Ok(id.to_owned()),
+        (None, None) => Err(Failure::Usage(
+            "no business id: pass --business-id ID or set CONNECTLY_BUSINESS_ID".to_owned(),
+        )),
+    }
+}
+
+async fn run_mock(listen: SocketAddr, api_keys: Vec<String>) -> Result<(), Failure> {
+    let mut config = connectly_mock::MockConfig::default().listen(listen);
+    let default_key = api_keys.is_empty();
+    for key in api_keys {
+        config = config.api_key(key);
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    println!("http://{addr}");
+    if default_key {
+        eprintln!(
+            "connectly mock: listening on http://{addr}, accepting the API key {:?}; Ctrl-C stops it",
+            connectly_mock::DEFAULT_API_KEY
+        );
+    } else {
+        eprintln!(
+            "connectly mock: listening on http://{addr} with the given API keys; Ctrl-C stops it"
+        );
+    }
+    connectly_mock::serve(listener, config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| Failure::Failed(format!("the mock server failed: {e}")))?;
+    eprintln!("connectly mock: stopped");
+    Ok(())
+}
