@@ -126,7 +126,23 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
     let mut reports = Vec::new();
     let (mut invalid, mut total_errors) = (0, 0);
     for name in names {
-        let checked = check(name).map_err(Failure::Failed)?;
+        // A file that cannot be read is reported like an invalid one; the others are still
+        // checked.
+        let checked = match check(name) {
+            Ok(checked) => checked,
+            Err(message) => {
+                invalid += 1;
+                total_errors += 1;
+                if json_output {
+                    reports.push(json!({"file": name, "valid": false, "errors": [
+                        {"line": null, "column": null, "pointer": null, "message": message, "hint": null}
+                    ]}));
+                } else {
+                    eprintln!("error: {message}");
+                }
+                continue;
+            }
+        };
         if !checked.errors.is_empty() {
             invalid += 1;
             total_errors += checked.errors.len();

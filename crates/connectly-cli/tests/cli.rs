@@ -1,0 +1,1394 @@
+//! The `connectly` binary, run for real against a `connectly_mock::MockServer` started in the
+//! test process on loopback. The API key always travels in `CONNECTLY_API_KEY` (or a key file),
+//! never in the arguments, and every run checks that it appears in no output.
+
+use std::fmt;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use connectly_mock::{MockConfig, MockServer, RecordedRequest};
+use serde_json::{json, Value};
+
+/// A distinctive key, so that any leak of it (or of a part of it) is found in the output.
+const KEY: &str = "sk_test_SECRET_9f8e7d";
+const KEY_PART: &str = "SECRET_9f8e7d";
+const BIZ: &str = "biz_cli_test";
+
+/// The documented Create Webhook examples: the flags that build each one, and its body.
+fn documented_examples() -> Vec<(Vec<&'static str>, Value)> {
+    vec![
+        (
+            vec![
+                "--topic",
+                "messages",
+                "--address",
+                "https://example.com/webhook/messages",
+            ],
+            json!({"topic": "messages", "address": "https://example.com/webhook/messages"}),
+        ),
+        (
+            vec![
+                "--topic",
+                "delivery_status",
+                "--address",
+                "https://example.com/webhook/delivery",
+            ],
+            json!({"topic": "delivery_status", "address": "https://example.com/webhook/delivery"}),
+        ),
+        (
+            vec![
+                "--topic",
+                "delivery_status",
+                "--address",
+                "https://example.com/webhook/delivery",
+                "--channel-type",
+                "whatsapp",
+                "--filter",
+                "campaign_name=summer-promo-*",
+            ],
+            json!({
+                "topic": "delivery_status",
+                "address": "https://example.com/webhook/delivery",
+                "configuration": {
+                    "channelTypes": ["whatsapp"],
+                    "filters": [{"field": "campaign_name", "expression": "summer-promo-*"}]
+                }
+            }),
+        ),
+    ]
+}
+
+// ----------------------------------------------------------------------------------------------
+// Harness
+
+/// A mock server on loopback, with the multi-thread runtime that serves it while the (blocking)
+/// commands run. Fields drop in order: the server, then its runtime.
+struct Fake {
+    mock: MockServer,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Fake {
+    /// A mock that accepts [`KEY`].
+    fn start() -> Self {
+        Self::accepting(KEY)
+    }
+
+    fn accepting(key: &str) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mock = rt
+            .block_on(MockServer::start_with(MockConfig::default().api_key(key)))
+            .unwrap();
+        assert!(mock.addr().ip().is_loopback());
+        Self { mock, _rt: rt }
+    }
+
+    /// `connectly ARGS --base-url <mock> --business-id BIZ`, the key in the environment.
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = connectly(args);
+        cmd.env("CONNECTLY_API_KEY", KEY).args([
+            "--base-url",
+            &self.mock.base_url(),
+            "--business-id",
+            BIZ,
+        ]);
+        cmd
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.mock.requests()
+    }
+
+    /// The requests received, as `METHOD PATH`.
+    fn request_lines(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+
+    fn registrations(&self) -> Vec<Value> {
+        self.mock.registrations(BIZ)
+    }
+
+    /// Creates a registration through the CLI; returns its id.
+    fn create(&self, args: &[&str]) -> String {
+        let mut all = vec!["webhooks", "create"];
+        all.extend_from_slice(args);
+        let out = self.cmd(&all).run().code(0);
+        out.stdout.trim_end().to_owned()
+    }
+}
+
+/// The binary with `ARGS`, none of the CONNECTLY_* variables of the caller's environment, and
+/// a timeout so that a hang fails instead of blocking the suite.
+fn connectly(args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("connectly").unwrap();
+    for var in [
+        "CONNECTLY_API_KEY",
+        "CONNECTLY_BASE_URL",
+        "CONNECTLY_BUSINESS_ID",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).timeout(Duration::from_secs(20));
+    cmd
+}
+
+/// What a run printed, and how it ended.
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl fmt::Debug for Out {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "exit code {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Out {
+    fn code(self, expected: i32) -> Self {
+        assert_eq!(self.code, expected, "unexpected exit code: {self:?}");
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
+    }
+
+    /// The `FILE:LINE:COL` of each `FILE:LINE:COL: error: ...` line of stderr.
+    fn located(&self) -> Vec<String> {
+        self.stderr
+            .lines()
+            .filter_map(|line| line.split_once(": error: ").map(|(at, _)| at.to_owned()))
+            .collect()
+    }
+}
+
+trait Run {
+    /// Runs to completion; fails the test if the API key shows in any output.
+    fn run(&mut self) -> Out;
+}
+
+impl Run for Command {
+    fn run(&mut self) -> Out {
+        let output = self.output().unwrap();
+        let out = Out {
+            code: output
+                .status
+                .code()
+                .expect("the command exited on its own (not killed)"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        assert_no_key(&out);
+        out
+    }
+}
+
+fn assert_no_key(out: &Out) {
+    for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !text.contains(KEY_PART),
+            "the API key appears on {name}: {out:?}"
+        );
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn is_change(request: &RecordedRequest) -> bool {
+    request.method != "GET"
+}
+
+// ----------------------------------------------------------------------------------------------
+// 1. webhooks create
+
+#[test]
+fn create_prints_only_the_new_id_and_it_is_the_registered_one() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "create",
+            "--topic",
+            "messages",
+            "--address",
+            "https://example.com/webhook/messages",
+        ])
+        .run()
+        .code(0);
+    let registrations = fake.registrations();
+    assert_eq!(registrations.len(), 1);
+    let id = registrations[0]["id"].as_str().unwrap();
+    assert_eq!(out.stdout, format!("{id}\n"), "{out:?}");
+}
+
+#[test]
+fn create_json_prints_an_object_with_the_id() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "create",
+            "--json",
+            "--topic",
+            "delivery_status",
+            "--address",
+            "https://example.com/webhook/delivery",
+        ])
+        .run()
+        .code(0);
+    let id = fake.registrations()[0]["id"].clone();
+    assert_eq!(out.json(), json!({ "id": id }));
+    assert_eq!(out.stdout.lines().count(), 1, "{out:?}");
+}
+
+#[test]
+fn create_sends_exactly_the_documented_body_for_each_reference_example() {
+    for (flags, expected) in documented_examples() {
+        let fake = Fake::start();
+        let mut args = vec!["webhooks", "create"];
+        args.extend(flags.iter().copied());
+        fake.cmd(&args).run().code(0);
+        let requests = fake.requests();
+        assert_eq!(
+            requests.len(),
+            1,
+            "one request for {flags:?}: {requests:#?}"
+        );
+        let request = &requests[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(
+            request.path,
+            format!("/v1/businesses/{BIZ}/create/webhooks")
+        );
+        assert!(
+            request.authenticated,
+            "the key from the environment is sent"
+        );
+        assert_eq!(
+            request.json().expect("a JSON body"),
+            expected,
+            "body built from {flags:?}"
+        );
+        assert!(
+            request.headers.iter().any(
+                |(name, value)| name == "content-type" && value.starts_with("application/json")
+            ),
+            "{:?}",
+            request.headers
+        );
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// 2. create: 409
+
+#[test]
+fn create_for_a_registered_topic_exits_1_naming_the_existing_id_and_the_update_command() {
+    let fake = Fake::start();
+    let existing = fake.create(&[
+        "--topic",
+        "messages",
+        "--address",
+        "https://example.com/one",
+    ]);
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "create",
+            "--topic",
+            "messages",
+            "--address",
+            "https://example.com/two",
+        ])
+        .run()
+        .code(1);
+    assert_eq!(out.stdout, "", "{out:?}");
+    assert!(out.stderr.contains("already has a registration"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("connectly webhooks update {existing}")),
+        "{out:?}"
+    );
+    // Nothing changed.
+    let registrations = fake.registrations();
+    assert_eq!(registrations.len(), 1);
+    assert_eq!(registrations[0]["address"], "https://example.com/one");
+}
+
+// ----------------------------------------------------------------------------------------------
+// 3. list, update, delete
+
+#[test]
+fn list_prints_a_table_of_the_registrations() {
+    let fake = Fake::start();
+    let m = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
+    let d = fake.create(&[
+        "--topic",
+        "delivery_status",
+        "--address",
+        "https://example.com/d",
+        "--type",
+        "zapier",
+    ]);
+    let out = fake.cmd(&["webhooks", "list"]).run().code(0);
+    let lines: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            vec!["ID", "TOPIC", "TYPE", "ADDRESS"],
+            vec![m.as_str(), "messages", "custom", "https://example.com/m"],
+            vec![
+                d.as_str(),
+                "delivery_status",
+                "zapier",
+                "https://example.com/d"
+            ],
+        ],
+        "{out:?}"
+    );
+}
+
+#[test]
+fn list_json_is_the_business_and_its_registrations() {
+    let fake = Fake::start();
+    let m = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
+    let out = fake.cmd(&["webhooks", "list", "--json"]).run().code(0);
+    assert_eq!(
+        out.json(),
+        json!({"businessId": BIZ, "webhooks": [
+            {"id": m, "topic": "messages", "address": "https://example.com/m"}
+        ]})
+    );
+}
+
+#[test]
+fn update_changes_the_address_in_place() {
+    let fake = Fake::start();
+    let id = fake.create(&[
+        "--topic",
+        "messages",
+        "--address",
+        "https://example.com/old",
+    ]);
+    fake.mock.clear_requests();
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "update",
+            &id,
+            "--address",
+            "https://example.com/new",
+        ])
+        .run()
+        .code(0);
+    assert!(out.stdout.contains(&id), "{out:?}");
+    assert_eq!(
+        fake.request_lines(),
+        [format!("PUT /v1/businesses/{BIZ}/update/webhooks/{id}")]
+    );
+    assert_eq!(
+        fake.requests()[0].json(),
+        Some(json!({"address": "https://example.com/new"}))
+    );
+    assert_eq!(
+        fake.registrations(),
+        [json!({"id": id, "topic": "messages", "address": "https://example.com/new"})]
+    );
+}
+
+#[test]
+fn delete_with_yes_removes_the_registration() {
+    let fake = Fake::start();
+    let id = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
+    let out = fake
+        .cmd(&["webhooks", "delete", &id, "--yes"])
+        .run()
+        .code(0);
+    assert!(out.stdout.contains(&id), "{out:?}");
+    assert_eq!(fake.registrations(), Vec::<Value>::new());
+}
+
+#[test]
+fn delete_of_an_unknown_id_exits_1() {
+    let fake = Fake::start();
+    let kept = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
+    let out = fake
+        .cmd(&["webhooks", "delete", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--yes"])
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("no such registration"), "{out:?}");
+    assert_eq!(fake.registrations().len(), 1);
+    assert_eq!(fake.registrations()[0]["id"], kept.as_str());
+}
+
+#[test]
+fn update_with_nothing_to_change_is_a_usage_error_and_sends_nothing() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&["webhooks", "update", "01ARZ3NDEKTSV4RRFFQ69G5FAV"])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("nothing to update"), "{out:?}");
+    assert!(fake.requests().is_empty());
+}
+
+// ----------------------------------------------------------------------------------------------
+// 4. usage errors: exit 2, nothing sent
+
+#[test]
+fn unknown_topic_is_a_usage_error() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "create",
+            "--topic",
+            "orders",
+            "--address",
+            "https://example.com/m",
+        ])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("orders"), "{out:?}");
+    assert!(
+        out.stderr.contains("messages") && out.stderr.contains("delivery_status"),
+        "the allowed topics are listed: {out:?}"
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn missing_api_key_is_a_usage_error() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&["webhooks", "list"])
+        .env_remove("CONNECTLY_API_KEY")
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("CONNECTLY_API_KEY"), "{out:?}");
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn empty_api_key_is_a_usage_error() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&["webhooks", "list"])
+        .env("CONNECTLY_API_KEY", "")
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("no API key"), "{out:?}");
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn missing_business_id_is_a_usage_error() {
+    let fake = Fake::start();
+    let out = connectly(&["webhooks", "list", "--base-url", &fake.mock.base_url()])
+        .env("CONNECTLY_API_KEY", KEY)
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("--business-id"), "{out:?}");
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn business_id_from_the_environment_is_used() {
+    let fake = Fake::start();
+    connectly(&["webhooks", "list", "--base-url", &fake.mock.base_url()])
+        .env("CONNECTLY_API_KEY", KEY)
+        .env("CONNECTLY_BUSINESS_ID", "biz_from_env")
+        .run()
+        .code(0);
+    assert_eq!(
+        fake.request_lines(),
+        ["GET /v1/businesses/biz_from_env/webhooks"]
+    );
+}
+
+#[test]
+fn http_address_is_refused_naming_the_address_flag() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "create",
+            "--topic",
+            "messages",
+            "--address",
+            "http://example.com/webhook",
+        ])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("--address"), "{out:?}");
+    assert!(fake.requests().is_empty(), "refused before sending");
+}
+
+#[test]
+fn plain_http_base_url_to_a_non_loopback_host_is_refused() {
+    let out = connectly(&[
+        "webhooks",
+        "list",
+        "--base-url",
+        "http://example.com",
+        "--business-id",
+        BIZ,
+    ])
+    .env("CONNECTLY_API_KEY", KEY)
+    .run()
+    .code(2);
+    assert!(out.stderr.contains("http://example.com"), "{out:?}");
+    assert!(out.stderr.contains("HTTPS"), "{out:?}");
+}
+
+#[test]
+fn non_positive_timeout_is_a_usage_error() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&["webhooks", "list", "--timeout", "0"])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("--timeout"), "{out:?}");
+    assert!(fake.requests().is_empty());
+}
+
+// ----------------------------------------------------------------------------------------------
+// 5. the API key never appears in any output (every run also checks it)
+
+#[test]
+fn api_key_never_appears_in_success_json_or_error_output() {
+    let fake = Fake::start();
+    let create = [
+        "webhooks",
+        "create",
+        "--topic",
+        "messages",
+        "--address",
+        "https://example.com/m",
+    ];
+    // Success, human and JSON.
+    fake.cmd(&create).run().code(0);
+    fake.cmd(&["webhooks", "list"]).run().code(0);
+    fake.cmd(&["webhooks", "list", "--json"]).run().code(0);
+    // 409, human and JSON.
+    fake.cmd(&create).run().code(1);
+    let mut create_json = create.to_vec();
+    create_json.push("--json");
+    fake.cmd(&create_json).run().code(1);
+    // Invalid input.
+    fake.cmd(&[
+        "webhooks",
+        "create",
+        "--topic",
+        "messages",
+        "--address",
+        "http://example.com/m",
+    ])
+    .run()
+    .code(2);
+    // 404.
+    fake.cmd(&["webhooks", "delete", "nope", "--yes"])
+        .run()
+        .code(1);
+    // A key a header cannot carry: refused before sending, without repeating it.
+    let out = fake
+        .cmd(&["webhooks", "list"])
+        .env("CONNECTLY_API_KEY", format!("{KEY}\nX-Injected: 1"))
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("invalid API key"), "{out:?}");
+    // Help, with the key in the environment.
+    fake.cmd(&["--help"]).run().code(0);
+    fake.cmd(&["webhooks", "create", "--help"]).run().code(0);
+
+    // 401: a mock that accepts another key.
+    let other = Fake::accepting("some-other-key");
+    for args in [
+        &["webhooks", "list"][..],
+        &["webhooks", "list", "--json"],
+        &create,
+    ] {
+        let out = other.cmd(args).run().code(1);
+        assert!(out.stderr.contains("API key was refused"), "{out:?}");
+    }
+    assert!(other.requests().iter().all(|r| !r.authenticated));
+
+    // Connection refused.
+    let out = connectly(&[
+        "webhooks",
+        "list",
+        "--base-url",
+        "http://127.0.0.1:1",
+        "--business-id",
+        BIZ,
+    ])
+    .env("CONNECTLY_API_KEY", KEY)
+    .run()
+    .code(1);
+    assert!(out.stderr.contains("127.0.0.1:1"), "{out:?}");
+}
+
+#[test]
+fn api_key_file_is_read_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = write(dir.path(), "key", &format!("{KEY}\n"));
+    let key_file = key_file.to_str().unwrap();
+
+    let fake = Fake::start();
+    let list = |fake: &Fake, json: bool| {
+        let mut args = vec![
+            "webhooks",
+            "list",
+            "--api-key-file",
+            key_file,
+            "--business-id",
+            BIZ,
+        ];
+        let url = fake.mock.base_url();
+        args.extend(["--base-url", &url]);
+        if json {
+            args.push("--json");
+        }
+        connectly(&args).run()
+    };
+    list(&fake, false).code(0);
+    list(&fake, true).code(0);
+    assert!(
+        fake.requests().iter().all(|r| r.authenticated),
+        "the key from the file (without its newline) is accepted"
+    );
+
+    let other = Fake::accepting("some-other-key");
+    let out = list(&other, false).code(1);
+    assert!(out.stderr.contains("API key was refused"), "{out:?}");
+    list(&other, true).code(1);
+
+    let out = connectly(&[
+        "webhooks",
+        "list",
+        "--api-key-file",
+        dir.path().join("missing").to_str().unwrap(),
+        "--business-id",
+        BIZ,
+        "--base-url",
+        &fake.mock.base_url(),
+    ])
+    .run()
+    .code(2);
+    assert!(out.stderr.contains("--api-key-file"), "{out:?}");
+}
+
+// ----------------------------------------------------------------------------------------------
+// 6. validate
+
+const BAD_YAML: &str = "\
+businessId: biz_1
+webhooks:
+  - topic: messages
+    adress: https://example.com/a
+  - topic: delivery_status
+    address: https://example.com/b
+    type: carrier_pigeon
+  - topic: messages
+    address: http://example.com/c
+  - address: https://example.com/d
+";
+
+const BAD_JSON: &str = r#"{
+  "businessId": "biz_1",
+  "webhooks": [
+    {"topic": "messages", "address": "https://example.com/a"},
+    {
+      "topic": "delivery_status",
+      "adress": "https://example.com/b"
+    },
+    {"topic": "mesages", "address": "http://example.com/c"}
+  ]
+}
+"#;
+
+/// The stderr line that starts with `prefix`, and the line after it (the hint, if any).
+fn error_at<'a>(out: &'a Out, prefix: &str) -> (&'a str, &'a str) {
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?}: {out:?}"));
+    (lines[i], lines.get(i + 1).copied().unwrap_or_default())
+}
+
+#[test]
+fn validate_yaml_reports_each_error_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD_YAML);
+    let out = connectly(&["validate", "bad.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    assert_eq!(
+        out.located(),
+        [
+            "bad.yaml:3:5",  // the first registration: missing `address`
+            "bad.yaml:4:5",  // `adress`
+            "bad.yaml:7:11", // carrier_pigeon
+            "bad.yaml:8:12", // second `messages`
+            "bad.yaml:9:14", // http address
+            "bad.yaml:10:5", // missing `topic`
+        ],
+        "{out:?}"
+    );
+    let (line, _) = error_at(&out, "bad.yaml:3:5: error:");
+    assert!(line.contains("missing required key \"address\""), "{line}");
+    let (line, hint) = error_at(&out, "bad.yaml:4:5: error:");
+    assert!(line.contains("adress"), "{line}");
+    assert!(hint.contains("did you mean `address`?"), "{hint}");
+    let (line, hint) = error_at(&out, "bad.yaml:7:11: error:");
+    assert!(line.contains("carrier_pigeon"), "{line}");
+    assert!(hint.contains("\"custom\""), "{hint}");
+    let (line, _) = error_at(&out, "bad.yaml:8:12: error:");
+    assert!(line.contains("already registered by /webhooks/0"), "{line}");
+    let (line, _) = error_at(&out, "bad.yaml:9:14: error:");
+    assert!(line.contains("http://example.com/c"), "{line}");
+    let (line, _) = error_at(&out, "bad.yaml:10:5: error:");
+    assert!(line.contains("missing required key \"topic\""), "{line}");
+}
+
+#[test]
+fn validate_json_file_reports_errors_at_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.json", BAD_JSON);
+    let out = connectly(&["validate", "bad.json"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    assert_eq!(
+        out.located(),
+        [
+            "bad.json:5:5",  // the registration without `address`
+            "bad.json:7:7",  // `adress`
+            "bad.json:9:15", // "mesages"
+            "bad.json:9:37", // http address
+        ],
+        "{out:?}"
+    );
+    let (_, hint) = error_at(&out, "bad.json:7:7: error:");
+    assert!(hint.contains("did you mean `address`?"), "{hint}");
+    let (line, hint) = error_at(&out, "bad.json:9:15: error:");
+    assert!(line.contains("mesages"), "{line}");
+    assert!(hint.contains("\"messages\""), "{hint}");
+}
+
+#[test]
+fn validate_json_syntax_error_gives_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "syntax.json",
+        "{\n  \"webhooks\": [\n    {\"topic\": \"messages\",}\n  ]\n}\n",
+    );
+    let out = connectly(&["validate", "syntax.json"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    assert_eq!(out.located(), ["syntax.json:3:26"], "{out:?}");
+    assert!(out.stderr.contains("not valid JSON"), "{out:?}");
+}
+
+#[test]
+fn validate_yaml_syntax_error_gives_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "syntax.yaml",
+        "webhooks:\n  - topic: messages\n    address: [unclosed\n",
+    );
+    let out = connectly(&["validate", "syntax.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    let located = out.located();
+    assert_eq!(located.len(), 1, "{out:?}");
+    assert!(out.stderr.contains("not valid YAML"), "{out:?}");
+    let line: usize = located[0].split(':').nth(1).unwrap().parse().unwrap();
+    assert!((3..=4).contains(&line), "{out:?}");
+}
+
+#[test]
+fn validate_accepts_the_example_file() {
+    let out = connectly(&["validate", "examples/webhooks.yaml"])
+        .current_dir(workspace_root())
+        .run()
+        .code(0);
+    assert_eq!(out.stdout, "examples/webhooks.yaml: ok\n", "{out:?}");
+    assert!(out.located().is_empty(), "{out:?}");
+}
+
+#[test]
+fn validate_dash_reads_stdin() {
+    let example = std::fs::read_to_string(workspace_root().join("examples/webhooks.yaml")).unwrap();
+    let out = connectly(&["validate", "-"])
+        .write_stdin(example)
+        .run()
+        .code(0);
+    assert_eq!(out.stdout, "<stdin>: ok\n", "{out:?}");
+
+    let out = connectly(&["validate", "-"])
+        .write_stdin(BAD_YAML)
+        .run()
+        .code(1);
+    assert_eq!(out.located()[1], "<stdin>:4:5", "{out:?}");
+}
+
+#[test]
+fn validate_json_output_has_line_column_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD_YAML);
+    write(
+        dir.path(),
+        "good.yaml",
+        "webhooks:\n  - topic: messages\n    address: https://example.com/m\n",
+    );
+    let out = connectly(&["validate", "--json", "bad.yaml", "good.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    let report = out.json();
+    assert_eq!(report["valid"], false);
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["file"], "bad.yaml");
+    assert_eq!(files[0]["valid"], false);
+    assert_eq!(
+        files[1],
+        json!({"file": "good.yaml", "valid": true, "errors": []})
+    );
+    let errors = files[0]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 6);
+    let typo = errors
+        .iter()
+        .find(|e| e["pointer"] == "/webhooks/0/adress")
+        .expect("the typo is reported");
+    assert_eq!(typo["line"], 4);
+    assert_eq!(typo["column"], 5);
+    assert_eq!(typo["hint"], "did you mean `address`?");
+    let http = errors
+        .iter()
+        .find(|e| e["pointer"] == "/webhooks/2/address")
+        .expect("the http address is reported");
+    assert_eq!(
+        (http["line"].clone(), http["column"].clone()),
+        (json!(9), json!(14))
+    );
+    for e in errors {
+        assert!(
+            e["line"].is_u64() && e["column"].is_u64() && e["pointer"].is_string(),
+            "{e}"
+        );
+        assert!(e["message"].is_string(), "{e}");
+    }
+}
+
+#[test]
+fn validate_checks_many_files_in_one_call_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(workspace_root().join("examples/webhooks.yaml")).unwrap();
+    let names: Vec<String> = (0..200).map(|i| format!("config-{i:03}.yaml")).collect();
+    for name in &names {
+        write(dir.path(), name, &example);
+    }
+    let mut args = vec!["validate"];
+    args.extend(names.iter().map(String::as_str));
+    let started = Instant::now();
+    let out = connectly(&args).current_dir(dir.path()).run().code(0);
+    let elapsed = started.elapsed();
+    assert_eq!(out.stdout.lines().count(), 200, "{out:?}");
+    assert!(
+        out.stderr.contains("200 file(s) checked: 200 valid"),
+        "{out:?}"
+    );
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+}
+
+#[test]
+fn validate_reports_an_unreadable_file_and_still_checks_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD_YAML);
+    write(
+        dir.path(),
+        "good.yaml",
+        "webhooks:\n  - topic: messages\n    address: https://example.com/m\n",
+    );
+    let out = connectly(&["validate", "missing.yaml", "bad.yaml", "good.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("cannot read missing.yaml"), "{out:?}");
+    assert_eq!(out.located().len(), 6, "bad.yaml was checked too: {out:?}");
+    assert!(out.stdout.contains("good.yaml: ok"), "{out:?}");
+    assert!(
+        out.stderr.contains("3 file(s) checked: 1 valid, 2 invalid"),
+        "{out:?}"
+    );
+
+    let out = connectly(&["validate", "--json", "missing.yaml", "good.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    let report = out.json();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["files"][0]["file"], "missing.yaml");
+    assert_eq!(report["files"][0]["valid"], false);
+    assert!(
+        report["files"][0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read missing.yaml"),
+        "{report}"
+    );
+    assert_eq!(report["files"][1]["valid"], true);
+}
+
+// ----------------------------------------------------------------------------------------------
+// 7. schema
+
+#[test]
+fn schema_subcommands_print_the_committed_schemas() {
+    let schemas = workspace_root().join("schemas");
+    for (args, file) in [
+        (
+            &["schema", "registration"][..],
+            "create-webhook.schema.json",
+        ),
+        (&["schema", "config"], "webhooks-config.schema.json"),
+        (&["schema"], "webhooks-config.schema.json"),
+        (&["schema", "update"], "update-webhook.schema.json"),
+    ] {
+        let out = connectly(args).run().code(0);
+        let committed: Value =
+            serde_json::from_str(&std::fs::read_to_string(schemas.join(file)).unwrap()).unwrap();
+        assert_eq!(out.json(), committed, "{args:?} prints {file}");
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// 8. apply
+
+const BOTH: &str = "\
+businessId: biz_cli_test
+webhooks:
+  - topic: messages
+    address: https://example.com/webhook/messages
+  - topic: delivery_status
+    address: https://example.com/webhook/delivery
+    configuration:
+      channelTypes: [whatsapp]
+      filters:
+        - field: campaign_name
+          expression: summer-promo-*
+";
+
+const MESSAGES_ONLY: &str = "\
+businessId: biz_cli_test
+webhooks:
+  - topic: messages
+    address: https://example.com/webhook/messages
+";
+
+/// The last line of stdout: the summary.
+fn summary(out: &Out) -> &str {
+    out.stdout.lines().last().unwrap_or_default()
+}
+
+/// A config file in a temporary directory.
+struct ConfigFile {
+    dir: tempfile::TempDir,
+}
+
+impl ConfigFile {
+    fn new(text: &str) -> Self {
+        let file = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        file.set(text);
+        file
+    }
+
+    fn set(&self, text: &str) {
+        write(self.dir.path(), "webhooks.yaml", text);
+    }
+
+    fn path(&self) -> String {
+        self.dir
+            .path()
+            .join("webhooks.yaml")
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[test]
+fn apply_creates_what_is_missing_on_the_first_run() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    let out = fake.cmd(&["apply", &file.path()]).run().code(0);
+    assert!(
+        summary(&out).starts_with("applied: 2 created, 0 updated, 0 unchanged"),
+        "{out:?}"
+    );
+    let registrations = fake.registrations();
+    let without_ids: Vec<Value> = registrations
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("id");
+            r
+        })
+        .collect();
+    assert_eq!(
+        without_ids,
+        [
+            json!({"topic": "messages", "address": "https://example.com/webhook/messages"}),
+            json!({"topic": "delivery_status", "address": "https://example.com/webhook/delivery",
+                   "configuration": {"channelTypes": ["whatsapp"],
+                   "filters": [{"field": "campaign_name", "expression": "summer-promo-*"}]}}),
+        ]
+    );
+    for r in &registrations {
+        assert!(
+            out.stdout.contains(r["id"].as_str().unwrap()),
+            "the new ids are shown: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn apply_reads_the_config_from_stdin() {
+    let fake = Fake::start();
+    let out = fake.cmd(&["apply", "-"]).write_stdin(BOTH).run().code(0);
+    assert!(summary(&out).starts_with("applied: 2 created"), "{out:?}");
+    assert_eq!(fake.registrations().len(), 2);
+}
+
+#[test]
+fn apply_second_run_changes_nothing_and_only_lists() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    fake.cmd(&["apply", &file.path()]).run().code(0);
+    let before = fake.registrations();
+    fake.mock.clear_requests();
+    let out = fake.cmd(&["apply", &file.path()]).run().code(0);
+    assert!(
+        summary(&out)
+            .starts_with("applied: 0 created, 0 updated, 2 unchanged, 0 replaced, 0 deleted"),
+        "{out:?}"
+    );
+    assert_eq!(
+        fake.request_lines(),
+        [format!("GET /v1/businesses/{BIZ}/webhooks")]
+    );
+    assert_eq!(fake.registrations(), before);
+}
+
+#[test]
+fn apply_updates_a_changed_address_in_place_keeping_the_id() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    fake.cmd(&["apply", &file.path()]).run().code(0);
+    let id = fake.registrations()[0]["id"].clone();
+    file.set(&BOTH.replace(
+        "https://example.com/webhook/messages",
+        "https://example.com/webhook/messages-v2",
+    ));
+    fake.mock.clear_requests();
+    let out = fake.cmd(&["apply", &file.path()]).run().code(0);
+    assert!(
+        summary(&out).starts_with("applied: 0 created, 1 updated, 1 unchanged"),
+        "{out:?}"
+    );
+    let requests: Vec<RecordedRequest> = fake.requests().into_iter().filter(is_change).collect();
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_eq!(requests[0].method, "PUT");
+    let registrations = fake.registrations();
+    assert_eq!(registrations.len(), 2);
+    assert_eq!(registrations[0]["id"], id, "updated in place");
+    assert_eq!(
+        registrations[0]["address"],
+        "https://example.com/webhook/messages-v2"
+    );
+    // And now it is stable.
+    let out = fake.cmd(&["apply", &file.path()]).run().code(0);
+    assert!(summary(&out).contains("2 unchanged"), "{out:?}");
+}
+
+#[test]
+fn apply_dry_run_sends_no_change() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    let out = fake
+        .cmd(&["apply", &file.path(), "--dry-run"])
+        .run()
+        .code(0);
+    assert!(summary(&out).contains("dry run"), "{out:?}");
+    assert!(summary(&out).contains("2 created"), "{out:?}");
+    assert_eq!(
+        fake.request_lines(),
+        [format!("GET /v1/businesses/{BIZ}/webhooks")]
+    );
+    assert!(fake.registrations().is_empty());
+
+    // With live registrations to update and prune, too.
+    fake.cmd(&["apply", &file.path()]).run().code(0);
+    let before = fake.registrations();
+    file.set(&MESSAGES_ONLY.replace("/messages", "/elsewhere"));
+    fake.mock.clear_requests();
+    let out = fake
+        .cmd(&["apply", &file.path(), "--dry-run", "--prune"])
+        .run()
+        .code(0);
+    assert!(summary(&out).contains("1 updated"), "{out:?}");
+    assert!(summary(&out).contains("1 deleted"), "{out:?}");
+    assert!(
+        !fake.requests().iter().any(is_change),
+        "{:?}",
+        fake.request_lines()
+    );
+    assert_eq!(fake.registrations(), before);
+}
+
+#[test]
+fn apply_keeps_and_reports_registrations_not_in_the_file_without_prune() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    fake.cmd(&["apply", &file.path()]).run().code(0);
+    file.set(MESSAGES_ONLY);
+    fake.mock.clear_requests();
+    let out = fake.cmd(&["apply", &file.path()]).run().code(0);
+    let kept_line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("kept"))
+        .unwrap_or_else(|| panic!("a kept row: {out:?}"));
+    assert!(kept_line.contains("delivery_status"), "{out:?}");
+    assert!(kept_line.contains("--prune"), "{out:?}");
+    assert!(summary(&out).contains("1 kept"), "{out:?}");
+    assert!(!fake.requests().iter().any(is_change));
+    assert_eq!(fake.registrations().len(), 2);
+}
+
+#[test]
+fn apply_prune_deletes_registrations_not_in_the_file() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    fake.cmd(&["apply", &file.path()]).run().code(0);
+    let delivery_id = fake.registrations()[1]["id"].as_str().unwrap().to_owned();
+    file.set(MESSAGES_ONLY);
+    fake.mock.clear_requests();
+    let out = fake.cmd(&["apply", &file.path(), "--prune"]).run().code(0);
+    assert!(summary(&out).contains("1 deleted"), "{out:?}");
+    let changes: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| is_change(r))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        changes,
+        [format!(
+            "DELETE /v1/businesses/{BIZ}/delete/webhooks/{delivery_id}"
+        )]
+    );
+    let registrations = fake.registrations();
+    assert_eq!(registrations.len(), 1);
+    assert_eq!(registrations[0]["topic"], "messages");
+}
+
+#[test]
+fn apply_type_change_needs_prune_then_replaces() {
+    let fake = Fake::start();
+    let old = fake.create(&[
+        "--topic",
+        "messages",
+        "--address",
+        "https://example.com/webhook/messages",
+        "--type",
+        "zapier",
+    ]);
+    let file = ConfigFile::new(MESSAGES_ONLY);
+    fake.mock.clear_requests();
+    let out = fake.cmd(&["apply", &file.path()]).run().code(1);
+    assert!(out.stderr.contains("--prune"), "{out:?}");
+    assert!(out.stdout.contains("needs-prune"), "{out:?}");
+    assert!(!fake.requests().iter().any(is_change));
+    assert_eq!(fake.registrations()[0]["type"], "zapier");
+
+    fake.mock.clear_requests();
+    let out = fake.cmd(&["apply", &file.path(), "--prune"]).run().code(0);
+    assert!(summary(&out).contains("1 replaced"), "{out:?}");
+    let changes: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| is_change(r))
+        .map(|r| r.method.clone())
+        .collect();
+    assert_eq!(changes, ["DELETE", "POST"]);
+    let registrations = fake.registrations();
+    assert_eq!(registrations.len(), 1);
+    assert_ne!(registrations[0]["id"], old.as_str(), "a new registration");
+    assert!(
+        registrations[0].get("type").is_none() || registrations[0]["type"] == "custom",
+        "{registrations:?}"
+    );
+}
+
+#[test]
+fn apply_invalid_file_sends_nothing_and_reports_located_errors() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BAD_YAML);
+    let out = fake.cmd(&["apply", &file.path()]).run().code(1);
+    assert!(fake.requests().is_empty(), "{:?}", fake.request_lines());
+    let path = file.path();
+    assert_eq!(out.located().len(), 6, "{out:?}");
+    assert_eq!(out.located()[1], format!("{path}:4:5"), "{out:?}");
+    assert!(out.stderr.contains("did you mean `address`?"), "{out:?}");
+    assert!(out.stderr.contains("nothing was changed"), "{out:?}");
+    assert!(fake.registrations().is_empty());
+}
+
+#[test]
+fn apply_json_summary_parses() {
+    let fake = Fake::start();
+    let file = ConfigFile::new(BOTH);
+    let out = fake.cmd(&["apply", &file.path(), "--json"]).run().code(0);
+    let report = out.json();
+    assert_eq!(report["businessId"], BIZ);
+    assert_eq!(report["dryRun"], false);
+    assert_eq!(
+        report["summary"],
+        json!({"created": 2, "updated": 0, "unchanged": 0, "replaced": 0, "deleted": 0,
+               "needsPrune": 0, "kept": 0})
+    );
+    let ids: Vec<Value> = fake
+        .registrations()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    let actions = report["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 2);
+    for (action, id) in actions.iter().zip(&ids) {
+        assert_eq!(action["action"], "create");
+        assert_eq!(&action["id"], id);
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// 9. apply --mock
+
+#[test]
+fn apply_example_with_mock_needs_no_api_key() {
+    let out = connectly(&["apply", "examples/webhooks.yaml", "--mock"])
+        .current_dir(workspace_root())
+        .run()
+        .code(0);
+    assert!(out.stderr.contains("in-process fake"), "{out:?}");
+    assert!(summary(&out).starts_with("applied: 2 created"), "{out:?}");
+}
+
+// ----------------------------------------------------------------------------------------------
+// 10. connectly mock
+
+/// Kills the child when dropped, so a failing test leaves no server behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn mock_subcommand_prints_its_base_url_and_serves_the_api() {
+    let mut child = Killed(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
+            .args(["mock", "--listen", "127.0.0.1:0"])
+            .env_remove("CONNECTLY_API_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first.trim_end().to_owned();
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("a loopback URL, got {first:?}"))
+        .parse()
+        .unwrap();
+    assert_ne!(port, 0, "the real port, not the requested 0");
+
+    // The CLI against it, with the mock's default key.
+    let id = connectly(&[
+        "webhooks",
+        "create",
+        "--topic",
+        "messages",
+        "--address",
+        "https://example.com/m",
+        "--base-url",
+        &url,
+        "--business-id",
+        BIZ,
+    ])
+    .env("CONNECTLY_API_KEY", connectly_mock::DEFAULT_API_KEY)
+    .run()
+    .code(0)
+    .stdout;
+
+    // And the client.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = connectly_client::Client::builder(connectly_mock::DEFAULT_API_KEY)
+        .base_url(url)
+        .build()
+        .unwrap();
+    let list = rt.block_on(client.list_webhooks(BIZ)).unwrap();
+    assert_eq!(list.webhooks.len(), 1);
+    assert_eq!(list.webhooks[0].id, id.trim_end());
+    assert!(child.0.try_wait().unwrap().is_none(), "still serving");
+}
