@@ -103,6 +103,22 @@ fn assert_key_not_shown(error: &Error) {
     assert!(!debug.contains(KEY), "Debug shows the key: {debug}");
 }
 
+/// Starts a server whose create endpoint answers as `respond` says, sends the `messages`
+/// example, and returns the error the client gives.
+async fn create_error(respond: impl FnOnce(httpmock::Then)) -> Error {
+    let server = start_server().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(CREATE_PATH);
+            respond(then);
+        })
+        .await;
+    client_for(&server)
+        .create_webhook(BUSINESS, &from_example(&example_messages()))
+        .await
+        .expect_err("an error status")
+}
+
 /// Sends `request` with `create_webhook` and checks the server saw exactly one POST to the
 /// create path, with the API key, a JSON content type and a body equal to `example`.
 async fn assert_create_sends_exactly(example: Value, request: CreateWebhookRequest) {
@@ -233,22 +249,14 @@ async fn create_409_maps_to_already_registered_keeping_error_body() {
 #[tokio::test]
 async fn create_401_400_500_map_to_unauthorized_invalid_request_server_keeping_status_and_body() {
     for status in [401u16, 400, 500] {
-        let server = start_server().await;
         let body = error_body(&format!("failed with {status}"), "ERROR_CODE_X", "trace-1");
         let body_for_mock = body.clone();
-        server
-            .mock_async(|when, then| {
-                when.method(Method::POST).path(CREATE_PATH);
-                then.status(status)
-                    .header("content-type", "application/json")
-                    .json_body(body_for_mock);
-            })
-            .await;
-
-        let error = client_for(&server)
-            .create_webhook(BUSINESS, &from_example(&example_messages()))
-            .await
-            .expect_err("an error status");
+        let error = create_error(|then| {
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(body_for_mock);
+        })
+        .await;
 
         assert_key_not_shown(&error);
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
@@ -353,18 +361,10 @@ async fn update_and_delete_404_map_to_not_found_keeping_status_and_body() {
 #[tokio::test]
 async fn documented_error_status_with_empty_body_still_maps_to_its_variant() {
     for status in [401u16, 409, 400, 500] {
-        let server = start_server().await;
-        server
-            .mock_async(|when, then| {
-                when.method(Method::POST).path(CREATE_PATH);
-                then.status(status);
-            })
-            .await;
-
-        let error = client_for(&server)
-            .create_webhook(BUSINESS, &from_example(&example_messages()))
-            .await
-            .expect_err("an error status");
+        let error = create_error(|then| {
+            then.status(status);
+        })
+        .await;
 
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(error.api_error(), Some(&ApiError::default()), "{status}");
@@ -441,18 +441,10 @@ async fn documented_error_status_with_html_body_still_maps_to_its_variant() {
 
 #[tokio::test]
 async fn undocumented_418_maps_to_unexpected_status_with_excerpt() {
-    let server = start_server().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(CREATE_PATH);
-            then.status(418).body("I'm a teapot\n");
-        })
-        .await;
-
-    let error = client_for(&server)
-        .create_webhook(BUSINESS, &from_example(&example_messages()))
-        .await
-        .expect_err("418");
+    let error = create_error(|then| {
+        then.status(418).body("I'm a teapot\n");
+    })
+    .await;
 
     assert_key_not_shown(&error);
     assert_eq!(error.status(), Some(StatusCode::IM_A_TEAPOT));
@@ -513,21 +505,13 @@ async fn undocumented_429_maps_to_unexpected_status_keeping_retry_after_and_body
 #[tokio::test]
 async fn undocumented_503_with_html_maps_to_unexpected_status_not_server() {
     let html = "<html><body>Service Unavailable</body></html>";
-    let server = start_server().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(CREATE_PATH);
-            then.status(503)
-                .header("content-type", "text/html")
-                .header("retry-after", "120")
-                .body(html);
-        })
-        .await;
-
-    let error = client_for(&server)
-        .create_webhook(BUSINESS, &from_example(&example_messages()))
-        .await
-        .expect_err("503");
+    let error = create_error(|then| {
+        then.status(503)
+            .header("content-type", "text/html")
+            .header("retry-after", "120")
+            .body(html);
+    })
+    .await;
 
     match error {
         Error::UnexpectedStatus {
@@ -548,22 +532,14 @@ async fn undocumented_503_with_html_maps_to_unexpected_status_not_server() {
 #[tokio::test]
 async fn status_undocumented_for_the_operation_maps_to_unexpected_status() {
     // 404 is documented for update/delete, not for create: there it is unexpected.
-    let server = start_server().await;
     let body = error_body("no such business", "ERROR_CODE_NOT_FOUND", "trace-3");
     let body_for_mock = body.clone();
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(CREATE_PATH);
-            then.status(404)
-                .header("content-type", "application/json")
-                .json_body(body_for_mock);
-        })
-        .await;
-
-    let error = client_for(&server)
-        .create_webhook(BUSINESS, &from_example(&example_messages()))
-        .await
-        .expect_err("404");
+    let error = create_error(|then| {
+        then.status(404)
+            .header("content-type", "application/json")
+            .json_body(body_for_mock);
+    })
+    .await;
 
     match error {
         Error::UnexpectedStatus {
@@ -960,20 +936,12 @@ fn client_and_builder_debug_do_not_show_the_api_key() {
 
 #[tokio::test]
 async fn success_status_with_non_json_body_maps_to_decode_with_status_and_excerpt() {
-    let server = start_server().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(CREATE_PATH);
-            then.status(200)
-                .header("content-type", "text/html")
-                .body("<html>maintenance</html>");
-        })
-        .await;
-
-    let error = client_for(&server)
-        .create_webhook(BUSINESS, &from_example(&example_messages()))
-        .await
-        .expect_err("HTML is not the documented JSON");
+    let error = create_error(|then| {
+        then.status(200)
+            .header("content-type", "text/html")
+            .body("<html>maintenance</html>");
+    })
+    .await;
 
     assert_key_not_shown(&error);
     assert_eq!(error.status(), Some(StatusCode::OK));
