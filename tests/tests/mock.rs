@@ -419,3 +419,32 @@ async fn shutdown_stops_the_server() {
     let error = client.list_webhooks(BIZ).await.unwrap_err();
     assert!(matches!(error, Error::Transport(_)), "{error:?}");
 }
+
+#[tokio::test]
+async fn the_request_log_keeps_only_the_last_requests() {
+    let mock = MockServer::start_with(MockConfig::default().request_log_capacity(3))
+        .await
+        .unwrap();
+    let client = client(&mock);
+    for i in 0..5 {
+        client.list_webhooks(&format!("biz_{i}")).await.unwrap();
+    }
+    let paths: Vec<String> = mock.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1/businesses/biz_2/webhooks",
+            "/v1/businesses/biz_3/webhooks",
+            "/v1/businesses/biz_4/webhooks"
+        ]
+    );
+    let silent = MockServer::start_with(MockConfig::default().request_log_capacity(0))
+        .await
+        .unwrap();
+    self::client(&silent).list_webhooks(BIZ).await.unwrap();
+    assert!(silent.requests().is_empty());
+    assert_eq!(
+        connectly_mock::REQUEST_LOG_CAPACITY,
+        MockConfig::default().request_log_capacity
+    );
+}

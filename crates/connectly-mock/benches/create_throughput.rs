@@ -1,4 +1,7 @@
-//! Create requests per second against the in-process mock, 32 connections in flight on loopback.
+//! Create requests per second against the in-process mock, 32 connections in flight on loopback,
+//! and the same load against a bare axum route that answers a fixed `{"id": ...}` without
+//! authentication, validation or state: the floor of this HTTP stack on this machine, so the
+//! ratio shows what the mock's own work costs.
 //!
 //! `cargo bench -p connectly-mock --bench create_throughput`
 
@@ -18,7 +21,11 @@ fn create_throughput(c: &mut Criterion) {
     let mock = runtime
         .block_on(connectly_mock::MockServer::start())
         .expect("the mock starts");
-    let url = mock.base_url();
+    let baseline = runtime.block_on(bare_axum_server());
+    let targets = [
+        ("create_32_connections", mock.base_url()),
+        ("baseline_bare_axum_32_connections", baseline),
+    ];
     let key = mock.api_key().to_owned();
     // One client per connection: each keeps its own keep-alive connection.
     let clients: Vec<reqwest::Client> = (0..CONNECTIONS)
@@ -33,7 +40,8 @@ fn create_throughput(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("mock");
     group.throughput(Throughput::Elements(REQUESTS_PER_ITERATION as u64));
-    group.bench_function("create_32_connections", |b| {
+    for (name, url) in targets {
+        group.bench_function(name, |b| {
         b.to_async(&runtime).iter(|| {
             let clients = clients.clone();
             let url = url.clone();
@@ -69,7 +77,28 @@ fn create_throughput(c: &mut Criterion) {
             }
         });
     });
+    }
     group.finish();
+}
+
+/// A route that answers every create with a fixed id: no key check, no validation, no state.
+async fn bare_axum_server() -> String {
+    use axum::routing::post;
+    let router = axum::Router::new().route(
+        "/v1/businesses/{business_id}/create/webhooks",
+        post(|| async {
+            (
+                [("content-type", "application/json")],
+                r#"{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}"#,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
 }
 
 criterion_group!(benches, create_throughput);

@@ -27,12 +27,13 @@
 //! | an unknown path | 404; a known path with another method: 405 |
 //!
 //! Every error has Connectly's error body (`message`, `type`, `code`, `cntTraceId`, `details`).
-//! Ids are ULIDs; list returns a business's registrations in creation order. Every request is
-//! kept in a log ([`MockServer::requests`]) so tests can assert on what a client sent.
+//! Ids are ULIDs; list returns a business's registrations in creation order. Every request (the
+//! last [`REQUEST_LOG_CAPACITY`] by default) is kept in a log ([`MockServer::requests`]) so tests can assert
+//! on what a client sent.
 
 #![deny(missing_docs)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -57,6 +58,10 @@ pub const DEFAULT_API_KEY: &str = "mock-api-key";
 /// Largest request body accepted by default, in bytes (1 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How many requests the log keeps by default: past that, the oldest are dropped, so a
+/// long-running mock does not grow without bound.
+pub const REQUEST_LOG_CAPACITY: usize = 10_000;
+
 /// How to start a [`MockServer`].
 ///
 /// ```
@@ -74,6 +79,8 @@ pub struct MockConfig {
     pub api_keys: Vec<String>,
     /// Largest request body, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub max_body_bytes: usize,
+    /// How many requests the log keeps (default [`REQUEST_LOG_CAPACITY`]).
+    pub request_log_capacity: usize,
 }
 
 impl std::fmt::Debug for MockConfig {
@@ -85,6 +92,7 @@ impl std::fmt::Debug for MockConfig {
                 &format_args!("[{} redacted]", self.api_keys.len()),
             )
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("request_log_capacity", &self.request_log_capacity)
             .finish()
     }
 }
@@ -95,6 +103,7 @@ impl Default for MockConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             api_keys: vec![DEFAULT_API_KEY.to_owned()],
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_log_capacity: REQUEST_LOG_CAPACITY,
         }
     }
 }
@@ -118,6 +127,12 @@ impl MockConfig {
     /// Refuses bodies over `limit` bytes with 413.
     pub fn max_body_bytes(mut self, limit: usize) -> Self {
         self.max_body_bytes = limit;
+        self
+    }
+
+    /// Keeps the last `capacity` requests in the log (0 keeps none).
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.request_log_capacity = capacity;
         self
     }
 }
@@ -155,8 +170,9 @@ struct Store {
 struct Shared {
     api_keys: Vec<String>,
     max_body_bytes: usize,
+    request_log_capacity: usize,
     store: Mutex<Store>,
-    log: Mutex<Vec<RecordedRequest>>,
+    log: Mutex<VecDeque<RecordedRequest>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -222,9 +238,9 @@ impl MockServer {
         self.shared.api_keys.first().map_or("", String::as_str)
     }
 
-    /// Every request received so far, oldest first.
+    /// The requests received so far, oldest first (the last [`MockConfig::request_log_capacity`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).clone()
+        lock(&self.shared.log).iter().cloned().collect()
     }
 
     /// Forgets the requests received so far.
@@ -278,6 +294,7 @@ fn app(config: MockConfig) -> (Router, Arc<Shared>) {
     let shared = Arc::new(Shared {
         api_keys: config.api_keys,
         max_body_bytes: config.max_body_bytes,
+        request_log_capacity: config.request_log_capacity,
         store: Mutex::default(),
         log: Mutex::default(),
     });
@@ -346,14 +363,21 @@ async fn record_and_authenticate(
     } else {
         to_bytes(body, shared.max_body_bytes).await.ok()
     };
-    lock(&shared.log).push(RecordedRequest {
+    let recorded = RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: recorded_headers(&parts.headers),
         authenticated,
         body: body.clone().unwrap_or_default(),
-    });
+    };
+    if shared.request_log_capacity > 0 {
+        let mut log = lock(&shared.log);
+        while log.len() >= shared.request_log_capacity {
+            log.pop_front();
+        }
+        log.push_back(recorded);
+    }
     let Some(body) = body else {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
