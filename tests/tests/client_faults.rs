@@ -1011,3 +1011,88 @@ async fn endless_chunked_body_stops_at_the_response_cap() {
         "the server wrote all {streamed} bytes"
     );
 }
+
+// Inputs: ids that would leave their path segment -------------------------------------------
+
+#[tokio::test]
+async fn ids_with_reserved_non_ascii_and_encoded_dots_stay_in_their_segment() {
+    // The in-process fake records each path exactly as it arrived on the wire.
+    let mock = connectly_mock::MockServer::start().await.unwrap();
+    let client = Client::builder(mock.api_key())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let cases = [
+        ("Zürich 東京", "Z%C3%BCrich%20%E6%9D%B1%E4%BA%AC"),
+        ("a/../b", "a%2F..%2Fb"),
+        ("..x", "..x"),
+        ("%2e%2e", "%252e%252e"),
+        ("q?x=1#f", "q%3Fx=1%23f"),
+    ];
+    for (id, encoded) in cases {
+        mock.clear_requests();
+        client.list_webhooks(id).await.unwrap();
+        let _ = client.delete_webhook(BUSINESS, id).await;
+        let paths: Vec<String> = mock.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(
+            paths,
+            [
+                format!("/v1/businesses/{encoded}/webhooks"),
+                format!("/v1/businesses/{BUSINESS}/delete/webhooks/{encoded}"),
+            ],
+            "{id:?}"
+        );
+        assert!(
+            mock.requests().iter().all(|r| r.query.is_none()),
+            "{id:?} made a query"
+        );
+        // And the server decoded it back to the same id.
+        assert_eq!(
+            client
+                .list_webhooks(id)
+                .await
+                .unwrap()
+                .business_id
+                .as_deref(),
+            Some(id)
+        );
+    }
+}
+
+// Responses: a 2xx body that is truncated JSON or the wrong shape -----------------------------
+
+#[tokio::test]
+async fn success_with_truncated_or_wrong_shape_json_is_a_decode_error_with_status_and_excerpt() {
+    for body in [
+        r#"{"id": "01ARZ3ND"#,
+        r#"{"identifier": "x"}"#,
+        "[]",
+        r#""01ARZ""#,
+        r#"{"id": 7}"#,
+        "",
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(Method::POST).path(CREATE_PATH);
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .body(body);
+            })
+            .await;
+        let error = client_at(&server.base_url())
+            .create_webhook(BUSINESS, &messages_registration())
+            .await
+            .expect_err("not the documented body");
+        match &error {
+            Error::Decode {
+                status, excerpt, ..
+            } => {
+                assert_eq!(*status, Some(StatusCode::OK), "{body:?}");
+                assert_eq!(excerpt, body, "the excerpt shows what came back");
+            }
+            other => panic!("{body:?} gave {other:?}"),
+        }
+        assert!(!format!("{error} {error:?}").contains(KEY));
+    }
+}
