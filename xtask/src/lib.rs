@@ -9,6 +9,7 @@
 //!   with the command that fixes it, and the exit code is 1.
 
 pub mod jsonschema;
+pub mod rust_types;
 pub mod spec;
 
 use std::fs;
@@ -28,9 +29,10 @@ pub const SCHEMA_ID_BASE: &str =
     "https://raw.githubusercontent.com/connectly-rs/connectly-rs/main/schemas/";
 
 /// The exported JSON Schemas: file name and the spec component that is its root.
-pub const EXPORTED_SCHEMAS: [(&str, &str); 3] = [
+pub const EXPORTED_SCHEMAS: [(&str, &str); 4] = [
     ("create-webhook.schema.json", "CreateWebhookRequest"),
     ("update-webhook.schema.json", "UpdateWebhookRequest"),
+    ("webhook-event.schema.json", "WebhookEvent"),
     ("webhooks-config.schema.json", "WebhooksConfig"),
 ];
 
@@ -43,9 +45,10 @@ pub struct Artifact {
     pub contents: String,
 }
 
-/// Everything generated from the spec text: the copy of the spec packaged with the client, and
-/// each exported schema, in `schemas/` and in the schema crate (which packages its own copy).
-pub fn artifacts(spec: &spec::Spec) -> Vec<Artifact> {
+/// Everything generated from the spec text: the copy of the spec packaged with the client, each
+/// exported schema (in `schemas/` and in the schema crate, which packages its own copy), and the
+/// event types and sample events of the webhook crate.
+pub fn artifacts(spec: &spec::Spec) -> Result<Vec<Artifact>, String> {
     let mut out = vec![Artifact {
         path: "crates/connectly-client/openapi/connectly.yaml".to_owned(),
         contents: spec.text.clone(),
@@ -59,7 +62,15 @@ pub fn artifacts(spec: &spec::Spec) -> Vec<Artifact> {
             });
         }
     }
-    out
+    out.push(Artifact {
+        path: "crates/connectly-webhook/src/generated.rs".to_owned(),
+        contents: rust_types::event_types(spec.value())?,
+    });
+    out.push(Artifact {
+        path: "crates/connectly-webhook/src/samples.rs".to_owned(),
+        contents: rust_types::event_samples(spec.value()),
+    });
+    Ok(out)
 }
 
 /// The JSON Schema of one component, as committed: `$schema` and `$id` first, then the
@@ -100,28 +111,22 @@ pub fn export_schema(spec: &Value, file: &str, component: &str) -> String {
     text
 }
 
-/// The example values of every JSON request body whose schema is `component`.
+/// The example values of every request body (of an operation or of a callback) whose schema is
+/// `component`.
 fn request_examples(spec: &Value, component: &str) -> Vec<Value> {
     let reference = format!("#/components/schemas/{component}");
     let mut out = Vec::new();
-    for item in spec["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(|m| m.values())
-    {
-        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
-            let media = &op["requestBody"]["content"]["application/json"];
-            if media["schema"]["$ref"] != reference.as_str() {
-                continue;
-            }
-            out.extend(media.get("example").cloned());
-            for example in media["examples"]
-                .as_object()
-                .into_iter()
-                .flat_map(|m| m.values())
-            {
-                out.extend(example.get("value").cloned());
-            }
+    for (_, media) in spec::request_media(spec) {
+        if media["schema"]["$ref"] != reference.as_str() {
+            continue;
+        }
+        out.extend(media.get("example").cloned());
+        for example in media["examples"]
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.values())
+        {
+            out.extend(example.get("value").cloned());
         }
     }
     out
@@ -160,7 +165,7 @@ pub fn check(root: &Path) -> Result<(), String> {
     let spec = load_spec(root)?;
     let mut report = String::new();
     let mut stale = 0;
-    for artifact in artifacts(&spec) {
+    for artifact in artifacts(&spec)? {
         let on_disk = fs::read_to_string(root.join(&artifact.path)).ok();
         let old = on_disk.as_deref().map(normalise).unwrap_or_default();
         if on_disk.is_some() && old == normalise(&artifact.contents) {
@@ -196,7 +201,7 @@ pub fn check(root: &Path) -> Result<(), String> {
 /// Nothing is written when the spec has errors.
 pub fn regenerate(root: &Path) -> Result<Vec<String>, String> {
     let spec = load_spec(root)?;
-    let pending: Vec<(PathBuf, Artifact)> = artifacts(&spec)
+    let pending: Vec<(PathBuf, Artifact)> = artifacts(&spec)?
         .into_iter()
         .filter(|a| {
             fs::read_to_string(root.join(&a.path))

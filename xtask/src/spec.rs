@@ -272,19 +272,11 @@ impl Spec {
             }
         }
         // Media type and parameter examples.
-        let mut media = Vec::new();
+        let mut media: Vec<(String, Value)> = request_media(spec)
+            .into_iter()
+            .map(|(p, m)| (p, m.clone()))
+            .collect();
         for (op_pointer, op) in self.operations() {
-            if let Some(content) = op["requestBody"]["content"].as_object() {
-                for (ct, m) in content {
-                    media.push((
-                        format!(
-                            "{op_pointer}/requestBody/content/{}",
-                            escape_pointer_token(ct)
-                        ),
-                        m.clone(),
-                    ));
-                }
-            }
             for (status, response) in op["responses"].as_object().into_iter().flatten() {
                 if response.get("$ref").is_some() {
                     continue; // checked once, under components/responses
@@ -399,4 +391,48 @@ fn jsonschema_validator(schema: &Value) -> Result<jsonschema::Validator, String>
         .should_validate_formats(true)
         .build(schema)
         .map_err(|e| e.to_string())
+}
+
+/// `(pointer, media type object)` of every request body: of each operation and of each callback
+/// operation.
+pub fn request_media(spec: &Value) -> Vec<(String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for method in HTTP_METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let op_pointer = format!("/paths/{}/{method}", escape_pointer_token(path));
+            push_request_media(&op_pointer, op, &mut out);
+            for (name, callback) in op["callbacks"].as_object().into_iter().flatten() {
+                for (expression, cb_item) in callback.as_object().into_iter().flatten() {
+                    for cb_method in HTTP_METHODS {
+                        if let Some(cb_op) = cb_item.get(cb_method) {
+                            let p = format!(
+                                "{op_pointer}/callbacks/{}/{}/{cb_method}",
+                                escape_pointer_token(name),
+                                escape_pointer_token(expression)
+                            );
+                            push_request_media(&p, cb_op, &mut out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn push_request_media<'a>(op_pointer: &str, op: &'a Value, out: &mut Vec<(String, &'a Value)>) {
+    for (ct, media) in op["requestBody"]["content"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        out.push((
+            format!(
+                "{op_pointer}/requestBody/content/{}",
+                escape_pointer_token(ct)
+            ),
+            media,
+        ));
+    }
 }

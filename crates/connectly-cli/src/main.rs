@@ -111,6 +111,8 @@ enum WhichSchema {
     Config,
     /// The Update Webhook body.
     Update,
+    /// An event Connectly POSTs to a registered address.
+    Event,
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,6 +248,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 WhichSchema::Registration => SchemaKind::Registration,
                 WhichSchema::Config => SchemaKind::Config,
                 WhichSchema::Update => SchemaKind::Update,
+                WhichSchema::Event => SchemaKind::Event,
             };
             print!("{}", kind.text());
             Ok(())

@@ -6,6 +6,7 @@
 //!
 //! - [`REGISTRATION_SCHEMA`]: one registration, the body of Create Webhook.
 //! - [`UPDATE_SCHEMA`]: the body of Update Webhook.
+//! - [`EVENT_SCHEMA`]: an event Connectly POSTs to a registered address.
 //! - [`CONFIG_SCHEMA`]: a config file, `{businessId?, webhooks: [registration, ...]}`.
 //!
 //! [Connectly]: https://docs.connectly.ai
@@ -43,6 +44,10 @@ pub const REGISTRATION_SCHEMA: &str = include_str!("../schemas/create-webhook.sc
 /// `schemas/update-webhook.schema.json`.
 pub const UPDATE_SCHEMA: &str = include_str!("../schemas/update-webhook.schema.json");
 
+/// The JSON Schema (draft 2020-12) of an event Connectly POSTs to a registered address, as
+/// committed in `schemas/webhook-event.schema.json`.
+pub const EVENT_SCHEMA: &str = include_str!("../schemas/webhook-event.schema.json");
+
 /// The JSON Schema (draft 2020-12) of a webhooks config file, as committed in
 /// `schemas/webhooks-config.schema.json`.
 pub const CONFIG_SCHEMA: &str = include_str!("../schemas/webhooks-config.schema.json");
@@ -54,6 +59,8 @@ pub enum SchemaKind {
     Registration,
     /// An update ([`UPDATE_SCHEMA`]).
     Update,
+    /// An event ([`EVENT_SCHEMA`]).
+    Event,
     /// A config file ([`CONFIG_SCHEMA`]).
     Config,
 }
@@ -64,6 +71,7 @@ impl SchemaKind {
         match self {
             SchemaKind::Registration => REGISTRATION_SCHEMA,
             SchemaKind::Update => UPDATE_SCHEMA,
+            SchemaKind::Event => EVENT_SCHEMA,
             SchemaKind::Config => CONFIG_SCHEMA,
         }
     }
@@ -72,10 +80,12 @@ impl SchemaKind {
     pub fn schema(self) -> &'static Value {
         static REGISTRATION: LazyLock<Value> = LazyLock::new(|| parse_schema(REGISTRATION_SCHEMA));
         static UPDATE: LazyLock<Value> = LazyLock::new(|| parse_schema(UPDATE_SCHEMA));
+        static EVENT: LazyLock<Value> = LazyLock::new(|| parse_schema(EVENT_SCHEMA));
         static CONFIG: LazyLock<Value> = LazyLock::new(|| parse_schema(CONFIG_SCHEMA));
         match self {
             SchemaKind::Registration => &REGISTRATION,
             SchemaKind::Update => &UPDATE,
+            SchemaKind::Event => &EVENT,
             SchemaKind::Config => &CONFIG,
         }
     }
@@ -85,11 +95,14 @@ impl SchemaKind {
             LazyLock::new(|| compile(SchemaKind::Registration.schema()));
         static UPDATE: LazyLock<jsonschema::Validator> =
             LazyLock::new(|| compile(SchemaKind::Update.schema()));
+        static EVENT: LazyLock<jsonschema::Validator> =
+            LazyLock::new(|| compile(SchemaKind::Event.schema()));
         static CONFIG: LazyLock<jsonschema::Validator> =
             LazyLock::new(|| compile(SchemaKind::Config.schema()));
         match self {
             SchemaKind::Registration => &REGISTRATION,
             SchemaKind::Update => &UPDATE,
+            SchemaKind::Event => &EVENT,
             SchemaKind::Config => &CONFIG,
         }
     }
