@@ -155,14 +155,26 @@ impl Event {
 /// Parses a raw body (whatever its content type) into an [`Event`]. Unknown fields, message
 /// kinds and statuses are accepted.
 pub fn parse(raw_body: &[u8]) -> Result<Event, Error> {
-    let value: serde_json::Value = serde_json::from_slice(raw_body).map_err(Error::NotJson)?;
+    /// Which topic the body is, read without building anything: every value is skipped.
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "statusUpdate")]
+        status_update: Option<serde::de::IgnoredAny>,
+        message: Option<serde::de::IgnoredAny>,
+    }
+    let probe = match serde_json::from_slice::<Probe>(raw_body) {
+        Ok(probe) => probe,
+        // JSON, but not an object (an array, a string...).
+        Err(e) if e.is_data() => return Err(Error::NotAnEvent),
+        Err(e) => return Err(Error::NotJson(e)),
+    };
     let invalid = |topic| move |source| Error::InvalidEvent { topic, source };
-    if value.get("statusUpdate").is_some() {
-        serde_json::from_value(value)
+    if probe.status_update.is_some() {
+        serde_json::from_slice(raw_body)
             .map(Event::DeliveryStatus)
             .map_err(invalid("delivery_status"))
-    } else if value.get("message").is_some() {
-        serde_json::from_value(value)
+    } else if probe.message.is_some() {
+        serde_json::from_slice(raw_body)
             .map(Event::Message)
             .map_err(invalid("messages"))
     } else {
