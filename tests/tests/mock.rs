@@ -448,3 +448,35 @@ async fn the_request_log_keeps_only_the_last_requests() {
         MockConfig::default().request_log_capacity
     );
 }
+
+#[tokio::test]
+async fn a_stalled_request_does_not_block_the_others() {
+    use tokio::io::AsyncWriteExt;
+    let mock = MockServer::start().await.unwrap();
+    // A client that announces a body and never sends it: its connection waits on its own.
+    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
+                 content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"topic\"",
+                mock.api_key()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let client = client(&mock);
+    let created = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        client.create_webhook(BIZ, &registration("messages", "https://example.com/m")),
+    )
+    .await
+    .expect("another request is served while one stalls")
+    .unwrap();
+    assert_eq!(
+        client.list_webhooks(BIZ).await.unwrap().webhooks[0].id,
+        created.id
+    );
+    drop(stalled);
+}
