@@ -1,7 +1,8 @@
-//! `connectly`: register Connectly webhooks, validate and apply webhooks config files, and run a
-//! local fake of the API. Run `connectly --help`.
+//! `connectly`: register Connectly webhooks, validate and apply webhooks config files, send and
+//! verify signed test events, and run a local fake of the API. Run `connectly --help`.
 
 mod apply;
+mod events;
 mod files;
 mod webhooks;
 
@@ -15,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use connectly_client::Client;
 use connectly_mock::MockServer;
 use connectly_schema::SchemaKind;
+use events::{parse_secret, EventsCommand, Secret};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -25,10 +27,35 @@ Exit codes:
 Environment:
   CONNECTLY_API_KEY      the API key (or --api-key-file; never printed)
   CONNECTLY_BASE_URL     the API base URL (--base-url)
-  CONNECTLY_BUSINESS_ID  the business (--business-id)";
+  CONNECTLY_BUSINESS_ID  the business (--business-id)
+  CONNECTLY_WEBHOOK_SECRET  the webhook secret of `events send` and `events verify` (--secret; never printed)";
+
+const MOCK_HELP: &str = "\
+With --deliver-secret S the mock can also play Connectly's sending side (a mock-only endpoint):
+
+  POST /v1/businesses/{businessId}/mock/deliver?topic=T[&kind=K]     (X-API-Key as usual, no body)
+
+It POSTs the signed sample event K of topic T (as `connectly events send` does) to the business's
+registered address for T and answers 200 {\"address\", \"topic\", \"kind\", \"status\", \"body\"}:
+the receiver's status code and the start of its answer. Kinds: text (default), attachment,
+button, referral for messages; sent (default), delivered, read, failed for delivery_status.
+Errors: 409 delivery not enabled; 400 unknown topic or kind (or a kind of the other topic);
+404 no registration for the topic; 400 an address off loopback; 502 receiver unreachable.
+
+Loopback only: the mock delivers to 127.0.0.0/8, localhost and [::1], nothing else (refused
+before any connection). Registered addresses must be https:// but a local receiver has no
+certificate, so https://127.0.0.1:PORT/path is reached over plain http://127.0.0.1:PORT/path.
+
+Example:
+  connectly mock --deliver-secret whsec_test &
+  connectly webhooks create --base-url http://127.0.0.1:8080 --business-id biz_1 \\
+      --topic messages --address https://127.0.0.1:3000/webhook     # CONNECTLY_API_KEY=mock-api-key
+  curl -X POST -H 'x-api-key: mock-api-key' \\
+      'http://127.0.0.1:8080/v1/businesses/biz_1/mock/deliver?topic=messages&kind=button'";
 
 /// Manage Connectly webhooks: register them, validate webhooks config files, apply a config
-/// file idempotently, and try it all against a local fake API (`--mock`).
+/// file idempotently, send and verify signed test events, and try it all against a local fake
+/// API (`--mock`).
 #[derive(Parser, Debug)]
 #[command(name = "connectly", version, after_help = EXIT_CODES)]
 struct Cli {
@@ -93,6 +120,7 @@ enum Command {
         prune: bool,
     },
     /// Run the fake Connectly API in the foreground until Ctrl-C.
+    #[command(after_help = MOCK_HELP)]
     Mock {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
@@ -100,7 +128,13 @@ enum Command {
         /// An API key to accept (repeatable) [default: mock-api-key].
         #[arg(long = "api-key", value_name = "KEY")]
         api_keys: Vec<String>,
+        /// Enable the deliver endpoint (below), signing events with this webhook secret.
+        #[arg(long, value_name = "S", value_parser = parse_secret)]
+        deliver_secret: Option<Secret>,
     },
+    /// Send signed test events to a receiver, and verify signatures.
+    #[command(subcommand)]
+    Events(EventsCommand),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -253,7 +287,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print!("{}", kind.text());
             Ok(())
         }
-        Command::Mock { listen, api_keys } => run_mock(listen, api_keys).await,
+        Command::Mock {
+            listen,
+            api_keys,
+            deliver_secret,
+        } => run_mock(listen, api_keys, deliver_secret).await,
+        Command::Events(command) => events::run(global, request_timeout(global)?, command).await,
         Command::Webhooks(command) => {
             let connection = connect(global).await?;
             webhooks::run(&connection, global, command).await
@@ -294,22 +333,29 @@ async fn connect(global: &Global) -> Result<Connection, Failure> {
         let key = api_key(global)?;
         (Client::builder(key).base_url(global.base_url.clone()), None)
     };
-    if let Some(seconds) = global.timeout {
-        let timeout = Duration::try_from_secs_f64(seconds)
-            .ok()
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                Failure::Usage(format!(
-                    "--timeout {seconds}: expected a positive number of seconds"
-                ))
-            })?;
-        builder = builder.timeout(timeout);
+    if global.timeout.is_some() {
+        builder = builder.timeout(request_timeout(global)?);
     }
     let client = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
     Ok(Connection {
         client,
         _mock: mock,
     })
+}
+
+/// `--timeout`, checked, or 30 s.
+fn request_timeout(global: &Global) -> Result<Duration, Failure> {
+    let Some(seconds) = global.timeout else {
+        return Ok(Duration::from_secs(30));
+    };
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--timeout {seconds}: expected a positive number of seconds"
+            ))
+        })
 }
 
 fn api_key(global: &Global) -> Result<String, Failure> {
@@ -344,11 +390,19 @@ pub(crate) fn business_id(global: &Global, from_file: Option<&str>) -> Result<St
     }
 }
 
-async fn run_mock(listen: SocketAddr, api_keys: Vec<String>) -> Result<(), Failure> {
+async fn run_mock(
+    listen: SocketAddr,
+    api_keys: Vec<String>,
+    deliver_secret: Option<Secret>,
+) -> Result<(), Failure> {
     let mut config = connectly_mock::MockConfig::default().listen(listen);
     let default_key = api_keys.is_empty();
     for key in api_keys {
         config = config.api_key(key);
+    }
+    let delivering = deliver_secret.is_some();
+    if let Some(Secret(secret)) = deliver_secret {
+        config = config.deliver_secret(secret);
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -365,6 +419,12 @@ async fn run_mock(listen: SocketAddr, api_keys: Vec<String>) -> Result<(), Failu
     } else {
         eprintln!(
             "connectly mock: listening on http://{addr} with the given API keys; Ctrl-C stops it"
+        );
+    }
+    if delivering {
+        eprintln!(
+            "connectly mock: delivery enabled: POST http://{addr}/v1/businesses/ID/mock/deliver?topic=T&kind=K \
+             sends a signed sample event to the business's (loopback) address for T"
         );
     }
     connectly_mock::serve(listener, config, async {

@@ -30,8 +30,65 @@
 //! Ids are ULIDs; list returns a business's registrations in creation order. Every request (the
 //! last [`REQUEST_LOG_CAPACITY`] by default) is kept in a log ([`MockServer::requests`]) so tests can assert
 //! on what a client sent.
+//!
+//! # Delivering sample events
+//!
+//! Started with a webhook secret ([`MockConfig::deliver_secret`], or
+//! `connectly mock --deliver-secret S`), the mock can also play Connectly's sending side, so that
+//! register → receive → verify runs offline. This endpoint is the mock's own, not Connectly's:
+//!
+//! ```text
+//! POST /v1/businesses/{businessId}/mock/deliver?topic=T[&kind=K]
+//! X-API-Key: <an accepted key>        (like every other endpoint; no body)
+//! ```
+//!
+//! - `topic`: `messages` or `delivery_status` (required).
+//! - `kind`: the sample event to send (see `connectly_webhook::samples`): `text`, `attachment`,
+//!   `button`, `referral` for `messages` (default `text`); `sent`, `delivered`, `read`, `failed`
+//!   for `delivery_status` (default `sent`).
+//!
+//! The mock takes the business's registration for the topic and POSTs the sample's JSON body to
+//! its address, exactly as `connectly events send` does and as Connectly does: headers
+//! `content-type: text/plain; charset=utf-8` and `x-connectly-hmac-sha256` (the Base64
+//! HMAC-SHA256 of the body keyed with the secret), no redirects followed, at most
+//! [`DELIVERY_TIMEOUT`]. The registration's `configuration` (filters, channel types, echo) is not
+//! applied. Answers:
+//!
+//! | case | answer |
+//! | --- | --- |
+//! | the receiver answered (any status) | 200 `{"address", "topic", "kind", "status", "body"}`: the registered address, the receiver's status code and the start of its body (4 KiB at most) |
+//! | the mock was started without a deliver secret | 409 `FAILED_PRECONDITION` |
+//! | `topic` missing or unknown, `kind` unknown or of the other topic | 400 `INVALID_REQUEST` |
+//! | no registration of the business for the topic | 404 `NOT_FOUND` |
+//! | the registered address is not on a loopback host | 400 `INVALID_REQUEST`; nothing is sent |
+//! | the receiver could not be reached or did not answer in time | 502 `BAD_GATEWAY` |
+//!
+//! **Loopback only.** The mock delivers only to `127.0.0.0/8`, `localhost` (always resolved to
+//! `127.0.0.1` / `::1`, never through DNS) and `[::1]`, with no proxy; any other host is refused
+//! before any connection is made. **Plain HTTP.** Registered addresses must be `https://` (the
+//! schema requires it) but a local receiver has no certificate, so the mock sends to a loopback
+//! `https://127.0.0.1:PORT/path` address over plain `http://127.0.0.1:PORT/path` (same port:
+//! give one, as the default would become 80). This rule is the mock's only: Connectly itself
+//! delivers over HTTPS.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use connectly_mock::{MockConfig, MockServer};
+//! let mock = MockServer::start_with(MockConfig::default().deliver_secret("whsec_test")).await?;
+//! // ... register https://127.0.0.1:PORT/webhook for `messages` and start a receiver there, then:
+//! let url = format!("{}/v1/businesses/biz_1/mock/deliver?topic=messages&kind=button", mock.base_url());
+//! let answer = reqwest::Client::new().post(url).header("x-api-key", mock.api_key()).send().await?;
+//! assert_eq!(answer.status(), 404); // here: nothing registered yet
+//! # Ok(())
+//! # }
+//! ```
 
 #![deny(missing_docs)]
+
+mod deliver;
+
+pub use deliver::DELIVERY_TIMEOUT;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -81,6 +138,9 @@ pub struct MockConfig {
     pub max_body_bytes: usize,
     /// How many requests the log keeps (default [`REQUEST_LOG_CAPACITY`]).
     pub request_log_capacity: usize,
+    /// The webhook secret that signs the events of the deliver endpoint (see the crate docs);
+    /// `None` (the default) leaves delivery off.
+    pub deliver_secret: Option<String>,
 }
 
 impl std::fmt::Debug for MockConfig {
@@ -93,6 +153,10 @@ impl std::fmt::Debug for MockConfig {
             )
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_log_capacity", &self.request_log_capacity)
+            .field(
+                "deliver_secret",
+                &self.deliver_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -104,6 +168,7 @@ impl Default for MockConfig {
             api_keys: vec![DEFAULT_API_KEY.to_owned()],
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_log_capacity: REQUEST_LOG_CAPACITY,
+            deliver_secret: None,
         }
     }
 }
@@ -133,6 +198,13 @@ impl MockConfig {
     /// Keeps the last `capacity` requests in the log (0 keeps none).
     pub fn request_log_capacity(mut self, capacity: usize) -> Self {
         self.request_log_capacity = capacity;
+        self
+    }
+
+    /// Enables the deliver endpoint (`POST /v1/businesses/{businessId}/mock/deliver`, see the
+    /// crate docs), signing events with `secret`. It only ever sends to loopback addresses.
+    pub fn deliver_secret(mut self, secret: impl Into<String>) -> Self {
+        self.deliver_secret = Some(secret.into());
         self
     }
 }
@@ -171,6 +243,7 @@ struct Shared {
     api_keys: Vec<String>,
     max_body_bytes: usize,
     request_log_capacity: usize,
+    deliver_secret: Option<String>,
     store: Mutex<Store>,
     log: Mutex<VecDeque<RecordedRequest>>,
 }
@@ -295,6 +368,7 @@ fn app(config: MockConfig) -> (Router, Arc<Shared>) {
         api_keys: config.api_keys,
         max_body_bytes: config.max_body_bytes,
         request_log_capacity: config.request_log_capacity,
+        deliver_secret: config.deliver_secret,
         store: Mutex::default(),
         log: Mutex::default(),
     });
@@ -308,6 +382,10 @@ fn app(config: MockConfig) -> (Router, Arc<Shared>) {
         .route(
             "/v1/businesses/{business_id}/delete/webhooks/{webhook_id}",
             delete(remove),
+        )
+        .route(
+            "/v1/businesses/{business_id}/mock/deliver",
+            post(deliver::deliver),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

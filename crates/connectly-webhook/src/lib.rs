@@ -283,6 +283,44 @@ pub struct Sample {
     pub body: &'static str,
 }
 
+impl Sample {
+    /// The sample's topic (`messages` or `delivery_status`), as [`parse`] reads it.
+    pub fn topic(&self) -> &'static str {
+        parse(self.body.as_bytes()).map_or("unknown", |event| event.topic())
+    }
+}
+
+/// Whether `host` (a URL's host, IPv6 in brackets or not) is loopback: `127.0.0.0/8`,
+/// `localhost` or `::1`. Test tools deliver sample events over plain HTTP only to such hosts.
+///
+/// ```
+/// use connectly_webhook::is_loopback_host;
+/// assert!(is_loopback_host("127.0.0.9") && is_loopback_host("[::1]") && is_loopback_host("LocalHost"));
+/// assert!(!is_loopback_host("0.0.0.0") && !is_loopback_host("::ffff:127.0.0.1") && !is_loopback_host("localhost.example.com"));
+/// ```
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The topics, as [`Event::topic`] names them.
+pub const TOPICS: [&str; 2] = ["messages", "delivery_status"];
+
+/// The samples of `topic`, in the spec's order.
+pub fn samples_of(topic: &str) -> impl Iterator<Item = Sample> + '_ {
+    samples().filter(move |s| s.topic() == topic)
+}
+
+/// The sample sent when none is named: the first of `topic` in the spec's order (`text` for
+/// `messages`, `sent` for `delivery_status`).
+pub fn default_sample(topic: &str) -> Option<Sample> {
+    samples_of(topic).next()
+}
+
 /// Every sample event of the spec, in its order.
 ///
 /// ```
@@ -415,6 +453,28 @@ mod tests {
             let text = format!("{error} {error:?}");
             assert!(text.contains(expected), "{text}");
             assert!(!text.contains(secret));
+        }
+    }
+
+    #[test]
+    fn samples_are_grouped_by_topic_with_a_default_each() {
+        let names = |topic| samples_of(topic).map(|s| s.name).collect::<Vec<_>>();
+        assert_eq!(
+            names("messages"),
+            ["text", "attachment", "button", "referral"]
+        );
+        assert_eq!(
+            names("delivery_status"),
+            ["sent", "delivered", "read", "failed"]
+        );
+        assert_eq!(default_sample("messages").map(|s| s.name), Some("text"));
+        assert_eq!(
+            default_sample("delivery_status").map(|s| s.name),
+            Some("sent")
+        );
+        assert!(default_sample("nope").is_none());
+        for topic in TOPICS {
+            assert!(samples_of(topic).all(|s| s.topic() == topic));
         }
     }
 

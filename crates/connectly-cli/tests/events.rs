@@ -1,0 +1,718 @@
+//! `connectly events send | verify` (and `connectly mock --deliver-secret`), run for real against
+//! an axum receiver started in the test process on loopback. The secret travels in
+//! `CONNECTLY_WEBHOOK_SECRET` or `--secret`, and every run checks that it appears in no output.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::{routing::post, Router};
+use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
+use connectly_webhook::{parse, sign, Event, SIGNATURE_HEADER};
+use serde_json::{json, Value};
+
+/// A distinctive secret, so that any leak of it is found in the output.
+const SECRET: &str = "whsec_cli_SECRET_4b7c1d";
+
+/// The sample kinds and their topics.
+const KINDS: [(&str, &str); 8] = [
+    ("text", "messages"),
+    ("attachment", "messages"),
+    ("button", "messages"),
+    ("referral", "messages"),
+    ("sent", "delivery_status"),
+    ("delivered", "delivery_status"),
+    ("read", "delivery_status"),
+    ("failed", "delivery_status"),
+];
+
+// ----------------------------------------------------------------------------------------------
+// Harness
+
+/// What the receiver saw.
+#[derive(Debug)]
+enum Seen {
+    /// `/webhook`: a request the extractor verified and parsed.
+    Event(Box<Event>, HeaderMap),
+    /// `/raw`: any request, as received.
+    Raw(Bytes, HeaderMap),
+}
+
+/// An axum receiver on 127.0.0.1 that verifies with [`SECRET`] (`/webhook`) or records any
+/// request (`/raw`), served by its own runtime while the (blocking) commands run. Its handlers
+/// run before it answers, so once a command has exited, what it sent is already in `seen`.
+struct Receiver {
+    port: u16,
+    seen: mpsc::Receiver<Seen>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Receiver {
+    fn start() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, seen) = mpsc::channel();
+        let raw_tx = tx.clone();
+        let app = Router::new()
+            .route(
+                "/webhook",
+                post(
+                    move |headers: HeaderMap, ConnectlyEvent(event): ConnectlyEvent| {
+                        let tx = tx.clone();
+                        async move {
+                            tx.send(Seen::Event(Box::new(event), headers)).unwrap();
+                            "ok"
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/raw",
+                post(move |headers: HeaderMap, body: Bytes| {
+                    let tx = raw_tx.clone();
+                    async move {
+                        tx.send(Seen::Raw(body, headers)).unwrap();
+                        "ok"
+                    }
+                }),
+            )
+            .with_state(WebhookSecret::new(SECRET));
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        rt.spawn(async move { axum::serve(listener, app).await });
+        Self {
+            port,
+            seen,
+            _rt: rt,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// What the last command delivered (it has exited, so the handler has run).
+    fn next(&self) -> Seen {
+        self.seen.try_recv().expect("the receiver got a request")
+    }
+
+    fn assert_nothing_received(&self) {
+        assert!(self.seen.try_recv().is_err(), "the receiver's handler ran");
+    }
+}
+
+/// The binary with `ARGS`, none of the CONNECTLY_* variables of the caller's environment, and
+/// a timeout so that a hang fails instead of blocking the suite.
+fn connectly(args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("connectly").unwrap();
+    for var in [
+        "CONNECTLY_API_KEY",
+        "CONNECTLY_BASE_URL",
+        "CONNECTLY_BUSINESS_ID",
+        "CONNECTLY_WEBHOOK_SECRET",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).timeout(Duration::from_secs(20));
+    cmd
+}
+
+/// `connectly ARGS` with the secret in the environment.
+fn with_secret(args: &[&str]) -> Command {
+    let mut cmd = connectly(args);
+    cmd.env("CONNECTLY_WEBHOOK_SECRET", SECRET);
+    cmd
+}
+
+/// What a run printed, and how it ended.
+#[derive(Debug)]
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn code(self, expected: i32) -> Self {
+        assert_eq!(self.code, expected, "unexpected exit code: {self:#?}");
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
+    }
+}
+
+trait Run {
+    /// Runs to completion; fails the test if the secret shows in any output.
+    fn run(&mut self) -> Out;
+}
+
+impl Run for Command {
+    fn run(&mut self) -> Out {
+        let output = self.output().unwrap();
+        let out = Out {
+            code: output
+                .status
+                .code()
+                .expect("the command exited on its own (not killed)"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                !text.contains("SECRET_4b7c1d"),
+                "the secret appears on {name}: {out:#?}"
+            );
+        }
+        out
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers[name].to_str().unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+// ----------------------------------------------------------------------------------------------
+// events send
+
+#[test]
+fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
+    let receiver = Receiver::start();
+    let url = receiver.url("/webhook");
+    for (kind, topic) in KINDS {
+        let out = with_secret(&[
+            "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
+        ])
+        .run()
+        .code(0);
+        assert_eq!(out.stdout, "200 OK\n", "{kind}: {out:#?}");
+        let Seen::Event(event, headers) = receiver.next() else {
+            panic!("{kind}: not the verified route")
+        };
+        let sample = connectly_webhook::sample(kind).unwrap();
+        assert_eq!(*event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
+        assert_eq!(event.topic(), topic);
+        assert_eq!(
+            header(&headers, "content-type"),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(
+            header(&headers, SIGNATURE_HEADER),
+            sign(SECRET, sample.body.as_bytes())
+        );
+    }
+}
+
+#[test]
+fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
+    let receiver = Receiver::start();
+    let url = receiver.url("/webhook");
+    for (topic, kind) in [("messages", "text"), ("delivery_status", "sent")] {
+        // The secret as a flag this time.
+        let out = connectly(&[
+            "events", "send", "--json", "--to", &url, "--topic", topic, "--secret", SECRET,
+        ])
+        .run()
+        .code(0);
+        assert_eq!(
+            out.json(),
+            json!({"status": 200, "kind": kind, "topic": topic})
+        );
+        let Seen::Event(event, _) = receiver.next() else {
+            panic!()
+        };
+        let sample = connectly_webhook::sample(kind).unwrap();
+        assert_eq!(*event, parse(sample.body.as_bytes()).unwrap());
+    }
+    // `localhost` is loopback too.
+    let localhost = format!("http://localhost:{}/webhook", receiver.port);
+    with_secret(&["events", "send", "--to", &localhost, "--topic", "messages"])
+        .run()
+        .code(0);
+    assert!(matches!(receiver.next(), Seen::Event(..)));
+}
+
+#[test]
+fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
+    let receiver = Receiver::start();
+    let url = receiver.url("/webhook");
+    let out = connectly(&[
+        "events", "send", "--to", &url, "--topic", "messages", "--kind", "button",
+    ])
+    .env("CONNECTLY_WEBHOOK_SECRET", "whsec_someone_elses")
+    .run()
+    .code(1);
+    assert_eq!(out.stdout, "401 Unauthorized\n", "{out:#?}");
+    assert!(out.stderr.contains("401"), "{out:#?}");
+    assert!(
+        out.stderr.contains("does not match"),
+        "the receiver's reason: {out:#?}"
+    );
+    receiver.assert_nothing_received();
+
+    let out = connectly(&[
+        "events",
+        "send",
+        "--json",
+        "--to",
+        &url,
+        "--topic",
+        "delivery_status",
+        "--kind",
+        "failed",
+        "--secret",
+        "whsec_someone_elses",
+    ])
+    .run()
+    .code(1);
+    assert_eq!(
+        out.json(),
+        json!({"status": 401, "kind": "failed", "topic": "delivery_status"})
+    );
+}
+
+#[test]
+fn send_body_file_sends_its_bytes_unchanged_and_signed() {
+    let receiver = Receiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Odd spacing, key order, a non-ASCII name, CRLF and a trailing newline: all must survive.
+    let mut bytes = b"{ \"timestamp\":\"1\",\r\n  \"sender\": {\"id\": \"a\", \"channelType\": \"whatsapp\", \"name\": \"Zo\xc3\xab\"},\n\"recipient\": {\"id\": \"b\", \"channelType\": \"whatsapp\"}, \"message\": {\"text\": \"hi  there\"} }\n".to_vec();
+    let file = write(dir.path(), "event.json", &bytes);
+    let out = with_secret(&[
+        "events",
+        "send",
+        "--to",
+        &receiver.url("/raw"),
+        "--topic",
+        "messages",
+        "--body",
+        &file,
+    ])
+    .run()
+    .code(0);
+    assert!(!out.stderr.contains("warning"), "a valid event: {out:#?}");
+    let Seen::Raw(got, headers) = receiver.next() else {
+        panic!()
+    };
+    assert_eq!(got.as_ref(), bytes.as_slice(), "byte for byte");
+    let signature = header(&headers, SIGNATURE_HEADER);
+    assert!(connectly_webhook::verify(SECRET, &got, Some(signature)).is_ok());
+    assert_eq!(
+        header(&headers, "content-type"),
+        "text/plain; charset=utf-8"
+    );
+
+    // From stdin, and not even JSON: sent unchanged, with a warning.
+    bytes = b"not json \x00\xff at all".to_vec();
+    let out = with_secret(&[
+        "events",
+        "send",
+        "--json",
+        "--to",
+        &receiver.url("/raw"),
+        "--topic",
+        "delivery_status",
+        "--body",
+        "-",
+    ])
+    .write_stdin(bytes.clone())
+    .run()
+    .code(0);
+    assert_eq!(
+        out.json(),
+        json!({"status": 200, "kind": null, "topic": "delivery_status"})
+    );
+    assert!(out.stderr.contains("warning"), "{out:#?}");
+    let Seen::Raw(got, headers) = receiver.next() else {
+        panic!()
+    };
+    assert_eq!(got.as_ref(), bytes.as_slice());
+    assert_eq!(header(&headers, SIGNATURE_HEADER), sign(SECRET, &bytes));
+
+    // A valid event of the other topic: a warning, sent all the same.
+    let status = write(
+        dir.path(),
+        "read.json",
+        connectly_webhook::sample("read").unwrap().body.as_bytes(),
+    );
+    let out = with_secret(&[
+        "events",
+        "send",
+        "--to",
+        &receiver.url("/webhook"),
+        "--topic",
+        "messages",
+        "--body",
+        &status,
+    ])
+    .run()
+    .code(0);
+    assert!(
+        out.stderr.contains("is a delivery_status event"),
+        "{out:#?}"
+    );
+    assert!(matches!(
+        receiver.next(),
+        Seen::Event(e, _) if matches!(*e, Event::DeliveryStatus(_))
+    ));
+
+    // --body and --kind together: a usage error.
+    with_secret(&[
+        "events",
+        "send",
+        "--to",
+        &receiver.url("/raw"),
+        "--topic",
+        "messages",
+        "--kind",
+        "text",
+        "--body",
+        &file,
+    ])
+    .run()
+    .code(2);
+    receiver.assert_nothing_received();
+}
+
+#[test]
+fn send_refuses_plain_http_off_loopback_and_other_schemes_with_exit_2() {
+    // A listener that the system would route some of these to: nothing may connect to it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for url in [
+        "http://example.com/webhook".to_owned(),
+        "http://10.1.2.3:8080/webhook".to_owned(),
+        format!("http://0.0.0.0:{port}/webhook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/webhook"),
+        format!("http://localhost.example.com:{port}/webhook"),
+        format!("ftp://127.0.0.1:{port}/webhook"),
+        "not a url".to_owned(),
+    ] {
+        let out = with_secret(&["events", "send", "--to", &url, "--topic", "messages"])
+            .run()
+            .code(2);
+        assert!(out.stdout.is_empty(), "{out:#?}");
+        assert!(out.stderr.starts_with("error: "), "{out:#?}");
+    }
+    let out = with_secret(&[
+        "events",
+        "send",
+        "--to",
+        "http://example.com/webhook",
+        "--topic",
+        "messages",
+    ])
+    .run()
+    .code(2);
+    assert!(out.stderr.contains("plain http"), "{out:#?}");
+    assert!(out.stderr.contains("loopback"), "{out:#?}");
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "a refused target was connected to"
+    );
+}
+
+#[test]
+fn send_a_kind_of_the_other_topic_is_a_usage_error() {
+    let receiver = Receiver::start();
+    let url = receiver.url("/webhook");
+    for (topic, kind) in [
+        ("messages", "delivered"),
+        ("messages", "failed"),
+        ("delivery_status", "text"),
+        ("delivery_status", "referral"),
+    ] {
+        let out = with_secret(&[
+            "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
+        ])
+        .run()
+        .code(2);
+        assert!(out.stderr.contains(kind), "{out:#?}");
+        assert!(out.stderr.contains(topic), "{out:#?}");
+    }
+    // Unknown values, a missing secret: clap's usage errors.
+    with_secret(&[
+        "events", "send", "--to", &url, "--topic", "messages", "--kind", "sticker",
+    ])
+    .run()
+    .code(2);
+    with_secret(&["events", "send", "--to", &url, "--topic", "orders"])
+        .run()
+        .code(2);
+    connectly(&["events", "send", "--to", &url, "--topic", "messages"])
+        .run()
+        .code(2);
+    receiver.assert_nothing_received();
+}
+
+#[test]
+fn send_to_nothing_listening_exits_1() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/webhook");
+    let out = with_secret(&["events", "send", "--to", &url, "--topic", "messages"])
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("cannot deliver"), "{out:#?}");
+}
+
+// ----------------------------------------------------------------------------------------------
+// events verify
+
+#[test]
+fn verify_accepts_the_signature_of_the_raw_bytes_and_refuses_any_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = connectly_webhook::sample("failed").unwrap().body.as_bytes();
+    let file = write(dir.path(), "body.json", body);
+    let signature = sign(SECRET, body);
+
+    let out = with_secret(&["events", "verify", "--signature", &signature, &file])
+        .run()
+        .code(0);
+    assert_eq!(out.stdout, "valid\n");
+    // The secret as a flag; the body from stdin (explicit `-` and the default).
+    for extra in [&["-"][..], &[][..]] {
+        let mut args = vec![
+            "events",
+            "verify",
+            "--secret",
+            SECRET,
+            "--signature",
+            &signature,
+        ];
+        args.extend_from_slice(extra);
+        let out = connectly(&args).write_stdin(body).run().code(0);
+        assert_eq!(out.stdout, "valid\n");
+    }
+    let out = with_secret(&[
+        "events",
+        "verify",
+        "--json",
+        "--signature",
+        &signature,
+        &file,
+    ])
+    .run()
+    .code(0);
+    assert_eq!(out.json(), json!({"valid": true}));
+
+    // One flipped byte of the body.
+    let mut flipped = body.to_vec();
+    flipped[body.len() / 2] ^= 0x01;
+    let changed = write(dir.path(), "changed.json", &flipped);
+    let out = with_secret(&["events", "verify", "--signature", &signature, &changed])
+        .run()
+        .code(1);
+    assert_eq!(out.stdout, "invalid\n");
+    assert!(out.stderr.contains("does not match"), "{out:#?}");
+
+    // One flipped byte of the signature (as Base64 text, still valid Base64).
+    let mut raw = signature.clone().into_bytes();
+    raw[0] = if raw[0] == b'A' { b'B' } else { b'A' };
+    let wrong = String::from_utf8(raw).unwrap();
+    let out = with_secret(&["events", "verify", "--signature", &wrong, &file])
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("does not match"), "{out:#?}");
+
+    // Another secret.
+    let out = connectly(&[
+        "events",
+        "verify",
+        "--secret",
+        "whsec_other",
+        "--signature",
+        &signature,
+        &file,
+    ])
+    .run()
+    .code(1);
+    assert!(out.stderr.contains("does not match"), "{out:#?}");
+
+    // Missing, not Base64.
+    let out = with_secret(&["events", "verify", &file]).run().code(1);
+    assert!(out.stderr.contains("missing"), "{out:#?}");
+    let out = with_secret(&[
+        "events",
+        "verify",
+        "--json",
+        "--signature",
+        "%%not base64",
+        &file,
+    ])
+    .run()
+    .code(1);
+    assert_eq!(out.json()["valid"], false);
+    assert!(
+        out.json()["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not Base64"),
+        "{out:#?}"
+    );
+}
+
+#[test]
+fn verify_points_at_a_trailing_newline_the_sender_did_not_sign() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = connectly_webhook::sample("text").unwrap().body.as_bytes();
+    let signature = sign(SECRET, body);
+    let mut with_newline = body.to_vec();
+    with_newline.push(b'\n');
+    let file = write(dir.path(), "saved.json", &with_newline);
+    let out = with_secret(&["events", "verify", "--signature", &signature, &file])
+        .run()
+        .code(1);
+    assert!(out.stderr.contains("trailing newline"), "{out:#?}");
+}
+
+#[test]
+fn the_secret_never_shows_in_help_or_errors() {
+    for args in [
+        &["events", "send", "--help"][..],
+        &["events", "verify", "--help"][..],
+        &[
+            "events",
+            "send",
+            "--to",
+            "http://example.com/",
+            "--topic",
+            "messages",
+        ][..],
+        &["events", "verify", "--signature", "AAAA", "/no/such/file"][..],
+    ] {
+        let out = with_secret(args).run();
+        assert!(out.code == 0 || !out.stderr.is_empty(), "{out:#?}");
+    }
+    let out = with_secret(&["events", "send", "--help"]).run().code(0);
+    assert!(out.stdout.contains("CONNECTLY_WEBHOOK_SECRET"), "{out:#?}");
+    // An empty secret is refused before anything happens.
+    connectly(&[
+        "events",
+        "verify",
+        "--secret",
+        "",
+        "--signature",
+        "AAAA",
+        "-",
+    ])
+    .write_stdin("{}")
+    .run()
+    .code(2);
+}
+
+// ----------------------------------------------------------------------------------------------
+// connectly mock --deliver-secret
+
+/// Kills the child when dropped, so a failing test leaves no server behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `POST PATH` with the mock's default key over a plain HTTP/1.1 connection: (status, body).
+fn post_raw(base: &str, path: &str) -> (u16, Value) {
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\nx-api-key: {}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        connectly_mock::DEFAULT_API_KEY
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        serde_json::from_str(body.trim()).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn mock_deliver_secret_sends_a_signed_sample_to_the_registered_loopback_address() {
+    let receiver = Receiver::start();
+    let mut child = Killed(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
+            .args([
+                "mock",
+                "--listen",
+                "127.0.0.1:0",
+                "--deliver-secret",
+                SECRET,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first.trim_end().to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first:?}");
+
+    let address = format!("https://127.0.0.1:{}/webhook", receiver.port);
+    connectly(&[
+        "webhooks",
+        "create",
+        "--topic",
+        "messages",
+        "--address",
+        &address,
+        "--base-url",
+        &base,
+        "--business-id",
+        "biz_cli",
+    ])
+    .env("CONNECTLY_API_KEY", connectly_mock::DEFAULT_API_KEY)
+    .run()
+    .code(0);
+
+    let (status, body) = post_raw(
+        &base,
+        "/v1/businesses/biz_cli/mock/deliver?topic=messages&kind=referral",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], 200, "{body}");
+    assert_eq!(body["address"], address.as_str());
+    let Seen::Event(event, _) = receiver.next() else {
+        panic!()
+    };
+    let sample = connectly_webhook::sample("referral").unwrap();
+    assert_eq!(*event, parse(sample.body.as_bytes()).unwrap());
+    assert!(child.0.try_wait().unwrap().is_none(), "still serving");
+}

@@ -1,0 +1,246 @@
+//! `POST /v1/businesses/{businessId}/mock/deliver?topic=T&kind=K`: the mock plays Connectly's
+//! sending side and POSTs a signed sample event to a business's registered (loopback) address.
+//! The contract is in the crate docs.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use crate::{error, json_response, lock, Shared};
+
+/// How long the deliver endpoint waits for a receiver (connection and whole answer).
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How much of the receiver's answer the deliver endpoint reports back.
+const BODY_EXCERPT_BYTES: usize = 4096;
+
+use connectly_webhook::TOPICS;
+
+/// The sample kinds of `topic`, in the spec's order.
+fn kinds(topic: &str) -> Vec<&'static str> {
+    connectly_webhook::samples_of(topic)
+        .map(|s| s.name)
+        .collect()
+}
+
+fn invalid(message: impl Into<String>, details: Value) -> Response {
+    error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message, details)
+}
+
+/// Whether the URL's host is loopback: `127.0.0.0/8`, `localhost` or `[::1]`. Nothing else,
+/// and no DNS: `localhost` is pinned to the loopback addresses when sending.
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
+    url.host_str()
+        .is_some_and(connectly_webhook::is_loopback_host)
+}
+
+/// The `topic` and `kind` query parameters, checked.
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
+fn topic_and_kind(uri: &Uri) -> Result<(&'static str, &'static str), Response> {
+    let (mut topic, mut kind) = (None, None);
+    for pair in uri.query().unwrap_or_default().split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let slot = match name {
+            "topic" => &mut topic,
+            "kind" => &mut kind,
+            _ => {
+                return Err(invalid(
+                    format!("unknown query parameter {name:?}: expected topic and kind"),
+                    json!({"field": name}),
+                ))
+            }
+        };
+        if slot.replace(value.to_owned()).is_some() {
+            return Err(invalid(
+                format!("query parameter {name:?} given twice"),
+                json!({"field": name}),
+            ));
+        }
+    }
+    let Some(topic) = topic else {
+        return Err(invalid(
+            "missing query parameter topic: expected topic=messages or topic=delivery_status",
+            json!({"field": "topic"}),
+        ));
+    };
+    let Some(&topic) = TOPICS.iter().find(|t| **t == topic) else {
+        return Err(invalid(
+            format!("unknown topic {topic:?}: expected messages or delivery_status"),
+            json!({"field": "topic"}),
+        ));
+    };
+    let known = kinds(topic);
+    let kind = match kind {
+        None => connectly_webhook::default_sample(topic).map_or("", |s| s.name),
+        Some(kind) => match known.iter().find(|k| **k == kind) {
+            Some(&kind) => kind,
+            None => {
+                return Err(invalid(
+                    format!(
+                        "kind {kind:?} is not a sample event of topic {topic}: expected one of {}",
+                        known.join(", ")
+                    ),
+                    json!({"field": "kind", "kinds": known}),
+                ))
+            }
+        },
+    };
+    Ok((topic, kind))
+}
+
+/// The error and its causes, on one line.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())
+    } else {
+        String::from("request failed")
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+pub(crate) async fn deliver(
+    State(shared): State<Arc<Shared>>,
+    Path(business_id): Path<String>,
+    uri: Uri,
+) -> Response {
+    let Some(secret) = shared.deliver_secret.as_deref() else {
+        return error(
+            StatusCode::CONFLICT,
+            "FAILED_PRECONDITION",
+            "event delivery is not enabled: start the mock with a deliver secret \
+             (`connectly mock --deliver-secret S`, or MockConfig::deliver_secret)",
+            json!({}),
+        );
+    };
+    let (topic, kind) = match topic_and_kind(&uri) {
+        Ok(pair) => pair,
+        Err(response) => return response,
+    };
+    let registered = lock(&shared.store)
+        .businesses
+        .get(&business_id)
+        .and_then(|list| list.iter().find(|r| r["topic"] == topic))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_owned(),
+                r["address"].as_str().unwrap_or_default().to_owned(),
+            )
+        });
+    let Some((webhook_id, address)) = registered else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("business {business_id:?} has no webhook registered for topic {topic}"),
+            json!({"topic": topic}),
+        );
+    };
+
+    // Safety first: nothing leaves loopback.
+    let mut target = match reqwest::Url::parse(&address) {
+        Ok(url) if matches!(url.scheme(), "https" | "http") => url,
+        _ => {
+            return invalid(
+                format!("the registered address {address:?} is not an http(s) URL"),
+                json!({"webhookId": webhook_id, "address": address}),
+            )
+        }
+    };
+    if !is_loopback(&target) {
+        return invalid(
+            format!(
+                "refusing to deliver to {address}: the mock only delivers to loopback hosts \
+                 (127.0.0.0/8, localhost, [::1]); nothing was sent"
+            ),
+            json!({"webhookId": webhook_id, "address": address}),
+        );
+    }
+    // A local receiver has no certificate: https://127.0.0.1:PORT/path is reached over plain
+    // http://127.0.0.1:PORT/path (the mock's rule only).
+    if target.set_scheme("http").is_err() {
+        return invalid(
+            format!("cannot deliver to {address:?}"),
+            json!({"webhookId": webhook_id, "address": address}),
+        );
+    }
+
+    let sample = connectly_webhook::sample(kind).expect("kinds come from the samples");
+    let body = sample.body.as_bytes();
+    let client = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(DELIVERY_TIMEOUT)
+        .resolve_to_addrs(
+            "localhost",
+            &[
+                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+            ],
+        )
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                format!("cannot start an HTTP client: {}", describe(&e)),
+                json!({}),
+            )
+        }
+    };
+    let sent = client
+        .post(target)
+        .header("content-type", "text/plain; charset=utf-8")
+        .header(
+            connectly_webhook::SIGNATURE_HEADER,
+            connectly_webhook::sign(secret, body),
+        )
+        .body(body)
+        .send()
+        .await;
+    let mut response = match sent {
+        Ok(response) => response,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_GATEWAY,
+                "BAD_GATEWAY",
+                format!("could not deliver to {address}: {}", describe(&e)),
+                json!({"webhookId": webhook_id, "address": address}),
+            )
+        }
+    };
+    let status = response.status().as_u16();
+    let mut excerpt = Vec::new();
+    while excerpt.len() < BODY_EXCERPT_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+            // The status is what counts; a body cut short is reported as far as it came.
+            Ok(None) | Err(_) => break,
+        }
+    }
+    excerpt.truncate(BODY_EXCERPT_BYTES);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "address": address,
+            "topic": topic,
+            "kind": kind,
+            "status": status,
+            "body": String::from_utf8_lossy(&excerpt),
+        }),
+    )
+}

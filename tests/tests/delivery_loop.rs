@@ -1,0 +1,282 @@
+//! The whole loop offline: register an address with the client, have the mock deliver a signed
+//! sample event to it (`POST /v1/businesses/{id}/mock/deliver`), and receive it with the axum
+//! extractor of connectly-webhook. Everything stays on loopback; a registered address anywhere
+//! else is refused before any connection.
+
+use std::io::ErrorKind;
+
+use axum::http::HeaderMap;
+use axum::{routing::post, Router};
+use connectly_client::{types, Client};
+use connectly_mock::{MockConfig, MockServer};
+use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
+use connectly_webhook::{parse, Event};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+const SECRET: &str = "whsec_loop_7Qm2";
+
+/// What the receiver's handler saw: the verified event and the request's headers.
+type Seen = (Event, HeaderMap);
+
+/// An axum receiver on 127.0.0.1 that verifies with `secret`; returns its port and what it got.
+async fn receiver(secret: &str) -> (u16, mpsc::UnboundedReceiver<Seen>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = Router::new()
+        .route(
+            "/webhook",
+            post(
+                move |headers: HeaderMap, ConnectlyEvent(event): ConnectlyEvent| {
+                    let tx = tx.clone();
+                    async move {
+                        tx.send((event, headers)).unwrap();
+                        "ok"
+                    }
+                },
+            ),
+        )
+        .with_state(WebhookSecret::new(secret));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (port, rx)
+}
+
+async fn mock_delivering(secret: &str) -> MockServer {
+    MockServer::start_with(MockConfig::default().deliver_secret(secret))
+        .await
+        .unwrap()
+}
+
+fn client(mock: &MockServer) -> Client {
+    Client::builder(mock.api_key())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap()
+}
+
+async fn register(mock: &MockServer, business: &str, topic: &str, address: &str) {
+    let registration: types::CreateWebhookRequest =
+        serde_json::from_value(json!({"topic": topic, "address": address})).unwrap();
+    client(mock)
+        .create_webhook(business, &registration)
+        .await
+        .unwrap();
+}
+
+/// `POST .../mock/deliver?QUERY` with the mock's key: (status, body as JSON).
+async fn deliver(mock: &MockServer, business: &str, query: &str) -> (u16, Value) {
+    deliver_with_key(mock, business, query, mock.api_key()).await
+}
+
+async fn deliver_with_key(
+    mock: &MockServer,
+    business: &str,
+    query: &str,
+    key: &str,
+) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/businesses/{business}/mock/deliver?{query}",
+            mock.base_url()
+        ))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn assert_error_body(body: &Value) {
+    for field in ["message", "type", "code", "cntTraceId"] {
+        assert!(body[field].is_string(), "{field} missing from {body}");
+    }
+}
+
+#[tokio::test]
+async fn register_deliver_receive_verify_for_every_sample_kind() {
+    let (port, mut seen) = receiver(SECRET).await;
+    let mock = mock_delivering(SECRET).await;
+    let messages = format!("https://127.0.0.1:{port}/webhook");
+    let statuses = format!("https://localhost:{port}/webhook");
+    register(&mock, "biz_loop", "messages", &messages).await;
+    register(&mock, "biz_loop", "delivery_status", &statuses).await;
+
+    let cases = [
+        ("messages", "text", &messages),
+        ("messages", "attachment", &messages),
+        ("messages", "button", &messages),
+        ("messages", "referral", &messages),
+        ("delivery_status", "sent", &statuses),
+        ("delivery_status", "delivered", &statuses),
+        ("delivery_status", "read", &statuses),
+        ("delivery_status", "failed", &statuses),
+    ];
+    for (topic, kind, address) in cases {
+        let (status, body) =
+            deliver(&mock, "biz_loop", &format!("topic={topic}&kind={kind}")).await;
+        assert_eq!(status, 200, "{kind}: {body}");
+        assert_eq!(
+            body,
+            json!({"address": address, "topic": topic, "kind": kind, "status": 200, "body": "ok"})
+        );
+        // The handler ran (so the signature was verified) before the receiver answered.
+        let (event, headers) = seen.try_recv().expect("the receiver got the event");
+        let sample = connectly_webhook::sample(kind).unwrap();
+        assert_eq!(event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
+        assert_eq!(event.topic(), topic);
+        assert_eq!(
+            headers["content-type"], "text/plain; charset=utf-8",
+            "the content type Connectly sends"
+        );
+        assert_eq!(
+            headers[connectly_webhook::SIGNATURE_HEADER],
+            connectly_webhook::sign(SECRET, sample.body.as_bytes()).as_str()
+        );
+    }
+
+    // Without `kind`: the default sample of each topic.
+    for (topic, kind) in [("messages", "text"), ("delivery_status", "sent")] {
+        let (status, body) = deliver(&mock, "biz_loop", &format!("topic={topic}")).await;
+        assert_eq!((status, &body["kind"]), (200, &json!(kind)), "{body}");
+        let (event, _) = seen.try_recv().unwrap();
+        let sample = connectly_webhook::sample(kind).unwrap();
+        assert_eq!(event, parse(sample.body.as_bytes()).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_by_the_receiver_and_its_401_reported_back() {
+    let (port, mut seen) = receiver(SECRET).await;
+    let mock = mock_delivering("whsec_not_the_receivers").await;
+    let address = format!("https://127.0.0.1:{port}/webhook");
+    register(&mock, "biz_wrong", "messages", &address).await;
+
+    let (status, body) = deliver(&mock, "biz_wrong", "topic=messages&kind=button").await;
+    assert_eq!(
+        status, 200,
+        "the mock delivered; the receiver refused: {body}"
+    );
+    assert_eq!(body["status"], 401, "{body}");
+    assert_eq!(body["address"], address.as_str());
+    assert!(
+        body["body"].as_str().unwrap().contains("does not match"),
+        "{body}"
+    );
+    assert!(
+        seen.try_recv().is_err(),
+        "the handler never ran for an unverified event"
+    );
+}
+
+#[tokio::test]
+async fn addresses_off_loopback_are_refused_without_any_connection() {
+    let mock = mock_delivering(SECRET).await;
+
+    // A public host: refused, and nothing could have been sent (this test runs offline).
+    register(
+        &mock,
+        "biz_public",
+        "messages",
+        "https://example.com/webhook",
+    )
+    .await;
+    let (status, body) = deliver(&mock, "biz_public", "topic=messages").await;
+    assert_eq!(status, 400, "{body}");
+    assert_error_body(&body);
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("loopback"), "{message}");
+    assert!(message.contains("https://example.com/webhook"), "{message}");
+    assert_eq!(body["type"], "ERROR_TYPE_INVALID_REQUEST");
+
+    // Hosts that are not on the list (127.0.0.0/8, localhost, [::1]) but that the system would
+    // route to this machine: a listener there proves that no connection was even attempted.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for (business, address) in [
+        ("biz_any", format!("https://0.0.0.0:{port}/webhook")),
+        (
+            "biz_mapped",
+            format!("https://[::ffff:127.0.0.1]:{port}/webhook"),
+        ),
+        (
+            "biz_sub",
+            format!("https://localhost.example.com:{port}/webhook"),
+        ),
+    ] {
+        register(&mock, business, "delivery_status", &address).await;
+        let (status, body) = deliver(&mock, business, "topic=delivery_status&kind=read").await;
+        assert_eq!(status, 400, "{address}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("loopback"));
+    }
+    // A completed handshake would be waiting in the accept queue by now.
+    assert_eq!(
+        listener.accept().map(|_| ()).unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "the mock connected to a refused address"
+    );
+}
+
+#[tokio::test]
+async fn deliver_errors_have_connectlys_error_body() {
+    // Not enabled: 409.
+    let plain = MockServer::start().await.unwrap();
+    register(&plain, "biz_e", "messages", "https://127.0.0.1:9/webhook").await;
+    let (status, body) = deliver(&plain, "biz_e", "topic=messages").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["type"], "ERROR_TYPE_FAILED_PRECONDITION");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("--deliver-secret"));
+
+    let mock = mock_delivering(SECRET).await;
+    // A port nothing listens on (bound, then released).
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    register(
+        &mock,
+        "biz_e",
+        "messages",
+        &format!("https://127.0.0.1:{closed}/webhook"),
+    )
+    .await;
+    for (query, expected) in [
+        ("topic=messages&kind=sticker", 400),
+        ("topic=messages&kind=delivered", 400),
+        ("topic=delivery_status&kind=text", 400),
+        ("topic=orders", 400),
+        ("kind=text", 400),
+        ("topic=messages&colour=red", 400),
+        ("topic=messages&topic=messages", 400),
+        ("topic=delivery_status", 404),
+        ("topic=messages", 502),
+    ] {
+        let (status, body) = deliver(&mock, "biz_e", query).await;
+        assert_eq!(status, expected, "{query}: {body}");
+        assert_error_body(&body);
+        assert!(!body.to_string().contains(SECRET));
+    }
+    let (status, body) = deliver(&mock, "biz_unknown", "topic=messages").await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = deliver_with_key(&mock, "biz_e", "topic=messages", "wrong").await;
+    assert_eq!(status, 401, "{body}");
+    // The kind/topic mismatch names the kinds of the topic.
+    let (_, body) = deliver(&mock, "biz_e", "topic=messages&kind=read").await;
+    assert_eq!(
+        body["details"]["kinds"],
+        json!(["text", "attachment", "button", "referral"])
+    );
+}
+
+#[test]
+fn the_config_debug_never_shows_the_deliver_secret() {
+    let config = MockConfig::default().deliver_secret(SECRET);
+    let text = format!("{config:?}");
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(text.contains("redacted"), "{text}");
+}
