@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::StatusCode;
+use reqwest::{ResponseBuilderExt as _, StatusCode};
 
 use crate::generated;
 
@@ -95,12 +95,15 @@ async fn read_capped(
     Ok((body, false))
 }
 
-fn rebuild(original: reqwest::Response, body: Bytes) -> reqwest::Response {
+fn rebuild(mut original: reqwest::Response, body: Bytes) -> reqwest::Response {
+    // Keeping the request's URL also spares `reqwest::Response::from` parsing a placeholder URL
+    // on every call: it was the largest item of the client's own per-request work (BENCHMARKS.md).
     let mut builder = http::Response::builder()
         .status(original.status())
-        .version(original.version());
+        .version(original.version())
+        .url(original.url().clone());
     if let Some(headers) = builder.headers_mut() {
-        *headers = original.headers().clone();
+        *headers = std::mem::take(original.headers_mut());
         // The body is now complete and in memory: the original framing no longer applies.
         headers.remove(reqwest::header::CONTENT_LENGTH);
         headers.remove(reqwest::header::TRANSFER_ENCODING);
