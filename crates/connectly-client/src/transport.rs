@@ -60,6 +60,17 @@ impl ClientHooks<CallContext> for generated::Client {
         let ctx = progenitor_client::ClientInfo::inner(self);
         let mut response = self.client.execute(request).await?;
         let status = response.status();
+        // Fast path: a success whose declared length is within the cap goes to the generated
+        // code as it is (hyper never reads past a declared length, so the cap holds). Anything
+        // else (an error status, a chunked or too long body) is read here first.
+        if status.is_success()
+            && response
+                .content_length()
+                .is_some_and(|n| n <= ctx.max_response_bytes as u64)
+        {
+            ctx.update(|s| s.status = Some(status));
+            return Ok(response);
+        }
         let (body, too_large) = read_capped(&mut response, ctx.max_response_bytes).await?;
         let mut body = Bytes::from(body);
         let mut replaced = None;
