@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::io::{IsTerminal, Read};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
@@ -14,9 +13,6 @@ use serde_json::json;
 use crate::{Failure, Global};
 
 use connectly_webhook::TOPICS;
-
-/// How much of the receiver's answer is shown when it refused the event.
-const BODY_EXCERPT_BYTES: usize = 4096;
 
 const SEND_HELP: &str = "\
 The event is POSTed with the headers Connectly sends: `content-type: text/plain; charset=utf-8`
@@ -163,22 +159,6 @@ fn shown(url: &Url) -> String {
     url.to_string()
 }
 
-/// The error and its causes, on one line.
-fn describe(error: &reqwest::Error, timeout: Duration) -> String {
-    let mut text = if error.is_timeout() {
-        format!("no answer within {} s", timeout.as_secs_f64())
-    } else {
-        String::from("request failed")
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     if name == "-" {
@@ -262,42 +242,11 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
         (None, None) => unreachable!("a kind is chosen when there is no --body"),
     };
 
-    let mut builder = reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none());
-    if loopback {
-        // Straight to this machine: no proxy, and `localhost` never goes through DNS.
-        builder = builder.no_proxy().resolve_to_addrs(
-            "localhost",
-            &[
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-            ],
-        );
-    }
-    let client = builder.build().map_err(|e| {
-        Failure::Failed(format!(
-            "cannot start an HTTP client: {}",
-            describe(&e, timeout)
-        ))
-    })?;
-    let signature = connectly_webhook::sign(args.secret.0.as_bytes(), &body);
     let length = body.len();
-    let mut response = client
-        .post(url.clone())
-        .header("content-type", "text/plain; charset=utf-8")
-        .header(connectly_webhook::SIGNATURE_HEADER, signature)
-        .body(body)
-        .send()
+    let answer = connectly_webhook::send::send_event(&url, args.secret.0.as_bytes(), body, timeout)
         .await
-        .map_err(|e| {
-            Failure::Failed(format!(
-                "cannot deliver to {}: {}",
-                shown(&url),
-                describe(&e, timeout)
-            ))
-        })?;
-    let status = response.status();
+        .map_err(|e| Failure::Failed(format!("cannot deliver to {}: {e}", shown(&url))))?;
+    let status = answer.status;
     eprintln!(
         "connectly: sent {what}, {length} bytes, signed, to {}",
         shown(&url)
@@ -313,15 +262,10 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     if status.is_success() {
         return Ok(());
     }
-    let mut excerpt = Vec::new();
-    while excerpt.len() < BODY_EXCERPT_BYTES {
-        match response.chunk().await {
-            Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
-            Ok(None) | Err(_) => break,
-        }
-    }
-    excerpt.truncate(BODY_EXCERPT_BYTES);
-    let answer = masked(String::from_utf8_lossy(&excerpt).trim(), &args.secret.0);
+    let answer = masked(
+        String::from_utf8_lossy(&answer.excerpt).trim(),
+        &args.secret.0,
+    );
     Err(Failure::Failed(if answer.is_empty() {
         format!("the receiver answered {status}")
     } else {

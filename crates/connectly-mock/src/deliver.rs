@@ -2,7 +2,6 @@
 //! sending side and POSTs a signed sample event to a business's registered (loopback) address.
 //! The contract is in the crate docs.
 
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,9 +14,6 @@ use crate::{error, json_response, lock, Shared};
 
 /// How long the deliver endpoint waits for a receiver (connection and whole answer).
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How much of the receiver's answer the deliver endpoint reports back.
-const BODY_EXCERPT_BYTES: usize = 4096;
 
 use connectly_webhook::TOPICS;
 
@@ -96,22 +92,6 @@ fn topic_and_kind(uri: &Uri) -> Result<(&'static str, &'static str), Response> {
     Ok((topic, kind))
 }
 
-/// The error and its causes, on one line.
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())
-    } else {
-        String::from("request failed")
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 pub(crate) async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(business_id): Path<String>,
@@ -178,69 +158,32 @@ pub(crate) async fn deliver(
     }
 
     let sample = connectly_webhook::sample(kind).expect("kinds come from the samples");
-    let body = sample.body.as_bytes();
-    let client = match reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(DELIVERY_TIMEOUT)
-        .resolve_to_addrs(
-            "localhost",
-            &[
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-            ],
-        )
-        .build()
+    let answer = match connectly_webhook::send::send_event(
+        &target,
+        secret.as_bytes(),
+        sample.body.as_bytes().to_vec(),
+        DELIVERY_TIMEOUT,
+    )
+    .await
     {
-        Ok(client) => client,
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                format!("cannot start an HTTP client: {}", describe(&e)),
-                json!({}),
-            )
-        }
-    };
-    let sent = client
-        .post(target)
-        .header("content-type", "text/plain; charset=utf-8")
-        .header(
-            connectly_webhook::SIGNATURE_HEADER,
-            connectly_webhook::sign(secret, body),
-        )
-        .body(body)
-        .send()
-        .await;
-    let mut response = match sent {
-        Ok(response) => response,
+        Ok(answer) => answer,
         Err(e) => {
             return error(
                 StatusCode::BAD_GATEWAY,
                 "BAD_GATEWAY",
-                format!("could not deliver to {address}: {}", describe(&e)),
+                format!("could not deliver to {address}: {e}"),
                 json!({"webhookId": webhook_id, "address": address}),
             )
         }
     };
-    let status = response.status().as_u16();
-    let mut excerpt = Vec::new();
-    while excerpt.len() < BODY_EXCERPT_BYTES {
-        match response.chunk().await {
-            Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
-            // The status is what counts; a body cut short is reported as far as it came.
-            Ok(None) | Err(_) => break,
-        }
-    }
-    excerpt.truncate(BODY_EXCERPT_BYTES);
     json_response(
         StatusCode::OK,
         &json!({
             "address": address,
             "topic": topic,
             "kind": kind,
-            "status": status,
-            "body": String::from_utf8_lossy(&excerpt),
+            "status": answer.status.as_u16(),
+            "body": String::from_utf8_lossy(&answer.excerpt),
         }),
     )
 }

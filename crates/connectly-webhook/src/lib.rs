@@ -34,6 +34,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "send")]
+pub mod send;
 // Both files are written by `cargo xtask regenerate`, which `cargo xtask check` compares
 // byte for byte: rustfmt must leave them as generated.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
