@@ -2,13 +2,15 @@
 //! test process on loopback. The API key always travels in `CONNECTLY_API_KEY` (or a key file),
 //! never in the arguments, and every run checks that it appears in no output.
 
-use std::fmt;
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::Out;
 use connectly_mock::{MockConfig, MockServer, RecordedRequest};
 use serde_json::{json, Value};
 
@@ -142,43 +144,6 @@ fn connectly(args: &[&str]) -> Command {
     cmd
 }
 
-/// What a run printed, and how it ended.
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl fmt::Debug for Out {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "exit code {}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Out {
-    fn code(self, expected: i32) -> Self {
-        assert_eq!(self.code, expected, "unexpected exit code: {self:?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
-    }
-
-    /// The `FILE:LINE:COL` of each `FILE:LINE:COL: error: ...` line of stderr.
-    fn located(&self) -> Vec<String> {
-        self.stderr
-            .lines()
-            .filter_map(|line| line.split_once(": error: ").map(|(at, _)| at.to_owned()))
-            .collect()
-    }
-}
-
 trait Run {
     /// Runs to completion; fails the test if the API key shows in any output.
     fn run(&mut self) -> Out;
@@ -186,26 +151,7 @@ trait Run {
 
 impl Run for Command {
     fn run(&mut self) -> Out {
-        let output = self.output().unwrap();
-        let out = Out {
-            code: output
-                .status
-                .code()
-                .expect("the command exited on its own (not killed)"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        assert_no_key(&out);
-        out
-    }
-}
-
-fn assert_no_key(out: &Out) {
-    for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-        assert!(
-            !text.contains(KEY_PART),
-            "the API key appears on {name}: {out:?}"
-        );
+        common::run_hiding(self, KEY_PART)
     }
 }
 

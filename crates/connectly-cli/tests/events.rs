@@ -2,6 +2,8 @@
 //! an axum receiver started in the test process on loopback. The secret travels in
 //! `CONNECTLY_WEBHOOK_SECRET` or `--secret`, and every run checks that it appears in no output.
 
+mod common;
+
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -13,6 +15,7 @@ use assert_cmd::Command;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::{routing::post, Router};
+use common::Out;
 use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
 use connectly_webhook::{parse, sign, Event, SIGNATURE_HEADER};
 use serde_json::{json, Value};
@@ -135,26 +138,6 @@ fn with_secret(args: &[&str]) -> Command {
     cmd
 }
 
-/// What a run printed, and how it ended.
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn code(self, expected: i32) -> Self {
-        assert_eq!(self.code, expected, "unexpected exit code: {self:#?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
-    }
-}
-
 trait Run {
     /// Runs to completion; fails the test if the secret shows in any output.
     fn run(&mut self) -> Out;
@@ -162,22 +145,7 @@ trait Run {
 
 impl Run for Command {
     fn run(&mut self) -> Out {
-        let output = self.output().unwrap();
-        let out = Out {
-            code: output
-                .status
-                .code()
-                .expect("the command exited on its own (not killed)"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-            assert!(
-                !text.contains("SECRET_4b7c1d"),
-                "the secret appears on {name}: {out:#?}"
-            );
-        }
-        out
+        common::run_hiding(self, "SECRET_4b7c1d")
     }
 }
 

@@ -1,0 +1,68 @@
+//! What the CLI test files share: running the binary, and checking its output never shows a
+//! secret.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::fmt;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// What a run printed, and how it ended.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl fmt::Debug for Out {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "exit code {}\n--- stdout ---\n{}--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Out {
+    /// Checks the exit code.
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(self.code, expected, "unexpected exit code: {self:?}");
+        self
+    }
+
+    /// Stdout as one JSON document.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
+    }
+
+    /// The `FILE:LINE:COL` of each `FILE:LINE:COL: error: ...` line of stderr.
+    pub fn located(&self) -> Vec<String> {
+        self.stderr
+            .lines()
+            .filter_map(|line| line.split_once(": error: ").map(|(at, _)| at.to_owned()))
+            .collect()
+    }
+}
+
+/// Runs `command` to completion; fails the test if `secret` shows on stdout or stderr.
+pub fn run_hiding(command: &mut Command, secret: &str) -> Out {
+    let output = command.output().unwrap();
+    let out = Out {
+        code: output
+            .status
+            .code()
+            .expect("the command exited on its own (not killed)"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !text.contains(secret),
+            "the secret appears on {name}: {out:?}"
+        );
+    }
+    out
+}
