@@ -67,20 +67,27 @@ pub(crate) enum EventsCommand {
     Verify(VerifyArgs),
 }
 
+/// The webhook secret, from `--secret` or `CONNECTLY_WEBHOOK_SECRET`.
 #[derive(Args, Debug)]
-pub(crate) struct SendArgs {
-    /// The receiver's URL: HTTPS (plain http only for loopback: `127.0.0.0/8`, `localhost`, `[::1]`).
-    #[arg(long, value_name = "URL")]
-    to: String,
-    /// The webhook secret that signs the event (never printed).
+pub(crate) struct SecretArg {
+    /// The webhook secret (never printed).
     #[arg(
-        long,
+        long = "secret",
         env = "CONNECTLY_WEBHOOK_SECRET",
         hide_env_values = true,
         value_name = "S",
         value_parser = parse_secret
     )]
-    secret: Secret,
+    value: Secret,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SendArgs {
+    /// The receiver's URL: HTTPS (plain http only for loopback: `127.0.0.0/8`, `localhost`, `[::1]`).
+    #[arg(long, value_name = "URL")]
+    to: String,
+    #[command(flatten)]
+    secret: SecretArg,
     /// The event's topic.
     #[arg(long, value_parser = PossibleValuesParser::new(TOPICS))]
     topic: String,
@@ -94,15 +101,8 @@ pub(crate) struct SendArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct VerifyArgs {
-    /// The webhook secret (never printed).
-    #[arg(
-        long,
-        env = "CONNECTLY_WEBHOOK_SECRET",
-        hide_env_values = true,
-        value_name = "S",
-        value_parser = parse_secret
-    )]
-    secret: Secret,
+    #[command(flatten)]
+    secret: SecretArg,
     /// The value of the x-connectly-hmac-sha256 header (Base64).
     #[arg(long, value_name = "SIG")]
     signature: Option<String>,
@@ -243,9 +243,10 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     };
 
     let length = body.len();
-    let answer = connectly_webhook::send::send_event(&url, args.secret.0.as_bytes(), body, timeout)
-        .await
-        .map_err(|e| Failure::Failed(format!("cannot deliver to {}: {e}", shown(&url))))?;
+    let answer =
+        connectly_webhook::send::send_event(&url, args.secret.value.0.as_bytes(), body, timeout)
+            .await
+            .map_err(|e| Failure::Failed(format!("cannot deliver to {}: {e}", shown(&url))))?;
     let status = answer.status;
     eprintln!(
         "connectly: sent {what}, {length} bytes, signed, to {}",
@@ -264,7 +265,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     }
     let answer = masked(
         String::from_utf8_lossy(&answer.excerpt).trim(),
-        &args.secret.0,
+        &args.secret.value.0,
     );
     Err(Failure::Failed(if answer.is_empty() {
         format!("the receiver answered {status}")
@@ -275,7 +276,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
 
 fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
     let body = read_bytes(&args.file)?;
-    let secret = args.secret.0.as_bytes();
+    let secret = args.secret.value.0.as_bytes();
     match connectly_webhook::verify(secret, &body, args.signature.as_deref()) {
         Ok(()) => {
             if global.json {

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -1272,36 +1270,13 @@ fn apply_example_with_mock_needs_no_api_key() {
 // ----------------------------------------------------------------------------------------------
 // 10. connectly mock
 
-/// Kills the child when dropped, so a failing test leaves no server behind.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn mock_subcommand_prints_its_base_url_and_serves_the_api() {
-    let mut child = Killed(
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
-            .args(["mock", "--listen", "127.0.0.1:0"])
-            .env_remove("CONNECTLY_API_KEY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut first = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first.trim_end().to_owned();
+    let mut mock = common::MockProcess::start(&[]);
+    let url = mock.base_url.clone();
     let port: u16 = url
         .strip_prefix("http://127.0.0.1:")
-        .unwrap_or_else(|| panic!("a loopback URL, got {first:?}"))
+        .expect("a loopback URL")
         .parse()
         .unwrap();
     assert_ne!(port, 0, "the real port, not the requested 0");
@@ -1336,5 +1311,5 @@ fn mock_subcommand_prints_its_base_url_and_serves_the_api() {
     let list = rt.block_on(client.list_webhooks(BIZ)).unwrap();
     assert_eq!(list.webhooks.len(), 1);
     assert_eq!(list.webhooks[0].id, id.trim_end());
-    assert!(child.0.try_wait().unwrap().is_none(), "still serving");
+    assert!(mock.is_running(), "still serving");
 }

@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -595,16 +594,6 @@ fn the_secret_never_shows_in_help_or_errors() {
 // ----------------------------------------------------------------------------------------------
 // connectly mock --deliver-secret
 
-/// Kills the child when dropped, so a failing test leaves no server behind.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `POST PATH` with the mock's default key over a plain HTTP/1.1 connection: (status, body).
 fn post_raw(base: &str, path: &str) -> (u16, Value) {
     let addr = base.strip_prefix("http://").unwrap();
@@ -631,27 +620,8 @@ fn post_raw(base: &str, path: &str) -> (u16, Value) {
 #[test]
 fn mock_deliver_secret_sends_a_signed_sample_to_the_registered_loopback_address() {
     let receiver = Receiver::start();
-    let mut child = Killed(
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
-            .args([
-                "mock",
-                "--listen",
-                "127.0.0.1:0",
-                "--deliver-secret",
-                SECRET,
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut first = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let base = first.trim_end().to_owned();
-    assert!(base.starts_with("http://127.0.0.1:"), "{first:?}");
+    let mut mock = common::MockProcess::start(&["--deliver-secret", SECRET]);
+    let base = mock.base_url.clone();
 
     let address = format!("https://127.0.0.1:{}/webhook", receiver.port);
     connectly(&[
@@ -682,5 +652,5 @@ fn mock_deliver_secret_sends_a_signed_sample_to_the_registered_loopback_address(
     };
     let sample = connectly_webhook::sample("referral").unwrap();
     assert_eq!(*event, parse(sample.body.as_bytes()).unwrap());
-    assert!(child.0.try_wait().unwrap().is_none(), "still serving");
+    assert!(mock.is_running(), "still serving");
 }

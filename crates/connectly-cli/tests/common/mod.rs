@@ -66,3 +66,55 @@ pub fn run_hiding(command: &mut Command, secret: &str) -> Out {
     }
     out
 }
+
+/// A `connectly mock` child process, killed when dropped so a failing test leaves no server
+/// behind.
+pub struct MockProcess {
+    child: std::process::Child,
+    /// The base URL it printed on its first line.
+    pub base_url: String,
+}
+
+impl MockProcess {
+    /// Starts `connectly mock --listen 127.0.0.1:0 EXTRA...` and reads the base URL it prints.
+    pub fn start(extra: &[&str]) -> Self {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
+            .args(["mock", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("CONNECTLY_API_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let process = Self {
+            child,
+            base_url: first.trim_end().to_owned(),
+        };
+        assert!(
+            process.base_url.starts_with("http://127.0.0.1:"),
+            "a loopback URL, got {first:?}"
+        );
+        process
+    }
+}
+
+impl MockProcess {
+    /// Whether it is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for MockProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
