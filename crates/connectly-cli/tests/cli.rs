@@ -2,13 +2,11 @@
 //! test process on loopback. The API key always travels in `CONNECTLY_API_KEY` (or a key file),
 //! never in the arguments, and every run checks that it appears in no output.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::common::Out;
 use assert_cmd::Command;
-use common::Out;
 use connectly_mock::{MockConfig, MockServer, RecordedRequest};
 use serde_json::{json, Value};
 
@@ -149,7 +147,7 @@ trait Run {
 
 impl Run for Command {
     fn run(&mut self) -> Out {
-        common::run_hiding(self, KEY_PART)
+        crate::common::run_hiding(self, KEY_PART)
     }
 }
 
@@ -1272,7 +1270,7 @@ fn apply_example_with_mock_needs_no_api_key() {
 
 #[test]
 fn mock_subcommand_prints_its_base_url_and_serves_the_api() {
-    let mut mock = common::MockProcess::start(&[]);
+    let mut mock = crate::common::MockProcess::start(&[]);
     let url = mock.base_url.clone();
     let port: u16 = url
         .strip_prefix("http://127.0.0.1:")

@@ -2,19 +2,17 @@
 //! an axum receiver started in the test process on loopback. The secret travels in
 //! `CONNECTLY_WEBHOOK_SECRET` or `--secret`, and every run checks that it appears in no output.
 
-mod common;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::common::Out;
 use assert_cmd::Command;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::{routing::post, Router};
-use common::Out;
 use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
 use connectly_webhook::{parse, sign, Event, SIGNATURE_HEADER};
 use serde_json::{json, Value};
@@ -144,7 +142,7 @@ trait Run {
 
 impl Run for Command {
     fn run(&mut self) -> Out {
-        common::run_hiding(self, "SECRET_4b7c1d")
+        crate::common::run_hiding(self, "SECRET_4b7c1d")
     }
 }
 
@@ -620,7 +618,7 @@ fn post_raw(base: &str, path: &str) -> (u16, Value) {
 #[test]
 fn mock_deliver_secret_sends_a_signed_sample_to_the_registered_loopback_address() {
     let receiver = Receiver::start();
-    let mut mock = common::MockProcess::start(&["--deliver-secret", SECRET]);
+    let mut mock = crate::common::MockProcess::start(&["--deliver-secret", SECRET]);
     let base = mock.base_url.clone();
 
     let address = format!("https://127.0.0.1:{}/webhook", receiver.port);

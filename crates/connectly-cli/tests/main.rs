@@ -1,0 +1,5 @@
+//! The `connectly` binary's integration tests: one test binary, one module per area.
+
+mod cli;
+mod common;
+mod events;

@@ -1,0 +1,10 @@
+//! End-to-end tests of the workspace: one test binary, one module per area.
+
+mod client_faults;
+mod client_http;
+mod delivery_loop;
+mod mock;
+mod mock_conformance;
+mod schema_client_agree;
+mod webhook_receiver;
+mod xtask_check;
