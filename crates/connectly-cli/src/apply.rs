@@ -11,8 +11,8 @@ use std::io::IsTerminal;
 use connectly_client::types;
 use serde_json::{json, Map, Value};
 
-use crate::webhooks::print_table;
-use crate::{business_id, Connection, Failure, Global};
+use crate::output;
+use crate::{business_id, ApiArgs, Connection, Failure, Global};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -144,12 +144,13 @@ fn plan(
 pub(crate) async fn run(
     connection: &Connection,
     global: &Global,
+    api: &ApiArgs,
     config: types::WebhooksConfig,
     dry_run: bool,
     prune: bool,
 ) -> Result<(), Failure> {
     let client = &connection.client;
-    let business = business_id(global, config.business_id.as_deref().map(|b| b.as_str()))?;
+    let business = business_id(api, config.business_id.as_deref().map(|b| b.as_str()))?;
     let live = client.list_webhooks(&business).await?.webhooks;
     let mut actions = plan(&config, &live, prune);
 
@@ -175,7 +176,7 @@ pub(crate) async fn run(
                 continue;
             }
             execute(client, &business, action).await.map_err(|e| {
-                Failure::Failed(format!(
+                Failure::failed(format!(
                     "{} {} failed after {done} of {changes} change(s): {e}",
                     action.kind.label(),
                     action.topic
@@ -193,7 +194,7 @@ pub(crate) async fn run(
     }
     report(&business, &actions, dry_run, global.json);
     if actions.iter().any(|a| a.kind == Kind::NeedsPrune) {
-        return Err(Failure::Failed(
+        return Err(Failure::failed(
             "some registrations can only be replaced (delete, then create): rerun with --prune"
                 .to_owned(),
         ));
@@ -262,11 +263,10 @@ fn report(business: &str, actions: &[Action], dry_run: bool, json_output: bool) 
             .iter()
             .map(|a| json!({"action": a.kind.label(), "topic": a.topic, "id": a.id, "address": a.address, "reason": a.reason}))
             .collect();
-        println!(
-            "{}",
-            json!({"businessId": business, "dryRun": dry_run, "actions": list, "summary": {
+        output::json(
+            &json!({"businessId": business, "dryRun": dry_run, "actions": list, "summary": {
                 "created": created, "updated": updated, "unchanged": unchanged, "replaced": replaced,
-                "deleted": deleted, "needsPrune": blocked, "kept": kept}})
+                "deleted": deleted, "needsPrune": blocked, "kept": kept}}),
         );
         return;
     }
@@ -282,9 +282,9 @@ fn report(business: &str, actions: &[Action], dry_run: bool, json_output: bool) 
             ]
         })
         .collect();
-    print_table(["ACTION", "TOPIC", "ID", "ADDRESS", "NOTE"], &rows);
+    output::table(["ACTION", "TOPIC", "ID", "ADDRESS", "NOTE"], &rows);
     let verb = |n: usize, word: &str| format!("{n} {word}");
-    println!(
+    crate::outln!(
         "{}: {}, {}, {}, {}, {}{}",
         if dry_run {
             "plan (dry run, nothing changed)"

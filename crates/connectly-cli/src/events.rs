@@ -10,7 +10,8 @@ use clap::{Args, Subcommand};
 use reqwest::Url;
 use serde_json::json;
 
-use crate::{Failure, Global};
+use crate::failure::Kind;
+use crate::{Failure, Global, TimeoutArg};
 
 use connectly_webhook::TOPICS;
 
@@ -97,6 +98,8 @@ pub(crate) struct SendArgs {
     /// Send this file's raw bytes, unchanged, instead of a sample (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
     body: Option<String>,
+    #[command(flatten)]
+    timeout: TimeoutArg,
 }
 
 #[derive(Args, Debug)]
@@ -104,7 +107,7 @@ pub(crate) struct VerifyArgs {
     #[command(flatten)]
     secret: SecretArg,
     /// The value of the x-connectly-hmac-sha256 header (Base64).
-    #[arg(long, value_name = "SIG")]
+    #[arg(long, value_name = "SIG", required = true)]
     signature: Option<String>,
     /// The raw body, byte for byte as received (`-`: stdin).
     #[arg(value_name = "FILE", default_value = "-")]
@@ -123,13 +126,12 @@ fn kinds(topic: &str) -> Vec<&'static str> {
         .collect()
 }
 
-pub(crate) async fn run(
-    global: &Global,
-    timeout: Duration,
-    command: EventsCommand,
-) -> Result<(), Failure> {
+pub(crate) async fn run(global: &Global, command: EventsCommand) -> Result<(), Failure> {
     match command {
-        EventsCommand::Send(args) => send(global, timeout, args).await,
+        EventsCommand::Send(args) => {
+            let timeout = args.timeout.duration();
+            send(global, timeout, args).await
+        }
         EventsCommand::Verify(args) => verify(global, args),
     }
 }
@@ -167,10 +169,10 @@ fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
         }
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .map_err(|e| Failure::Failed(format!("cannot read stdin: {e}")))?;
+            .map_err(|e| Failure::failed(format!("cannot read stdin: {e}")))?;
     } else {
         bytes =
-            std::fs::read(name).map_err(|e| Failure::Failed(format!("cannot read {name}: {e}")))?;
+            std::fs::read(name).map_err(|e| Failure::failed(format!("cannot read {name}: {e}")))?;
     }
     Ok(bytes)
 }
@@ -181,7 +183,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let kind = match &args.kind {
         Some(kind) if !kinds(topic).contains(&kind.as_str()) => {
             let other = TOPICS.iter().find(|t| kinds(t).contains(&kind.as_str()));
-            return Err(Failure::Usage(format!(
+            return Err(Failure::usage(format!(
                 "--kind {kind} is {}, not of --topic {topic}, whose kinds are {}",
                 other.map_or("unknown".to_owned(), |t| format!("a sample of topic {t}")),
                 kinds(topic).join(", ")
@@ -192,20 +194,20 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
         None => connectly_webhook::default_sample(topic).map(|s| s.name),
     };
     let url = Url::parse(&args.to)
-        .map_err(|e| Failure::Usage(format!("--to {:?} is not a URL: {e}", args.to)))?;
+        .map_err(|e| Failure::usage(format!("--to {:?} is not a URL: {e}", args.to)))?;
     let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
         "http" => {
-            return Err(Failure::Usage(format!(
+            return Err(Failure::usage(format!(
                 "refusing to send to {} over plain http: the event would travel unencrypted. \
                  Use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, localhost, [::1])",
                 shown(&url)
             )))
         }
         scheme => {
-            return Err(Failure::Usage(format!(
+            return Err(Failure::usage(format!(
                 "--to {}: the scheme must be https, not {scheme}",
                 shown(&url)
             )))
@@ -246,19 +248,28 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let answer =
         connectly_webhook::send::send_event(&url, args.secret.value.0.as_bytes(), body, timeout)
             .await
-            .map_err(|e| Failure::Failed(format!("cannot deliver to {}: {e}", shown(&url))))?;
+            .map_err(|e| {
+                let failure = Failure::failed(format!("cannot deliver to {}", shown(&url)))
+                    .caused_by(&e)
+                    .network(&url, "--to");
+                // The sender words a timeout as "no answer within N s".
+                if e.to_string().starts_with("no answer within") {
+                    failure
+                        .kind(Kind::Timeout)
+                        .hint("pass --timeout SECONDS to wait longer")
+                } else {
+                    failure
+                }
+            })?;
     let status = answer.status;
     eprintln!(
         "connectly: sent {what}, {length} bytes, signed, to {}",
         shown(&url)
     );
     if global.json {
-        println!(
-            "{}",
-            json!({"status": status.as_u16(), "kind": kind, "topic": topic})
-        );
+        crate::output::json(&json!({"status": status.as_u16(), "kind": kind, "topic": topic}));
     } else {
-        println!("{status}");
+        crate::outln!("{status}");
     }
     if status.is_success() {
         return Ok(());
@@ -267,7 +278,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
         String::from_utf8_lossy(&answer.excerpt).trim(),
         &args.secret.value.0,
     );
-    Err(Failure::Failed(if answer.is_empty() {
+    Err(Failure::failed(if answer.is_empty() {
         format!("the receiver answered {status}")
     } else {
         format!("the receiver answered {status}: {answer}")
@@ -280,18 +291,18 @@ fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
     match connectly_webhook::verify(secret, &body, args.signature.as_deref()) {
         Ok(()) => {
             if global.json {
-                println!("{}", json!({"valid": true}));
+                crate::output::json(&json!({"valid": true}));
             } else {
-                println!("valid");
+                crate::outln!("valid");
             }
             Ok(())
         }
         Err(error) => {
             let reason = error.to_string();
             if global.json {
-                println!("{}", json!({"valid": false, "reason": reason}));
+                crate::output::json(&json!({"valid": false, "reason": reason}));
             } else {
-                println!("invalid");
+                crate::outln!("invalid");
             }
             eprintln!("error: {reason}");
             if matches!(error, connectly_webhook::Error::SignatureMismatch) {
@@ -311,7 +322,7 @@ fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
                     );
                 }
             }
-            Err(Failure::Reported)
+            Err(Failure::reported())
         }
     }
 }

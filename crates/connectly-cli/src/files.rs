@@ -150,13 +150,13 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
         if json_output {
             reports.push(as_json(&checked));
         } else if checked.errors.is_empty() {
-            println!("{}: ok", checked.name);
+            crate::outln!("{}: ok", checked.name);
         } else {
             print_human(&checked);
         }
     }
     if json_output {
-        println!("{}", json!({"valid": invalid == 0, "files": reports}));
+        crate::output::json(&json!({"valid": invalid == 0, "files": reports}));
     } else {
         eprintln!(
             "{} file(s) checked: {} valid, {invalid} invalid ({total_errors} error(s))",
@@ -167,24 +167,25 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
     if invalid == 0 {
         Ok(())
     } else {
-        Err(Failure::Reported)
+        Err(Failure::reported())
     }
 }
 
 /// Reads a config file for `apply`: any error is reported, located, and nothing is sent.
 pub(crate) fn read_config(name: &str) -> Result<types::WebhooksConfig, Failure> {
-    let checked = check(name).map_err(Failure::Failed)?;
+    let checked = check(name).map_err(Failure::failed)?;
     if !checked.errors.is_empty() {
         print_human(&checked);
-        return Err(Failure::Failed(format!(
+        return Err(Failure::failed(format!(
             "{} is invalid ({} error(s)): nothing was changed",
             checked.name,
             checked.errors.len()
-        )));
+        ))
+        .kind(crate::failure::Kind::Invalid));
     }
     let value = checked
         .document
         .map(Document::into_value)
         .unwrap_or_default();
-    serde_json::from_value(value).map_err(|e| Failure::Failed(format!("{}: {e}", checked.name)))
+    serde_json::from_value(value).map_err(|e| Failure::failed(format!("{}: {e}", checked.name)))
 }

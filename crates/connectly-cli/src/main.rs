@@ -3,7 +3,9 @@
 
 mod apply;
 mod events;
+mod failure;
 mod files;
+mod output;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -11,12 +13,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{NonEmptyStringValueParser, PossibleValuesParser};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use connectly_client::Client;
 use connectly_mock::MockServer;
 use connectly_schema::SchemaKind;
 use events::{parse_secret, EventsCommand, Secret};
+pub(crate) use failure::Failure;
+use output::ColorWhen;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -65,33 +69,72 @@ struct Cli {
     command: Command,
 }
 
+/// The options of every verb.
 #[derive(Args, Debug)]
-struct Global {
+#[command(next_help_heading = "Global options")]
+pub(crate) struct Global {
+    /// Machine-readable JSON on stdout: one document per run, errors included (README, "JSON
+    /// output").
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// When to colour errors on stderr [default: auto: on a terminal, unless NO_COLOR is set].
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, hide_default_value = true)]
+    color: ColorWhen,
+}
+
+/// The options of the verbs that call the Connectly API.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "API options")]
+pub(crate) struct ApiArgs {
     /// The API base URL (HTTPS; plain http only for loopback).
-    #[arg(long, global = true, env = "CONNECTLY_BASE_URL", default_value = connectly_client::DEFAULT_BASE_URL)]
+    #[arg(long, global = true, env = "CONNECTLY_BASE_URL", default_value = connectly_client::DEFAULT_BASE_URL, value_name = "URL")]
     base_url: String,
     /// Read the API key from this file instead of CONNECTLY_API_KEY.
     #[arg(long, global = true, value_name = "PATH")]
     api_key_file: Option<PathBuf>,
     /// The business whose webhooks to manage.
-    #[arg(long, global = true, env = "CONNECTLY_BUSINESS_ID", value_name = "ID")]
+    #[arg(long, global = true, env = "CONNECTLY_BUSINESS_ID", value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
     business_id: Option<String>,
-    /// Time allowed for each whole request, in seconds [default: 30].
-    #[arg(long, global = true, value_name = "SECONDS")]
-    timeout: Option<f64>,
-    /// Machine-readable JSON on stdout.
-    #[arg(long, global = true)]
-    json: bool,
-    /// Run against an in-process fake Connectly API instead of the real one.
+    #[command(flatten)]
+    timeout: TimeoutArg,
+    /// Run against an in-process fake Connectly API instead of the real one (its state ends
+    /// with the command).
     #[arg(long, global = true)]
     mock: bool,
+}
+
+/// `--timeout`.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct TimeoutArg {
+    /// Time allowed for each whole request, in seconds [default: 30].
+    #[arg(long = "timeout", global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    seconds: Option<Duration>,
+}
+
+impl TimeoutArg {
+    /// `--timeout`, or the client's default.
+    pub(crate) fn duration(&self) -> Duration {
+        self.seconds.unwrap_or(connectly_client::DEFAULT_TIMEOUT)
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| "expected a positive number of seconds".to_owned())
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create, list, update and delete webhook registrations.
-    #[command(subcommand)]
-    Webhooks(WebhooksCommand),
+    Webhooks {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
     /// Validate webhooks config files (YAML or JSON; `-` reads stdin); every error is reported
     /// with its file, line, column and JSON pointer.
     Validate {
@@ -118,6 +161,8 @@ enum Command {
         /// those that cannot be updated in place.
         #[arg(long)]
         prune: bool,
+        #[command(flatten)]
+        api: ApiArgs,
     },
     /// Run the fake Connectly API in the foreground until Ctrl-C.
     #[command(after_help = MOCK_HELP)]
@@ -230,46 +275,71 @@ fn parse_filter(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// A failure, with the exit code it maps to.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// Exit 1, with this message (already free of secrets).
-    Failed(String),
-    /// Exit 2.
-    Usage(String),
-    /// Exit 1, the details having been printed already.
-    Reported,
-}
-
-impl From<connectly_client::Error> for Failure {
-    fn from(error: connectly_client::Error) -> Self {
-        Failure::Failed(error.to_string())
-    }
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let cli = parse();
+    cli.global.color.apply();
+    let json_output = cli.global.json;
+    let result = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Ok(runtime) => runtime.block_on(run(cli)),
+        Err(e) => Err(Failure::failed("cannot start the async runtime").caused_by(&e)),
     };
-    match runtime.block_on(run(cli)) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Failed(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
+        Err(failure) => {
+            output::failure(&failure, json_output);
+            ExitCode::from(failure.exit_code())
         }
-        Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}\n\nFor more information, try '--help'.");
-            ExitCode::from(2)
+    }
+}
+
+/// The parsed command line. Clap's own errors exit 2 (as JSON under `--json`); `--help` and
+/// `--version` exit 0. `--color` is looked at first so that clap's output follows it too.
+fn parse() -> Cli {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let before_dashes = || args.iter().take_while(|a| *a != "--");
+    let color = before_dashes()
+        .zip(before_dashes().skip(1).map(Some).chain([None]))
+        .find_map(|(arg, next)| {
+            let value = match arg.to_str()?.strip_prefix("--color") {
+                Some("") => next?.to_str()?,
+                Some(rest) => rest.strip_prefix('=')?,
+                None => return None,
+            };
+            ColorWhen::from_str(value, false).ok()
+        })
+        .unwrap_or_default();
+    let json_output = before_dashes().any(|a| a == "--json");
+    let matches = Cli::command()
+        .color(color.for_clap())
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    match matches {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            let usage = !matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            );
+            if usage && json_output {
+                // The message is the paragraph before the usage line, on one line.
+                let rendered = error.render().to_string();
+                let message = rendered
+                    .lines()
+                    .take_while(|line| !line.trim().is_empty())
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let message = message.trim_start_matches("error: ").to_owned();
+                output::json(&output::error_json(&Failure::usage(message)));
+            }
+            error.exit()
         }
-        Err(Failure::Reported) => ExitCode::from(1),
     }
 }
 
@@ -284,28 +354,33 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 WhichSchema::Update => SchemaKind::Update,
                 WhichSchema::Event => SchemaKind::Event,
             };
-            print!("{}", kind.text());
+            output::write_stdout(format_args!("{}", kind.text()));
             Ok(())
         }
         Command::Mock {
             listen,
             api_keys,
             deliver_secret,
-        } => run_mock(listen, api_keys, deliver_secret).await,
-        Command::Events(command) => events::run(global, request_timeout(global)?, command).await,
-        Command::Webhooks(command) => {
-            let connection = connect(global).await?;
-            webhooks::run(&connection, global, command).await
+        } => run_mock(listen, api_keys, deliver_secret, global.json).await,
+        Command::Events(command) => events::run(global, command).await,
+        Command::Webhooks { api, command } => {
+            let connection = connect(&api).await?;
+            webhooks::run(&connection, global, &api, command)
+                .await
+                .map_err(|f| f.waited(api.timeout.duration()))
         }
         Command::Apply {
             file,
             dry_run,
             prune,
+            api,
         } => {
             // The whole file is checked before any request.
             let config = files::read_config(&file)?;
-            let connection = connect(global).await?;
-            apply::run(&connection, global, config, dry_run, prune).await
+            let connection = connect(&api).await?;
+            apply::run(&connection, global, &api, config, dry_run, prune)
+                .await
+                .map_err(|f| f.waited(api.timeout.duration()))
         }
     }
 }
@@ -316,11 +391,11 @@ pub(crate) struct Connection {
     _mock: Option<MockServer>,
 }
 
-async fn connect(global: &Global) -> Result<Connection, Failure> {
-    let (mut builder, mock) = if global.mock {
+async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
+    let (mut builder, mock) = if api.mock {
         let mock = MockServer::start()
             .await
-            .map_err(|e| Failure::Failed(format!("cannot start the mock server: {e}")))?;
+            .map_err(|e| Failure::failed("cannot start the mock server").caused_by(&e))?;
         eprintln!(
             "connectly: --mock: using an in-process fake Connectly API at {} (nothing is sent to Connectly)",
             mock.base_url()
@@ -330,38 +405,23 @@ async fn connect(global: &Global) -> Result<Connection, Failure> {
             Some(mock),
         )
     } else {
-        let key = api_key(global)?;
-        (Client::builder(key).base_url(global.base_url.clone()), None)
+        let key = api_key(api)?;
+        (Client::builder(key).base_url(api.base_url.clone()), None)
     };
-    if global.timeout.is_some() {
-        builder = builder.timeout(request_timeout(global)?);
+    if let Some(timeout) = api.timeout.seconds {
+        builder = builder.timeout(timeout);
     }
-    let client = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
+    let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(Connection {
         client,
         _mock: mock,
     })
 }
 
-/// `--timeout`, checked, or 30 s.
-fn request_timeout(global: &Global) -> Result<Duration, Failure> {
-    let Some(seconds) = global.timeout else {
-        return Ok(Duration::from_secs(30));
-    };
-    Duration::try_from_secs_f64(seconds)
-        .ok()
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| {
-            Failure::Usage(format!(
-                "--timeout {seconds}: expected a positive number of seconds"
-            ))
-        })
-}
-
-fn api_key(global: &Global) -> Result<String, Failure> {
-    if let Some(path) = &global.api_key_file {
+fn api_key(api: &ApiArgs) -> Result<String, Failure> {
+    if let Some(path) = &api.api_key_file {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::Usage(format!(
+            Failure::usage(format!(
                 "cannot read --api-key-file {}: {e}",
                 path.display()
             ))
@@ -370,7 +430,7 @@ fn api_key(global: &Global) -> Result<String, Failure> {
     }
     match std::env::var("CONNECTLY_API_KEY") {
         Ok(key) if !key.is_empty() => Ok(key),
-        _ => Err(Failure::Usage(
+        _ => Err(Failure::usage(
             "no API key: set CONNECTLY_API_KEY or pass --api-key-file PATH (or try --mock)"
                 .to_owned(),
         )),
@@ -378,13 +438,13 @@ fn api_key(global: &Global) -> Result<String, Failure> {
 }
 
 /// The business id from the flag or the environment, else from a config file.
-pub(crate) fn business_id(global: &Global, from_file: Option<&str>) -> Result<String, Failure> {
-    match (global.business_id.as_deref(), from_file) {
-        (Some(flag), Some(file)) if flag != file => Err(Failure::Usage(format!(
+pub(crate) fn business_id(api: &ApiArgs, from_file: Option<&str>) -> Result<String, Failure> {
+    match (api.business_id.as_deref().filter(|id| !id.is_empty()), from_file) {
+        (Some(flag), Some(file)) if flag != file => Err(Failure::usage(format!(
             "--business-id {flag:?} differs from the file's businessId {file:?}"
         ))),
         (Some(id), _) | (None, Some(id)) => Ok(id.to_owned()),
-        (None, None) => Err(Failure::Usage(
+        (None, None) => Err(Failure::usage(
             "no business id: pass --business-id ID or set CONNECTLY_BUSINESS_ID".to_owned(),
         )),
     }
@@ -394,6 +454,7 @@ async fn run_mock(
     listen: SocketAddr,
     api_keys: Vec<String>,
     deliver_secret: Option<Secret>,
+    json_output: bool,
 ) -> Result<(), Failure> {
     let mut config = connectly_mock::MockConfig::default().listen(listen);
     let default_key = api_keys.is_empty();
@@ -406,11 +467,15 @@ async fn run_mock(
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|e| Failure::Failed(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| Failure::failed(format!("cannot listen on {listen}")).caused_by(&e))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| Failure::Failed(e.to_string()))?;
-    println!("http://{addr}");
+        .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;
+    if json_output {
+        output::json(&serde_json::json!({"baseUrl": format!("http://{addr}")}));
+    } else {
+        outln!("http://{addr}");
+    }
     if default_key {
         eprintln!(
             "connectly mock: listening on http://{addr}, accepting the API key {:?}; Ctrl-C stops it",
@@ -431,7 +496,7 @@ async fn run_mock(
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(|e| Failure::Failed(format!("the mock server failed: {e}")))?;
+    .map_err(|e| Failure::failed("the mock server failed").caused_by(&e))?;
     eprintln!("connectly mock: stopped");
     Ok(())
 }

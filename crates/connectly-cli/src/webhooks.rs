@@ -6,15 +6,18 @@ use connectly_client::{types, Error};
 use connectly_schema::{validate_as, SchemaKind};
 use serde_json::{json, Map, Value};
 
-use crate::{business_id, ConfigFlags, Connection, Failure, Global, WebhooksCommand};
+use crate::failure::Kind;
+use crate::output;
+use crate::{business_id, ApiArgs, ConfigFlags, Connection, Failure, Global, WebhooksCommand};
 
 pub(crate) async fn run(
     connection: &Connection,
     global: &Global,
+    api: &ApiArgs,
     command: WebhooksCommand,
 ) -> Result<(), Failure> {
     let client = &connection.client;
-    let business = business_id(global, None)?;
+    let business = business_id(api, None)?;
     match command {
         WebhooksCommand::Create {
             topic,
@@ -36,9 +39,9 @@ pub(crate) async fn run(
             match client.create_webhook(&business, &registration).await {
                 Ok(created) => {
                     if global.json {
-                        println!("{}", json!({"id": created.id}));
+                        output::json(&json!({"id": created.id}));
                     } else {
-                        println!("{}", created.id);
+                        crate::outln!("{}", created.id);
                     }
                     Ok(())
                 }
@@ -51,19 +54,26 @@ pub(crate) async fn run(
                     let (id, address) = existing
                         .map(|w| (w.id, w.address))
                         .unwrap_or_else(|| ("ID".to_owned(), "its address".to_owned()));
-                    Err(Failure::Failed(format!(
+                    Err(Failure::failed(format!(
                         "topic `{topic}` already has a registration for business {business} (id {id}, address {address}); \
-                         Connectly allows one address per topic.\n\
-                         hint: change it in place with `connectly webhooks update {id} --address URL`"
+                         Connectly allows one address per topic."
+                    ))
+                    .kind(Kind::Conflict)
+                    .hint(format!(
+                        "change it in place with `connectly webhooks update {id} --address URL`"
                     )))
                 }
                 Err(e) => Err(e.into()),
             }
         }
         WebhooksCommand::List => {
-            let list = client.list_webhooks(&business).await?;
+            let mut list = client.list_webhooks(&business).await?;
+            // Defaults included: an absent type is the spec's default.
+            for webhook in &mut list.webhooks {
+                webhook.type_ = Some(webhook.type_.unwrap_or_default());
+            }
             if global.json {
-                println!("{}", serde_json::to_value(&list).unwrap_or_default());
+                output::json(&serde_json::to_value(&list).unwrap_or_default());
             } else if list.webhooks.is_empty() {
                 eprintln!("no webhooks registered for business {business}");
             } else {
@@ -74,14 +84,12 @@ pub(crate) async fn run(
                         [
                             w.id.clone(),
                             w.topic.to_string(),
-                            w.type_
-                                .map(|t| t.to_string())
-                                .unwrap_or_else(|| "custom".into()),
+                            w.type_.unwrap_or_default().to_string(),
                             w.address.clone(),
                         ]
                     })
                     .collect();
-                print_table(["ID", "TOPIC", "TYPE", "ADDRESS"], &rows);
+                output::table(["ID", "TOPIC", "TYPE", "ADDRESS"], &rows);
             }
             Ok(())
         }
@@ -98,7 +106,7 @@ pub(crate) async fn run(
                 body.insert("configuration".into(), configuration);
             }
             if body.is_empty() {
-                return Err(Failure::Usage(
+                return Err(Failure::usage(
                     "nothing to update: give --address and/or configuration flags".to_owned(),
                 ));
             }
@@ -107,9 +115,9 @@ pub(crate) async fn run(
                 .update_webhook(&business, &webhook_id, &update)
                 .await?;
             if global.json {
-                println!("{}", json!({"id": webhook_id, "updated": true}));
+                output::json(&json!({"id": webhook_id, "updated": true}));
             } else {
-                println!("updated {webhook_id}");
+                crate::outln!("updated {webhook_id}");
             }
             Ok(())
         }
@@ -120,13 +128,13 @@ pub(crate) async fn run(
                     "Delete webhook {webhook_id} of business {business}? [y/N] "
                 ))
             {
-                return Err(Failure::Failed("not deleted".to_owned()));
+                return Err(Failure::failed("not deleted".to_owned()));
             }
             client.delete_webhook(&business, &webhook_id).await?;
             if global.json {
-                println!("{}", json!({"id": webhook_id, "deleted": true}));
+                output::json(&json!({"id": webhook_id, "deleted": true}));
             } else {
-                println!("deleted {webhook_id}");
+                crate::outln!("deleted {webhook_id}");
             }
             Ok(())
         }
@@ -173,9 +181,9 @@ fn checked<T: serde::de::DeserializeOwned>(
             .iter()
             .map(|e| format!("{}: {}", flag_for(&e.pointer), e.message))
             .collect();
-        return Err(Failure::Usage(lines.join("\n")));
+        return Err(Failure::usage(lines.join("\n")));
     }
-    serde_json::from_value(body).map_err(|e| Failure::Usage(e.to_string()))
+    serde_json::from_value(body).map_err(|e| Failure::usage(e.to_string()))
 }
 
 /// The command-line flag that sets the value at `pointer`.
@@ -202,29 +210,4 @@ fn confirm(question: &str) -> bool {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-}
-
-/// Prints rows under a header, columns padded to their widest cell.
-pub(crate) fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
-    let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        println!("{}", text.trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
 }

@@ -320,14 +320,16 @@ fn list_prints_a_table_of_the_registrations() {
 }
 
 #[test]
-fn list_json_is_the_business_and_its_registrations() {
+fn list_json_is_the_business_and_its_registrations_with_the_default_type() {
     let fake = Fake::start();
     let m = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
     let out = fake.cmd(&["webhooks", "list", "--json"]).run().code(0);
+    // The mock stores no `type` (none was sent); the table shows `custom`, and so does --json.
+    assert_eq!(fake.registrations()[0].get("type"), None);
     assert_eq!(
         out.json(),
         json!({"businessId": BIZ, "webhooks": [
-            {"id": m, "topic": "messages", "address": "https://example.com/m"}
+            {"id": m, "topic": "messages", "address": "https://example.com/m", "type": "custom"}
         ]})
     );
 }

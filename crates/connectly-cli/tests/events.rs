@@ -517,9 +517,9 @@ fn verify_accepts_the_signature_of_the_raw_bytes_and_refuses_any_change() {
     .code(1);
     assert!(out.stderr.contains("does not match"), "{out:#?}");
 
-    // Missing, not Base64.
-    let out = with_secret(&["events", "verify", &file]).run().code(1);
-    assert!(out.stderr.contains("missing"), "{out:#?}");
+    // Missing (a usage error), not Base64.
+    let out = with_secret(&["events", "verify", &file]).run().code(2);
+    assert!(out.stderr.contains("--signature"), "{out:#?}");
     let out = with_secret(&[
         "events",
         "verify",
