@@ -35,8 +35,9 @@ Exit 0 (and `valid` on stdout) when SIG is the Base64 HMAC-SHA256 of the file's 
 with the secret; exit 1 (`invalid` on stdout, the reason on stderr: missing, not Base64, or
 mismatch) otherwise.
 
-Example:
-  connectly events verify --signature \"$SIG\" body.json";
+Examples:
+  connectly events verify --signature \"$SIG\" body.json
+  connectly events verify --json --signature \"$SIG\" - < body.json     # {\"valid\": true}";
 
 /// The webhook secret. Its `Debug` never shows it.
 #[derive(Clone)]

@@ -199,9 +199,7 @@ fn connection_hint(url: &Url, flag: &str, chain: &str) -> Option<String> {
             } else {
                 format!("check that {flag} names a TLS endpoint")
             };
-            return Some(format!(
-                "{at} answered without TLS (plain HTTP?); {advice}"
-            ));
+            return Some(format!("{at} answered without TLS (plain HTTP?); {advice}"));
         }
         return None;
     }
@@ -212,11 +210,15 @@ fn connection_hint(url: &Url, flag: &str, chain: &str) -> Option<String> {
                  Start one with `connectly mock --listen {at}`, or pass --mock to use an in-process one"
             )
         } else {
-            format!("nothing accepted the connection at {at}: check {flag} and that the server is up")
+            format!(
+                "nothing accepted the connection at {at}: check {flag} and that the server is up"
+            )
         });
     }
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
-        return Some(format!("the host {host} could not be resolved: check {flag}"));
+        return Some(format!(
+            "the host {host} could not be resolved: check {flag}"
+        ));
     }
     if lower.contains("certificate") {
         return Some(format!(
@@ -279,7 +281,10 @@ mod tests {
         assert!(hint.unwrap().contains("is the mock"));
         let url = Url::parse("https://api.example.com").unwrap();
         let hint = connection_hint(&url, "--base-url", "Connection refused").unwrap();
-        assert!(!hint.contains("mock") && hint.contains("--base-url"), "{hint}");
+        assert!(
+            !hint.contains("mock") && hint.contains("--base-url"),
+            "{hint}"
+        );
     }
 
     #[test]
@@ -291,7 +296,10 @@ mod tests {
             "received corrupt message of type InvalidContentType",
         )
         .unwrap();
-        assert!(hint.contains("--to http://127.0.0.1:3000/webhook"), "{hint}");
+        assert!(
+            hint.contains("--to http://127.0.0.1:3000/webhook"),
+            "{hint}"
+        );
     }
 
     #[test]

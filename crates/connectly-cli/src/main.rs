@@ -5,6 +5,7 @@ mod apply;
 mod events;
 mod failure;
 mod files;
+mod help;
 mod output;
 mod webhooks;
 
@@ -22,18 +23,6 @@ use events::{parse_secret, EventsCommand, Secret};
 pub(crate) use failure::Failure;
 use output::ColorWhen;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  failure: the API refused or failed, a file is invalid, a plan could not be applied
-  2  usage error: bad arguments, no API key, no business id
-
-Environment:
-  CONNECTLY_API_KEY      the API key (or --api-key-file; never printed)
-  CONNECTLY_BASE_URL     the API base URL (--base-url)
-  CONNECTLY_BUSINESS_ID  the business (--business-id)
-  CONNECTLY_WEBHOOK_SECRET  the webhook secret of `events send` and `events verify` (--secret; never printed)";
-
 const MOCK_HELP: &str = "\
 With --deliver-secret S the mock can also play Connectly's sending side (a mock-only endpoint):
 
@@ -50,7 +39,8 @@ Loopback only: the mock delivers to 127.0.0.0/8, localhost and [::1], nothing el
 before any connection). Registered addresses must be https:// but a local receiver has no
 certificate, so https://127.0.0.1:PORT/path is reached over plain http://127.0.0.1:PORT/path.
 
-Example:
+Examples:
+  connectly mock --listen 127.0.0.1:9090 --api-key key_1 --api-key key_2
   connectly mock --deliver-secret whsec_test &
   connectly webhooks create --base-url http://127.0.0.1:8080 --business-id biz_1 \\
       --topic messages --address https://127.0.0.1:3000/webhook     # CONNECTLY_API_KEY=mock-api-key
@@ -61,7 +51,7 @@ Example:
 /// file idempotently, send and verify signed test events, and try it all against a local fake
 /// API (`--mock`).
 #[derive(Parser, Debug)]
-#[command(name = "connectly", version, after_help = EXIT_CODES)]
+#[command(name = "connectly", version, after_help = help::MAIN)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -129,6 +119,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Create, list, update and delete webhook registrations.
+    #[command(after_help = help::WEBHOOKS)]
     Webhooks {
         #[command(flatten)]
         api: ApiArgs,
@@ -137,12 +128,14 @@ enum Command {
     },
     /// Validate webhooks config files (YAML or JSON; `-` reads stdin); every error is reported
     /// with its file, line, column and JSON pointer.
+    #[command(after_help = help::VALIDATE)]
     Validate {
         /// The files.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
     /// Print a JSON Schema.
+    #[command(after_help = help::SCHEMA)]
     Schema {
         /// Which schema.
         #[arg(value_enum, default_value_t = WhichSchema::Config)]
@@ -150,6 +143,7 @@ enum Command {
     },
     /// Make the live registrations match a config file: create what is missing, update what
     /// differs, leave equal ones alone, delete the others only with --prune.
+    #[command(after_help = help::APPLY)]
     Apply {
         /// The config file (YAML or JSON; `-` reads stdin).
         #[arg(value_name = "FILE")]
@@ -178,8 +172,22 @@ enum Command {
         deliver_secret: Option<Secret>,
     },
     /// Send signed test events to a receiver, and verify signatures.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::EVENTS)]
     Events(EventsCommand),
+    /// Print a shell completion script.
+    #[command(after_help = help::COMPLETIONS)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per verb into a directory.
+    #[command(after_help = help::MAN)]
+    Man {
+        /// Write connectly.1, connectly-webhooks.1, connectly-webhooks-list.1, ... into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -197,6 +205,7 @@ enum WhichSchema {
 #[derive(Subcommand, Debug)]
 enum WebhooksCommand {
     /// Register an address for a topic; prints the new id.
+    #[command(after_help = help::CREATE)]
     Create {
         /// The event topic.
         #[arg(long, value_parser = schema_values("Topic"))]
@@ -211,8 +220,10 @@ enum WebhooksCommand {
         configuration: ConfigFlags,
     },
     /// List the business's registrations.
+    #[command(after_help = help::LIST)]
     List,
     /// Change the address and/or configuration of a registration (the topic cannot change).
+    #[command(after_help = help::UPDATE)]
     Update {
         /// The registration's id.
         webhook_id: String,
@@ -223,6 +234,7 @@ enum WebhooksCommand {
         configuration: ConfigFlags,
     },
     /// Delete a registration (asks first on a terminal, unless --yes).
+    #[command(after_help = help::DELETE)]
     Delete {
         /// The registration's id.
         webhook_id: String,
@@ -363,6 +375,33 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             deliver_secret,
         } => run_mock(listen, api_keys, deliver_secret, global.json).await,
         Command::Events(command) => events::run(global, command).await,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "connectly", &mut script);
+            output::write_stdout(format_args!("{}", String::from_utf8_lossy(&script)));
+            Ok(())
+        }
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| Failure::failed("cannot render the manual page").caused_by(&e))?;
+            output::write_stdout(format_args!("{}", String::from_utf8_lossy(&page)));
+            Ok(())
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+                .map_err(|e| {
+                    Failure::failed(format!(
+                        "cannot write the manual pages to {}",
+                        dir.display()
+                    ))
+                    .caused_by(&e)
+                })?;
+            eprintln!("connectly: wrote the manual pages to {}", dir.display());
+            Ok(())
+        }
         Command::Webhooks { api, command } => {
             let connection = connect(&api).await?;
             webhooks::run(&connection, global, &api, command)
@@ -439,7 +478,10 @@ fn api_key(api: &ApiArgs) -> Result<String, Failure> {
 
 /// The business id from the flag or the environment, else from a config file.
 pub(crate) fn business_id(api: &ApiArgs, from_file: Option<&str>) -> Result<String, Failure> {
-    match (api.business_id.as_deref().filter(|id| !id.is_empty()), from_file) {
+    match (
+        api.business_id.as_deref().filter(|id| !id.is_empty()),
+        from_file,
+    ) {
         (Some(flag), Some(file)) if flag != file => Err(Failure::usage(format!(
             "--business-id {flag:?} differs from the file's businessId {file:?}"
         ))),

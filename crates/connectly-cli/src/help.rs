@@ -1,0 +1,88 @@
+//! The `Examples:` (and other closing) sections of each verb's `--help`; the man pages and the
+//! help snapshots (`tests/snapshots/`) come from the same text.
+
+pub(crate) const MAIN: &str = "\
+Examples:
+  connectly apply examples/webhooks.yaml --mock --dry-run      # try it with no account
+  connectly webhooks list --business-id biz_1 --json | jq -r '.webhooks[].id'
+  connectly completions bash > ~/.local/share/bash-completion/completions/connectly
+
+Exit codes:
+  0  success
+  1  failure: the API refused or failed, a file is invalid, a plan could not be applied
+  2  usage error: bad arguments, no API key, no business id
+
+Environment:
+  CONNECTLY_API_KEY         the API key (or --api-key-file; never printed)
+  CONNECTLY_BASE_URL        the API base URL (--base-url)
+  CONNECTLY_BUSINESS_ID     the business (--business-id)
+  CONNECTLY_WEBHOOK_SECRET  the webhook secret of `events send` and `events verify` (--secret; never printed)
+  NO_COLOR                  no colour on stderr (unless --color always)";
+
+pub(crate) const WEBHOOKS: &str = "\
+Examples:
+  export CONNECTLY_API_KEY=... CONNECTLY_BUSINESS_ID=biz_1
+  connectly webhooks create --topic messages --address https://example.com/webhook
+  connectly webhooks list
+  connectly webhooks update ID --address https://example.com/new
+  connectly webhooks delete ID --yes";
+
+pub(crate) const CREATE: &str = "\
+Examples:
+  connectly webhooks create --business-id biz_1 --topic messages --address https://example.com/webhook
+  connectly webhooks create --business-id biz_1 --topic delivery_status \\
+      --address https://example.com/status --channel-type whatsapp --filter 'campaign_name=promo-*'
+  connectly webhooks create --mock --business-id biz_1 --topic messages \\
+      --address https://example.com/webhook --json      # {\"id\": ...}";
+
+pub(crate) const LIST: &str = "\
+Examples:
+  connectly webhooks list --business-id biz_1
+  connectly webhooks list --business-id biz_1 --json | jq -r '.webhooks[] | [.id, .topic] | @tsv'";
+
+pub(crate) const UPDATE: &str = "\
+Examples:
+  connectly webhooks update ID --address https://example.com/new
+  connectly webhooks update ID --echo true --channel-type whatsapp";
+
+pub(crate) const DELETE: &str = "\
+Examples:
+  connectly webhooks delete ID          # asks first on a terminal
+  connectly webhooks delete ID --yes    # in scripts";
+
+pub(crate) const VALIDATE: &str = "\
+Examples:
+  connectly validate examples/webhooks.yaml
+  connectly validate config/*.yaml --json
+  generate-config | connectly validate -";
+
+pub(crate) const SCHEMA: &str = "\
+Examples:
+  connectly schema > webhooks-config.schema.json      # for an editor's YAML language server
+  connectly schema registration | jq '.properties | keys'";
+
+pub(crate) const APPLY: &str = "\
+Examples:
+  connectly apply examples/webhooks.yaml --dry-run    # print the plan, change nothing
+  connectly apply examples/webhooks.yaml              # create and update
+  connectly apply examples/webhooks.yaml --prune      # also delete what is not in the file
+  connectly apply - --json < webhooks.yaml";
+
+pub(crate) const EVENTS: &str = "\
+Examples:
+  export CONNECTLY_WEBHOOK_SECRET=whsec_...
+  connectly events send --to http://127.0.0.1:3000/webhook --topic messages
+  connectly events verify --signature \"$SIG\" body.json";
+
+pub(crate) const COMPLETIONS: &str = "\
+Examples:
+  connectly completions bash > ~/.local/share/bash-completion/completions/connectly
+  connectly completions zsh > ~/.zfunc/_connectly       # with fpath+=(~/.zfunc) in .zshrc
+  connectly completions fish > ~/.config/fish/completions/connectly.fish
+  connectly completions powershell >> $PROFILE
+  connectly completions elvish >> ~/.config/elvish/rc.elv";
+
+pub(crate) const MAN: &str = "\
+Examples:
+  connectly man | man -l -
+  connectly man --dir ~/.local/share/man/man1          # one page per verb: connectly-webhooks-list.1, ...";
