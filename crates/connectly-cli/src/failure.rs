@@ -245,6 +245,10 @@ impl From<connectly_client::Error> for Failure {
         if let Some(source) = error.source() {
             failure = failure.caused_by(source);
         }
+        if kind == Kind::NotFound {
+            failure =
+                failure.hint("`connectly webhooks list` shows the registrations and their ids");
+        }
         if kind == Kind::Unauthorized {
             failure = failure.hint(
                 "check CONNECTLY_API_KEY or --api-key-file (and that the key belongs to --base-url)",

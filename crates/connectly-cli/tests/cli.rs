@@ -5,15 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::common::Out;
-use assert_cmd::Command;
-use connectly_mock::{MockConfig, MockServer, RecordedRequest};
+use crate::common::{connectly, Fake, Out, Run, BIZ, KEY};
+use connectly_mock::RecordedRequest;
 use serde_json::{json, Value};
-
-/// A distinctive key, so that any leak of it (or of a part of it) is found in the output.
-const KEY: &str = "sk_test_SECRET_9f8e7d";
-const KEY_PART: &str = "SECRET_9f8e7d";
-const BIZ: &str = "biz_cli_test";
 
 /// The documented Create Webhook examples: the flags that build each one, and its body.
 fn documented_examples() -> Vec<(Vec<&'static str>, Value)> {
@@ -61,95 +55,6 @@ fn documented_examples() -> Vec<(Vec<&'static str>, Value)> {
 
 // ----------------------------------------------------------------------------------------------
 // Harness
-
-/// A mock server on loopback, with the multi-thread runtime that serves it while the (blocking)
-/// commands run. Fields drop in order: the server, then its runtime.
-struct Fake {
-    mock: MockServer,
-    _rt: tokio::runtime::Runtime,
-}
-
-impl Fake {
-    /// A mock that accepts [`KEY`].
-    fn start() -> Self {
-        Self::accepting(KEY)
-    }
-
-    fn accepting(key: &str) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let mock = rt
-            .block_on(MockServer::start_with(MockConfig::default().api_key(key)))
-            .unwrap();
-        assert!(mock.addr().ip().is_loopback());
-        Self { mock, _rt: rt }
-    }
-
-    /// `connectly ARGS --base-url <mock> --business-id BIZ`, the key in the environment.
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = connectly(args);
-        cmd.env("CONNECTLY_API_KEY", KEY).args([
-            "--base-url",
-            &self.mock.base_url(),
-            "--business-id",
-            BIZ,
-        ]);
-        cmd
-    }
-
-    fn requests(&self) -> Vec<RecordedRequest> {
-        self.mock.requests()
-    }
-
-    /// The requests received, as `METHOD PATH`.
-    fn request_lines(&self) -> Vec<String> {
-        self.requests()
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
-    }
-
-    fn registrations(&self) -> Vec<Value> {
-        self.mock.registrations(BIZ)
-    }
-
-    /// Creates a registration through the CLI; returns its id.
-    fn create(&self, args: &[&str]) -> String {
-        let mut all = vec!["webhooks", "create"];
-        all.extend_from_slice(args);
-        let out = self.cmd(&all).run().code(0);
-        out.stdout.trim_end().to_owned()
-    }
-}
-
-/// The binary with `ARGS`, none of the CONNECTLY_* variables of the caller's environment, and
-/// a timeout so that a hang fails instead of blocking the suite.
-fn connectly(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("connectly").unwrap();
-    for var in [
-        "CONNECTLY_API_KEY",
-        "CONNECTLY_BASE_URL",
-        "CONNECTLY_BUSINESS_ID",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args).timeout(Duration::from_secs(20));
-    cmd
-}
-
-trait Run {
-    /// Runs to completion; fails the test if the API key shows in any output.
-    fn run(&mut self) -> Out;
-}
-
-impl Run for Command {
-    fn run(&mut self) -> Out {
-        crate::common::run_hiding(self, KEY_PART)
-    }
-}
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -2,4 +2,6 @@
 
 mod cli;
 mod common;
+mod contract;
 mod events;
+mod ux;

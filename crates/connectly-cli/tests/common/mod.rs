@@ -1,11 +1,14 @@
-//! What the CLI test files share: running the binary, and checking its output never shows a
-//! secret.
+//! What the CLI test files share: running the binary, checking its output never shows a
+//! secret, and a mock API on loopback.
 
 #![allow(dead_code)] // each test file uses its own part
 
 use std::fmt;
 
+use std::time::Duration;
+
 use assert_cmd::Command;
+use connectly_mock::{MockConfig, MockServer, RecordedRequest};
 use serde_json::Value;
 
 /// What a run printed, and how it ended.
@@ -116,5 +119,99 @@ impl Drop for MockProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A distinctive key, so that any leak of it (or of a part of it) is found in the output.
+pub const KEY: &str = "sk_test_SECRET_9f8e7d";
+pub const KEY_PART: &str = "SECRET_9f8e7d";
+pub const BIZ: &str = "biz_cli_test";
+
+/// A mock server on loopback, with the multi-thread runtime that serves it while the (blocking)
+/// commands run. Fields drop in order: the server, then its runtime.
+pub struct Fake {
+    pub mock: MockServer,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Fake {
+    /// A mock that accepts [`KEY`].
+    pub fn start() -> Self {
+        Self::accepting(KEY)
+    }
+
+    pub fn accepting(key: &str) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mock = rt
+            .block_on(MockServer::start_with(MockConfig::default().api_key(key)))
+            .unwrap();
+        assert!(mock.addr().ip().is_loopback());
+        Self { mock, _rt: rt }
+    }
+
+    /// `connectly ARGS --base-url <mock> --business-id BIZ`, the key in the environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = connectly(args);
+        cmd.env("CONNECTLY_API_KEY", KEY).args([
+            "--base-url",
+            &self.mock.base_url(),
+            "--business-id",
+            BIZ,
+        ]);
+        cmd
+    }
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.mock.requests()
+    }
+
+    /// The requests received, as `METHOD PATH`.
+    pub fn request_lines(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+
+    pub fn registrations(&self) -> Vec<Value> {
+        self.mock.registrations(BIZ)
+    }
+
+    /// Creates a registration through the CLI; returns its id.
+    pub fn create(&self, args: &[&str]) -> String {
+        let mut all = vec!["webhooks", "create"];
+        all.extend_from_slice(args);
+        let out = self.cmd(&all).run().code(0);
+        out.stdout.trim_end().to_owned()
+    }
+}
+
+/// The binary with `ARGS`, none of the CONNECTLY_* variables of the caller's environment, and
+/// a timeout so that a hang fails instead of blocking the suite.
+pub fn connectly(args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("connectly").unwrap();
+    for var in [
+        "CONNECTLY_API_KEY",
+        "CONNECTLY_BASE_URL",
+        "CONNECTLY_BUSINESS_ID",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).timeout(Duration::from_secs(20));
+    cmd
+}
+
+pub trait Run {
+    /// Runs to completion; fails the test if the API key shows in any output.
+    fn run(&mut self) -> Out;
+}
+
+impl Run for Command {
+    fn run(&mut self) -> Out {
+        run_hiding(self, KEY_PART)
     }
 }

@@ -1,0 +1,225 @@
+//! The CLI's contract as reviewed snapshots (insta, `tests/snapshots/`): the `--help` of every
+//! verb and each `--json` shape, so that a change to either shows up as a diff in review.
+//! After an intended change: `INSTA_UPDATE=always cargo test -p connectly-cli -- contract::`
+//! (or `cargo insta review`), then read the diff of the `.snap` files.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use crate::common::{connectly, Fake, Out, Run, BIZ, KEY};
+use crate::ux::verbs;
+use serde_json::Value;
+
+/// The document pretty-printed, with what changes from run to run (ids, ports) replaced.
+fn normalised(out: &Out) -> String {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    match (key.as_str(), &*value) {
+                        ("id", Value::String(_)) => *value = Value::from("[id]"),
+                        ("baseUrl", Value::String(_)) => {
+                            *value = Value::from("http://127.0.0.1:[port]")
+                        }
+                        _ => walk(value),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            // The mock's trace ids (ULIDs).
+            Value::String(text) => {
+                if let Some((before, after)) = text.split_once("trace ") {
+                    let rest = after.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+                    *text = format!("{before}trace [trace]{rest}");
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut value = out.json();
+    walk(&mut value);
+    serde_json::to_string_pretty(&value).unwrap()
+}
+
+#[test]
+fn help_of_every_verb() {
+    for path in verbs() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = connectly(&args).run().code(0).stdout;
+        let name = if path.is_empty() {
+            "help".to_owned()
+        } else {
+            format!("help-{}", path.join("-"))
+        };
+        insta::assert_snapshot!(name, help);
+    }
+}
+
+#[test]
+fn json_of_the_webhooks_verbs() {
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "create",
+            "--topic",
+            "messages",
+            "--address",
+            "https://example.com/m",
+            "--json",
+        ])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("json-webhooks-create", normalised(&out));
+    let id = out.json()["id"].as_str().unwrap().to_owned();
+    fake.create(&[
+        "--topic",
+        "delivery_status",
+        "--address",
+        "https://example.com/d",
+        "--type",
+        "zapier",
+        "--echo",
+        "true",
+        "--channel-type",
+        "whatsapp",
+        "--filter",
+        "campaign_name=promo-*",
+    ]);
+    let out = fake.cmd(&["webhooks", "list", "--json"]).run().code(0);
+    insta::assert_snapshot!("json-webhooks-list", normalised(&out));
+    let out = fake
+        .cmd(&[
+            "webhooks",
+            "update",
+            &id,
+            "--address",
+            "https://example.com/n",
+            "--json",
+        ])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("json-webhooks-update", normalised(&out));
+    let out = fake
+        .cmd(&["webhooks", "delete", &id, "--yes", "--json"])
+        .run()
+        .code(0);
+    insta::assert_snapshot!("json-webhooks-delete", normalised(&out));
+}
+
+#[test]
+fn json_of_apply_and_validate() {
+    let fake = Fake::start();
+    fake.create(&[
+        "--topic",
+        "delivery_status",
+        "--address",
+        "https://example.com/old",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    std::fs::write(
+        &good,
+        "webhooks:\n  - topic: messages\n    address: https://example.com/m\n",
+    )
+    .unwrap();
+    let out = fake
+        .cmd(&["apply", "--dry-run", "--json"])
+        .arg(&good)
+        .run()
+        .code(0);
+    insta::assert_snapshot!("json-apply", normalised(&out));
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "webhooks:\n  - topic: messages\n").unwrap();
+    let out = connectly(&["validate", "--json", "good.yaml", "bad.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    insta::assert_snapshot!("json-validate", normalised(&out));
+}
+
+#[test]
+fn json_of_the_events_verbs() {
+    // A receiver that answers 204 to anything.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0; 16 * 1024];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+        }
+    });
+    let out = connectly(&[
+        "events",
+        "send",
+        "--to",
+        &format!("http://127.0.0.1:{port}/webhook"),
+        "--topic",
+        "messages",
+        "--secret",
+        "whsec_x",
+        "--json",
+    ])
+    .run()
+    .code(0);
+    insta::assert_snapshot!("json-events-send", normalised(&out));
+
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, "{}").unwrap();
+    let signature = connectly_webhook::sign("whsec_x", b"{}");
+    let verify = |signature: &str| {
+        connectly(&[
+            "events",
+            "verify",
+            "--secret",
+            "whsec_x",
+            "--json",
+            "--signature",
+            signature,
+        ])
+        .arg(&body)
+        .run()
+    };
+    insta::assert_snapshot!(
+        "json-events-verify-valid",
+        normalised(&verify(&signature).code(0))
+    );
+    insta::assert_snapshot!(
+        "json-events-verify-invalid",
+        normalised(&verify("AAAA").code(1))
+    );
+}
+
+#[test]
+fn json_of_errors() {
+    let out = connectly(&["webhooks", "list", "--json"]).run().code(2);
+    insta::assert_snapshot!("json-error-usage", normalised(&out));
+    let out = connectly(&["webhooks", "list", "--json", "--no-such-flag"])
+        .run()
+        .code(2);
+    insta::assert_snapshot!("json-error-clap-usage", normalised(&out));
+    let fake = Fake::start();
+    let out = fake
+        .cmd(&["webhooks", "delete", "wh_missing", "--yes", "--json"])
+        .run()
+        .code(1);
+    insta::assert_snapshot!("json-error-not-found", normalised(&out));
+    let out = connectly(&[
+        "webhooks",
+        "list",
+        "--json",
+        "--base-url",
+        "http://127.0.0.1:1",
+        "--business-id",
+        BIZ,
+    ])
+    .env("CONNECTLY_API_KEY", KEY)
+    .run()
+    .code(1);
+    insta::assert_snapshot!("json-error-connection", normalised(&out));
+}
