@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn causes_already_in_the_message_are_not_repeated() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "inner");
+        let io = std::io::Error::other("inner");
         let failure = Failure::failed("outer: inner").caused_by(&io);
         assert!(failure.causes.is_empty(), "{failure:?}");
         let failure = Failure::failed("outer").caused_by(&io);
