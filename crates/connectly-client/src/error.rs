@@ -145,6 +145,28 @@ impl Error {
         }
     }
 
+    /// Whether the request may have reached Connectly and been carried out although no answer
+    /// says so: the connection dropped or timed out after the request was sent, a gateway
+    /// answered for Connectly (502, 504), Connectly failed mid-way (500), or a success
+    /// answer could not be read. After such an error of a create, list before creating again.
+    ///
+    /// `false` when the request was certainly not carried out: refused before sending, no
+    /// connection made, or a definite refusal (400, 401, 404, 409, ...).
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Timeout(e) | Error::Transport(e) => !e.is_connect() && !e.is_builder(),
+            Error::Server { .. } | Error::Decode { .. } | Error::ResponseTooLarge { .. } => true,
+            Error::UnexpectedStatus { status, .. } => {
+                matches!(status.as_u16(), 502 | 504) || status.is_success()
+            }
+            Error::AlreadyRegistered { .. }
+            | Error::InvalidRequest { .. }
+            | Error::Unauthorized { .. }
+            | Error::NotFound { .. }
+            | Error::InvalidInput { .. } => false,
+        }
+    }
+
     /// Builds the variant for a documented error status.
     pub(crate) fn from_status(status: StatusCode, body: ApiError) -> Self {
         let body = Box::new(body);
