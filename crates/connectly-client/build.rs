@@ -31,6 +31,7 @@ fn main() {
     let mut value: serde_json::Value = yaml_serde::from_str(&text)
         .unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", spec_path.display()));
     open_all_objects(&mut value);
+    keep_empty_lists(&mut value);
     let spec: openapiv3::OpenAPI = serde_json::from_value(value)
         .unwrap_or_else(|e| panic!("{}: not an OpenAPI 3.0 document: {e}", spec_path.display()));
 
@@ -73,6 +74,41 @@ fn open_all_objects(value: &mut serde_json::Value) {
             map.values_mut().for_each(open_all_objects);
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(open_all_objects),
+        _ => {}
+    }
+}
+
+/// An optional list has three states on the wire: absent (an update keeps the stored list), empty
+/// (an update clears it) and non-empty. Left alone, typify models it as a `Vec` skipped when
+/// empty, so a client could never send `[]` and clearing `filters` would need a delete and a
+/// create (a gap in delivery). Marking every optional array property `nullable` here makes typify
+/// emit `Option<Vec<T>>` serialised unless `None`: `Some(vec![])` goes out as `[]`. Only the
+/// Rust types change (decoding also tolerates `null`); the spec and the JSON Schemas keep
+/// their shape.
+fn keep_empty_lists(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let required: Vec<String> = match map.get("required") {
+                Some(serde_json::Value::Array(names)) => names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(serde_json::Value::Object(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    if let serde_json::Value::Object(property) = property {
+                        if property.get("type").and_then(|t| t.as_str()) == Some("array")
+                            && !required.contains(name)
+                        {
+                            property.insert("nullable".to_owned(), serde_json::Value::Bool(true));
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(keep_empty_lists);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(keep_empty_lists),
         _ => {}
     }
 }

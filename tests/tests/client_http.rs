@@ -187,11 +187,11 @@ async fn create_request_built_in_rust_sends_filtered_example_exactly() {
         address: "https://example.com/webhook/delivery".parse().unwrap(),
         type_: None,
         configuration: Some(types::Configuration {
-            channel_types: vec!["whatsapp".parse().unwrap()],
-            filters: vec![types::Filter {
+            channel_types: Some(vec!["whatsapp".parse().unwrap()]),
+            filters: Some(vec![types::Filter {
                 field: "campaign_name".parse().unwrap(),
                 expression: "summer-promo-*".parse().unwrap(),
-            }],
+            }]),
             ..Default::default()
         }),
     };
@@ -660,8 +660,8 @@ async fn list_update_delete_round_trip() {
             type_: None,
             configuration: Some(types::Configuration {
                 echo: Some(false),
-                channel_types: vec!["whatsapp".parse().unwrap()],
-                filters: vec![],
+                channel_types: Some(vec!["whatsapp".parse().unwrap()]),
+                filters: Some(vec![]),
                 webengage_configuration: None,
             }),
         }]

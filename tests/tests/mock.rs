@@ -144,8 +144,8 @@ async fn update_is_visible_in_the_list_and_merges_configuration() {
         Some(true),
         "fields not given keep their value"
     );
-    assert_eq!(configuration.channel_types.len(), 1);
-    assert_eq!(configuration.filters.len(), 1);
+    assert_eq!(configuration.channel_types.as_ref().map(Vec::len), Some(1));
+    assert_eq!(configuration.filters.as_ref().map(Vec::len), Some(1));
 }
 
 #[tokio::test]

@@ -84,12 +84,12 @@ fn what_the_client_writes_the_schema_accepts() {
                 address: "https://example.com/hook".parse().unwrap(),
                 type_,
                 configuration: Some(types::Configuration {
-                    channel_types: vec!["whatsapp".parse().unwrap()],
+                    channel_types: Some(vec!["whatsapp".parse().unwrap()]),
                     echo: Some(true),
-                    filters: vec![types::Filter {
+                    filters: Some(vec![types::Filter {
                         field: "campaign_name".parse().unwrap(),
                         expression: "a*".parse().unwrap(),
-                    }],
+                    }]),
                     webengage_configuration: None,
                 }),
             };

@@ -33,6 +33,8 @@ pub(crate) enum Kind {
     /// Anything else (a receiver's non-2xx answer, an invalid signature, a plan that needs
     /// `--prune`...).
     Failed,
+    /// `apply --dry-run --exit-code` found changes to make (exit 3).
+    ChangesPending,
 }
 
 impl Kind {
@@ -49,6 +51,7 @@ impl Kind {
             Kind::InvalidRequest => "invalid_request",
             Kind::Api => "api",
             Kind::Failed => "failed",
+            Kind::ChangesPending => "changes_pending",
         }
     }
 }
@@ -126,12 +129,12 @@ impl Failure {
         self.causes.push(cause);
     }
 
-    /// The exit code: 2 for usage errors, else 1.
+    /// The exit code: 2 for usage errors, 3 for pending changes (`apply --exit-code`), else 1.
     pub(crate) fn exit_code(&self) -> u8 {
-        if self.kind == Kind::Usage {
-            2
-        } else {
-            1
+        match self.kind {
+            Kind::Usage => 2,
+            Kind::ChangesPending => 3,
+            _ => 1,
         }
     }
 

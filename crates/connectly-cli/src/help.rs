@@ -11,6 +11,7 @@ Exit codes:
   0  success
   1  failure: the API refused or failed, a file is invalid, a plan could not be applied
   2  usage error: bad arguments, no API key, no business id
+  3  apply --dry-run --exit-code: changes are pending (drift)
 
 Environment:
   CONNECTLY_API_KEY         the API key (or --api-key-file; never printed)
@@ -64,9 +65,20 @@ Examples:
 pub(crate) const APPLY: &str = "\
 Examples:
   connectly apply examples/webhooks.yaml --dry-run    # print the plan, change nothing
-  connectly apply examples/webhooks.yaml              # create and update
-  connectly apply examples/webhooks.yaml --prune      # also delete what is not in the file
-  connectly apply - --json < webhooks.yaml";
+  connectly apply examples/webhooks.yaml              # create and update in place
+  connectly apply examples/webhooks.yaml --prune      # also delete what is not in the file (asks)
+  connectly apply config/ --prune --yes --parallel 8  # one file per business; --yes off a terminal
+  connectly apply config/ --dry-run --exit-code       # CI drift check: exit 3 when changes are pending
+  connectly apply - --json < webhooks.yaml
+
+Deletions and replacements (delete, then create: events in between are lost) need --prune and a
+confirmation: asked on a terminal, --yes off one. An entry that needs --prune, or any invalid
+file, stops the run before anything is written.";
+
+pub(crate) const EXPORT: &str = "\
+Examples:
+  connectly export --business-id biz_1 > config/biz_1.yaml   # adopt what exists
+  connectly apply config/biz_1.yaml --dry-run                 # no changes";
 
 pub(crate) const EVENTS: &str = "\
 Examples:

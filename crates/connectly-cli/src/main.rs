@@ -3,6 +3,7 @@
 
 mod apply;
 mod events;
+mod export;
 mod failure;
 mod files;
 mod help;
@@ -141,20 +142,37 @@ enum Command {
         #[arg(value_enum, default_value_t = WhichSchema::Config)]
         which: WhichSchema,
     },
-    /// Make the live registrations match a config file: create what is missing, update what
-    /// differs, leave equal ones alone, delete the others only with --prune.
+    /// Make the live registrations match config files (one business each): create what is
+    /// missing, update in place what differs, leave equal ones alone; with --prune also delete
+    /// and replace. The whole plan is made before anything is written.
     #[command(after_help = help::APPLY)]
     Apply {
-        /// The config file (YAML or JSON; `-` reads stdin).
-        #[arg(value_name = "FILE")]
-        file: String,
-        /// Print the plan and change nothing.
+        /// Config files (YAML or JSON; `-` reads stdin), or directories of them.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<String>,
+        /// Print the plan (with every field that changes) and change nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Also delete registrations that are not in the file, and replace (delete and create)
-        /// those that cannot be updated in place.
+        /// With --dry-run: exit 3 when changes are pending, 0 when none (drift detection).
+        #[arg(long, requires = "dry_run")]
+        exit_code: bool,
+        /// Also delete registrations that are not in the files, and replace (delete, then
+        /// create: a gap in delivery) those whose type differs.
         #[arg(long)]
         prune: bool,
+        /// Confirm deletions and replacements (required off a terminal; asked on one).
+        #[arg(long)]
+        yes: bool,
+        /// How many businesses to work on at once.
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        parallel: u16,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Print the live registrations of a business as a config file (YAML, or JSON with
+    /// --json) that `connectly apply` adopts as is.
+    #[command(after_help = help::EXPORT)]
+    Export {
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -218,6 +236,10 @@ enum WebhooksCommand {
         type_: Option<String>,
         #[command(flatten)]
         configuration: ConfigFlags,
+        /// Make this the topic's registration whatever exists: create it, update the existing
+        /// one in place, or leave it alone (never a second registration).
+        #[arg(long)]
+        upsert: bool,
     },
     /// List the business's registrations.
     #[command(after_help = help::LIST)]
@@ -409,15 +431,31 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
         Command::Apply {
-            file,
+            files,
             dry_run,
+            exit_code,
             prune,
+            yes,
+            parallel,
             api,
         } => {
-            // The whole file is checked before any request.
-            let config = files::read_config(&file)?;
+            // Every file is checked before any request.
+            let businesses = apply::read_all(&api, &files)?;
             let connection = connect(&api).await?;
-            apply::run(&connection, global, &api, config, dry_run, prune)
+            let options = apply::Options {
+                dry_run,
+                prune,
+                yes,
+                exit_code,
+                parallel: usize::from(parallel),
+            };
+            apply::run(&connection, global, businesses, options)
+                .await
+                .map_err(|f| f.waited(api.timeout.duration()))
+        }
+        Command::Export { api } => {
+            let connection = connect(&api).await?;
+            export::run(&connection, global, &api)
                 .await
                 .map_err(|f| f.waited(api.timeout.duration()))
         }

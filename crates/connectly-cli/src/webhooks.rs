@@ -2,7 +2,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use connectly_client::{types, Error};
+use connectly_client::reconcile::Change;
+use connectly_client::{types, Error, UpsertOutcome};
 use connectly_schema::{validate_as, SchemaKind};
 use serde_json::{json, Map, Value};
 
@@ -24,18 +25,35 @@ pub(crate) async fn run(
             address,
             type_,
             configuration,
+            upsert,
         } => {
-            let mut body = Map::new();
-            body.insert("topic".into(), topic.clone().into());
-            body.insert("address".into(), address.into());
-            if let Some(type_) = type_ {
-                body.insert("type".into(), type_.into());
-            }
-            if let Some(configuration) = configuration.to_json() {
-                body.insert("configuration".into(), configuration);
-            }
+            let given = Given {
+                topic: Some(&topic),
+                address: Some(&address),
+                type_: type_.as_deref(),
+                configuration: &configuration,
+            };
             let registration: types::CreateWebhookRequest =
-                checked(SchemaKind::Registration, body)?;
+                checked(SchemaKind::Registration, given.body())?;
+            if upsert {
+                let done = client.upsert_webhook(&business, &registration).await?;
+                let outcome = match done.outcome {
+                    UpsertOutcome::Created => "created",
+                    UpsertOutcome::Updated => "updated",
+                    _ => "unchanged",
+                };
+                if global.json {
+                    let changes: Vec<Value> = done.changes.iter().map(change_json).collect();
+                    output::json(&json!({"id": done.id, "outcome": outcome, "changes": changes}));
+                } else {
+                    crate::outln!("{}", done.id);
+                    eprintln!("{outcome} the {topic} registration {}", done.id);
+                    for change in &done.changes {
+                        eprintln!("  {}", change_line(change));
+                    }
+                }
+                return Ok(());
+            }
             match client.create_webhook(&business, &registration).await {
                 Ok(created) => {
                     if global.json {
@@ -60,7 +78,7 @@ pub(crate) async fn run(
                     ))
                     .kind(Kind::Conflict)
                     .hint(format!(
-                        "change it in place with `connectly webhooks update {id} --address URL`"
+                        "change it in place with `connectly webhooks update {id} --address URL`, or rerun with --upsert"
                     )))
                 }
                 Err(e) => Err(e.into()),
@@ -98,13 +116,13 @@ pub(crate) async fn run(
             address,
             configuration,
         } => {
-            let mut body = Map::new();
-            if let Some(address) = address {
-                body.insert("address".into(), address.into());
-            }
-            if let Some(configuration) = configuration.to_json() {
-                body.insert("configuration".into(), configuration);
-            }
+            let given = Given {
+                topic: None,
+                address: address.as_deref(),
+                type_: None,
+                configuration: &configuration,
+            };
+            let body = given.body();
             if body.is_empty() {
                 return Err(Failure::usage(
                     "nothing to update: give --address and/or configuration flags".to_owned(),
@@ -122,14 +140,11 @@ pub(crate) async fn run(
             Ok(())
         }
         WebhooksCommand::Delete { webhook_id, yes } => {
-            if !yes
-                && std::io::stdin().is_terminal()
-                && !confirm(&format!(
-                    "Delete webhook {webhook_id} of business {business}? [y/N] "
-                ))
-            {
-                return Err(Failure::failed("not deleted".to_owned()));
-            }
+            confirm_destructive(
+                yes,
+                &format!("Delete webhook {webhook_id} of business {business}? [y/N] "),
+                &format!("delete webhook {webhook_id}"),
+            )?;
             client.delete_webhook(&business, &webhook_id).await?;
             if global.json {
                 output::json(&json!({"id": webhook_id, "deleted": true}));
@@ -141,31 +156,293 @@ pub(crate) async fn run(
     }
 }
 
-impl ConfigFlags {
-    /// The `configuration` object the flags describe, if any flag was given.
-    fn to_json(&self) -> Option<Value> {
-        let mut configuration = Map::new();
-        if let Some(echo) = self.echo {
-            configuration.insert("echo".into(), echo.into());
-        }
-        if !self.channel_types.is_empty() {
-            configuration.insert("channelTypes".into(), json!(self.channel_types));
-        }
-        if !self.filters.is_empty() {
-            let filters: Vec<Value> = self
+/// The one rule for a destructive step: `--yes`, or a `y` typed on a terminal. Off a terminal
+/// without `--yes` it is refused (a script never deletes by accident).
+pub(crate) fn confirm_destructive(yes: bool, question: &str, what: &str) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::failed(format!(
+            "refusing to {what} without confirmation: stdin is not a terminal (nothing was changed)"
+        ))
+        .hint("pass --yes to confirm"));
+    }
+    if confirm(question) {
+        Ok(())
+    } else {
+        Err(Failure::failed(format!(
+            "not confirmed: did not {what} (nothing was changed)"
+        )))
+    }
+}
+
+/// How the values of a flag become the JSON at its pointer, and back.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// One string.
+    Text,
+    /// `true` or `false`.
+    Bool,
+    /// Repeatable; a list of strings.
+    Texts,
+    /// Repeatable `FIELD=EXPR`; a list of `{field, expression}`.
+    Filters,
+}
+
+/// A flag of `webhooks create` / `update` and where its value goes in the request body.
+struct FlagSpec {
+    flag: &'static str,
+    pointer: &'static str,
+    shape: Shape,
+    /// The values given on the command line, as typed.
+    given: fn(&Given) -> Vec<String>,
+}
+
+/// The one table between flags and request bodies: read one way to build a body from flags,
+/// the other way to name the flag behind a schema error's pointer and to turn a registration
+/// back into the command that creates it.
+const FLAGS: &[FlagSpec] = &[
+    FlagSpec {
+        flag: "--topic",
+        pointer: "/topic",
+        shape: Shape::Text,
+        given: |g| g.topic.map(str::to_owned).into_iter().collect(),
+    },
+    FlagSpec {
+        flag: "--address",
+        pointer: "/address",
+        shape: Shape::Text,
+        given: |g| g.address.map(str::to_owned).into_iter().collect(),
+    },
+    FlagSpec {
+        flag: "--type",
+        pointer: "/type",
+        shape: Shape::Text,
+        given: |g| g.type_.map(str::to_owned).into_iter().collect(),
+    },
+    FlagSpec {
+        flag: "--echo",
+        pointer: "/configuration/echo",
+        shape: Shape::Bool,
+        given: |g| {
+            g.configuration
+                .echo
+                .map(|e| e.to_string())
+                .into_iter()
+                .collect()
+        },
+    },
+    FlagSpec {
+        flag: "--channel-type",
+        pointer: "/configuration/channelTypes",
+        shape: Shape::Texts,
+        given: |g| g.configuration.channel_types.clone(),
+    },
+    FlagSpec {
+        flag: "--filter",
+        pointer: "/configuration/filters",
+        shape: Shape::Filters,
+        given: |g| {
+            g.configuration
                 .filters
                 .iter()
-                .map(|(field, expression)| json!({"field": field, "expression": expression}))
-                .collect();
-            configuration.insert("filters".into(), filters.into());
+                .map(|(field, expression)| format!("{field}={expression}"))
+                .collect()
+        },
+    },
+    FlagSpec {
+        flag: "--webengage-token",
+        pointer: "/configuration/webengageConfiguration/webengageToken",
+        shape: Shape::Text,
+        given: |g| {
+            g.configuration
+                .webengage_token
+                .clone()
+                .into_iter()
+                .collect()
+        },
+    },
+    FlagSpec {
+        flag: "--webengage-webhook-url",
+        pointer: "/configuration/webengageConfiguration/webengageWebhookUrl",
+        shape: Shape::Text,
+        given: |g| {
+            g.configuration
+                .webengage_webhook_url
+                .clone()
+                .into_iter()
+                .collect()
+        },
+    },
+];
+
+/// The flags of one `webhooks create` or `update` command line.
+struct Given<'a> {
+    topic: Option<&'a str>,
+    address: Option<&'a str>,
+    type_: Option<&'a str>,
+    configuration: &'a ConfigFlags,
+}
+
+impl Given<'_> {
+    /// The request body the flags describe (empty when no flag was given).
+    fn body(&self) -> Map<String, Value> {
+        let mut body = Value::Object(Map::new());
+        for spec in FLAGS {
+            let values = (spec.given)(self);
+            if values.is_empty() {
+                continue;
+            }
+            let value = match spec.shape {
+                Shape::Text => Value::String(values[0].clone()),
+                Shape::Bool => Value::Bool(values[0] == "true"),
+                Shape::Texts => json!(values),
+                Shape::Filters => values
+                    .iter()
+                    .filter_map(|v| v.split_once('='))
+                    .map(|(field, expression)| json!({"field": field, "expression": expression}))
+                    .collect(),
+            };
+            set_pointer(&mut body, spec.pointer, value);
         }
-        if let (Some(token), Some(url)) = (&self.webengage_token, &self.webengage_webhook_url) {
-            configuration.insert(
-                "webengageConfiguration".into(),
-                json!({"webengageToken": token, "webengageWebhookUrl": url}),
-            );
+        match body {
+            Value::Object(map) => map,
+            _ => Map::new(),
         }
-        (!configuration.is_empty()).then_some(Value::Object(configuration))
+    }
+}
+
+fn set_pointer(root: &mut Value, pointer: &str, value: Value) {
+    let mut target = root;
+    let mut keys = pointer.trim_start_matches('/').split('/').peekable();
+    while let Some(key) = keys.next() {
+        let Value::Object(map) = target else { return };
+        if keys.peek().is_none() {
+            map.insert(key.to_owned(), value);
+            return;
+        }
+        target = map
+            .entry(key.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// The command-line flag that sets the value at `pointer` (the longest entry of [`FLAGS`] that
+/// the pointer starts with).
+fn flag_for(pointer: &str) -> &'static str {
+    FLAGS
+        .iter()
+        .filter(|spec| {
+            pointer == spec.pointer
+                || pointer
+                    .strip_prefix(spec.pointer)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|spec| spec.pointer.len())
+        .map(|spec| spec.flag)
+        .unwrap_or(if pointer.starts_with("/configuration") {
+            "configuration"
+        } else {
+            "request"
+        })
+}
+
+/// The `connectly webhooks create` command line that registers `registration` (a Create Webhook
+/// body) for `business`, shell-quoted.
+pub(crate) fn create_command(business: &str, registration: &Value) -> String {
+    let mut words = vec![
+        "connectly webhooks create".to_owned(),
+        format!("--business-id {}", shell_quote(business)),
+    ];
+    for spec in FLAGS {
+        let Some(value) = registration.pointer(spec.pointer) else {
+            continue;
+        };
+        let values: Vec<String> = match (spec.shape, value) {
+            (Shape::Text, Value::String(s)) => vec![s.clone()],
+            (Shape::Bool, Value::Bool(b)) => vec![b.to_string()],
+            (Shape::Texts, Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            (Shape::Filters, Value::Array(items)) => items
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}={}",
+                        f["field"].as_str().unwrap_or_default(),
+                        f["expression"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect(),
+            _ => continue,
+        };
+        for value in values {
+            words.push(format!("{} {}", spec.flag, shell_quote(&value)));
+        }
+    }
+    words.join(" ")
+}
+
+fn shell_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// A change as `~ path: old → new`, `+ path: new`, `- path: old`; sensitive values hidden.
+pub(crate) fn change_line(change: &Change) -> String {
+    let show = |v: &Option<Value>| match v {
+        Some(v) => shown(&change.path, v),
+        None => String::new(),
+    };
+    match change.sign() {
+        '+' => format!("+ {}: {}", change.path, show(&change.new)),
+        '-' => format!("- {}: {}", change.path, show(&change.old)),
+        _ => format!(
+            "~ {}: {} → {}",
+            change.path,
+            show(&change.old),
+            show(&change.new)
+        ),
+    }
+}
+
+/// A change as JSON `{path, old, new}` (absent sides are `null`); sensitive values hidden.
+pub(crate) fn change_json(change: &Change) -> Value {
+    let hide = |v: &Option<Value>| match v {
+        Some(v) if is_sensitive(&change.path, v) => json!("(sensitive)"),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    json!({"path": change.path, "old": hide(&change.old), "new": hide(&change.new)})
+}
+
+/// A WebEngage token is a credential: diffs say it changed, never what it is.
+fn is_sensitive(path: &str, value: &Value) -> bool {
+    path.ends_with("webengageToken")
+        || value
+            .as_object()
+            .is_some_and(|o| o.contains_key("webengageToken"))
+        || value
+            .pointer("/webengageConfiguration/webengageToken")
+            .is_some()
+}
+
+fn shown(path: &str, value: &Value) -> String {
+    if is_sensitive(path, value) {
+        return "(sensitive)".to_owned();
+    }
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -186,25 +463,7 @@ fn checked<T: serde::de::DeserializeOwned>(
     serde_json::from_value(body).map_err(|e| Failure::usage(e.to_string()))
 }
 
-/// The command-line flag that sets the value at `pointer`.
-fn flag_for(pointer: &str) -> &'static str {
-    let p = pointer.trim_start_matches('/');
-    match p.split('/').next().unwrap_or_default() {
-        "topic" => "--topic",
-        "address" => "--address",
-        "type" => "--type",
-        "configuration" => match p.split('/').nth(1).unwrap_or_default() {
-            "echo" => "--echo",
-            "channelTypes" => "--channel-type",
-            "filters" => "--filter",
-            "webengageConfiguration" => "--webengage-token/--webengage-webhook-url",
-            _ => "configuration",
-        },
-        _ => "request",
-    }
-}
-
-fn confirm(question: &str) -> bool {
+pub(crate) fn confirm(question: &str) -> bool {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();

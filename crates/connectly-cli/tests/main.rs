@@ -1,5 +1,6 @@
 //! The `connectly` binary's integration tests: one test binary, one module per area.
 
+mod apply;
 mod cli;
 mod common;
 mod contract;

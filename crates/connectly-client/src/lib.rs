@@ -67,6 +67,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod reconcile;
 mod transport;
 
 /// The raw progenitor output: the generated `Client` and its `types`. Prefer [`crate::Client`],
@@ -89,6 +90,7 @@ use std::{fmt, time::Duration};
 pub use error::{ApiError, BuildError, Error};
 pub use generated::types;
 use progenitor_client::Error as GenError;
+pub use reconcile::{UpsertOutcome, Upserted};
 pub use reqwest::StatusCode;
 use reqwest::{header, Url};
 

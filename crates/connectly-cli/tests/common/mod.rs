@@ -131,7 +131,8 @@ pub const BIZ: &str = "biz_cli_test";
 /// commands run. Fields drop in order: the server, then its runtime.
 pub struct Fake {
     pub mock: MockServer,
-    _rt: tokio::runtime::Runtime,
+    /// Serves the mock; tests may run their own loopback servers on it too.
+    pub rt: tokio::runtime::Runtime,
 }
 
 impl Fake {
@@ -150,7 +151,7 @@ impl Fake {
             .block_on(MockServer::start_with(MockConfig::default().api_key(key)))
             .unwrap();
         assert!(mock.addr().ip().is_loopback());
-        Self { mock, _rt: rt }
+        Self { mock, rt }
     }
 
     /// `connectly ARGS --base-url <mock> --business-id BIZ`, the key in the environment.

@@ -1,0 +1,446 @@
+//! `connectly apply`: make the live registrations of one or more businesses match config files.
+//!
+//! Plan, then act: every file is read and validated, every business listed and planned
+//! ([`plan::plan`], pure) before anything is written. A plan that cannot be carried out (an
+//! entry needing `--prune`) writes nothing anywhere; a plan that deletes or replaces needs a
+//! confirmation (`--yes` off a terminal). Then each business runs its steps in order (updates,
+//! creates, deletes, and replaces, which leave a gap in delivery, last), businesses side by side
+//! up to `--parallel`; a failing business stops its own remaining steps, never the others'.
+//! Every step ends done, failed, not attempted or unknown, and the report says which.
+
+mod plan;
+mod report;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use connectly_client::{types, Client, Error};
+use futures_util::StreamExt;
+
+use crate::failure::Kind;
+use crate::{business_id, files, ApiArgs, Connection, Failure, Global};
+use plan::Action;
+
+/// The flags of `connectly apply`.
+pub(crate) struct Options {
+    pub(crate) dry_run: bool,
+    pub(crate) prune: bool,
+    pub(crate) yes: bool,
+    pub(crate) exit_code: bool,
+    pub(crate) parallel: usize,
+}
+
+/// How one step ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    Done,
+    Failed(String),
+    NotAttempted,
+    /// The request may have reached Connectly: it may or may not have been carried out.
+    Unknown(String),
+}
+
+impl Outcome {
+    fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed(_) => "failed",
+            Outcome::NotAttempted => "not attempted",
+            Outcome::Unknown(_) => "unknown",
+        }
+    }
+}
+
+/// One request of an action: `create`, `update` or `delete`.
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    op: &'static str,
+    /// The id it acted on, or the new id of a create.
+    id: Option<String>,
+    outcome: Outcome,
+}
+
+/// An action of the plan and, once applied, how each of its steps ended.
+#[derive(Debug)]
+pub(crate) struct Planned {
+    action: Action,
+    steps: Vec<Step>,
+}
+
+impl Planned {
+    fn new(action: Action) -> Self {
+        let step = |op, id: Option<&str>| Step {
+            op,
+            id: id.map(str::to_owned),
+            outcome: Outcome::NotAttempted,
+        };
+        let steps = match &action {
+            Action::Create { .. } => vec![step("create", None)],
+            Action::Update { id, .. } => vec![step("update", Some(id))],
+            Action::Delete { old } => vec![step("delete", Some(&old.id))],
+            Action::Replace { old, .. } => {
+                vec![step("delete", Some(&old.id)), step("create", None)]
+            }
+            Action::Unchanged { .. } | Action::Kept { .. } | Action::NeedsPrune { .. } => vec![],
+        };
+        Self { action, steps }
+    }
+
+    fn all_done(&self) -> bool {
+        self.steps.iter().all(|s| s.outcome == Outcome::Done)
+    }
+}
+
+/// One business: its file, its plan, how it went.
+#[derive(Debug)]
+pub(crate) struct Business {
+    id: String,
+    source: String,
+    config: types::WebhooksConfig,
+    /// Why it could not be listed (then it has no plan).
+    error: Option<String>,
+    actions: Vec<Planned>,
+}
+
+impl Business {
+    fn failed(&self) -> bool {
+        self.error.is_some()
+            || self
+                .actions
+                .iter()
+                .flat_map(|p| &p.steps)
+                .any(|s| matches!(s.outcome, Outcome::Failed(_) | Outcome::Unknown(_)))
+    }
+}
+
+/// What the run as a whole came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunStatus {
+    /// `--dry-run`: planned only.
+    Planned,
+    /// An entry needs `--prune`: nothing written.
+    Blocked,
+    /// A destructive plan was not confirmed: nothing written.
+    Refused,
+    /// Carried out (see each business for failures).
+    Applied,
+}
+
+/// The files named on the command line, a directory standing for its `*.yaml`, `*.yml` and
+/// `*.json` files (sorted).
+fn expand(names: &[String]) -> Result<Vec<String>, Failure> {
+    let mut out = Vec::new();
+    for name in names {
+        let path = Path::new(name);
+        if name != "-" && path.is_dir() {
+            let mut found: Vec<String> = std::fs::read_dir(path)
+                .map_err(|e| {
+                    Failure::failed(format!("cannot read the directory {name}")).caused_by(&e)
+                })?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("yaml" | "yml" | "json")
+                        )
+                })
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            if found.is_empty() {
+                return Err(Failure::usage(format!(
+                    "the directory {name} has no .yaml, .yml or .json file"
+                )));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and validates every file, and finds each one's business: before any request.
+pub(crate) fn read_all(api: &ApiArgs, names: &[String]) -> Result<Vec<Business>, Failure> {
+    let names = expand(names)?;
+    let mut businesses = Vec::new();
+    let mut invalid = Vec::new();
+    for name in &names {
+        match files::read_config(name) {
+            Ok(config) => {
+                let id = business_id(api, config.business_id.as_deref().map(|b| b.as_str()))
+                    .map_err(|mut e| {
+                        if names.len() > 1 {
+                            e.message = format!("{name}: {}", e.message);
+                        }
+                        e
+                    })?;
+                businesses.push(Business {
+                    id,
+                    source: name.clone(),
+                    config,
+                    error: None,
+                    actions: Vec::new(),
+                });
+            }
+            Err(failure) if failure.kind == Kind::Usage => return Err(failure),
+            Err(failure) => invalid.push(failure),
+        }
+    }
+    if !invalid.is_empty() {
+        if invalid.len() == 1 {
+            return Err(invalid.remove(0));
+        }
+        let messages: Vec<&str> = invalid.iter().map(|f| f.message.as_str()).collect();
+        return Err(Failure::failed(format!(
+            "{} of {} files are invalid: nothing was changed\n  {}",
+            invalid.len(),
+            names.len(),
+            messages.join("\n  ")
+        ))
+        .kind(Kind::Invalid));
+    }
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for b in &businesses {
+        if let Some(first) = seen.insert(&b.id, &b.source) {
+            return Err(Failure::usage(format!(
+                "{first} and {} are both for business {}: one file per business (nothing was changed)",
+                b.source, b.id
+            )));
+        }
+    }
+    Ok(businesses)
+}
+
+pub(crate) async fn run(
+    connection: &Connection,
+    global: &Global,
+    mut businesses: Vec<Business>,
+    options: Options,
+) -> Result<(), Failure> {
+    let client = &connection.client;
+    let parallel = options.parallel.max(1);
+    let progress = Progress::new(global, businesses.len());
+
+    // 1. Plan every business (listing is the only request).
+    progress.start("planning");
+    futures_util::stream::iter(businesses.iter_mut())
+        .for_each_concurrent(parallel, |business| {
+            let progress = &progress;
+            async move {
+                match client.list_webhooks(&business.id).await {
+                    Ok(list) => {
+                        business.actions =
+                            plan::plan(&business.config, &list.webhooks, options.prune)
+                                .into_iter()
+                                .map(Planned::new)
+                                .collect();
+                    }
+                    Err(e) => business.error = Some(format!("cannot list the registrations: {e}")),
+                }
+                progress.inc();
+            }
+        })
+        .await;
+    progress.finish();
+
+    let all = || businesses.iter().flat_map(|b| &b.actions);
+    let needs_prune = all()
+        .filter(|p| matches!(p.action, Action::NeedsPrune { .. }))
+        .count();
+    let deletes = all()
+        .filter(|p| matches!(p.action, Action::Delete { .. }))
+        .count();
+    let replaces = all()
+        .filter(|p| matches!(p.action, Action::Replace { .. }))
+        .count();
+    let pending = all().any(|p| p.action.is_change());
+    let list_failed = businesses.iter().filter(|b| b.error.is_some()).count();
+
+    // 2. Decide.
+    let status = if options.dry_run {
+        RunStatus::Planned
+    } else if needs_prune > 0 {
+        RunStatus::Blocked
+    } else if (deletes + replaces > 0)
+        && !options.yes
+        && !confirmed(global, &businesses, deletes, replaces)
+    {
+        RunStatus::Refused
+    } else {
+        RunStatus::Applied
+    };
+
+    // 3. Act.
+    if status == RunStatus::Applied && pending {
+        progress.start("applying");
+        futures_util::stream::iter(businesses.iter_mut())
+            .for_each_concurrent(parallel, |business| {
+                let progress = &progress;
+                async move {
+                    execute(client, business).await;
+                    progress.inc();
+                }
+            })
+            .await;
+        progress.finish();
+    }
+
+    report::print(&businesses, status, global.json);
+
+    // 4. One exit code.
+    match status {
+        RunStatus::Blocked => Err(Failure::failed(format!(
+            "{needs_prune} registration(s) can only be replaced (delete, then create): nothing was changed"
+        ))
+        .hint("rerun with --prune (and --yes off a terminal)")),
+        RunStatus::Refused => Err(Failure::failed(format!(
+            "refusing to delete {deletes} and replace {replaces} registration(s) without confirmation{} \
+             (nothing was changed)",
+            if std::io::stdin().is_terminal() { "" } else { ": stdin is not a terminal" }
+        ))
+        .hint("pass --yes to confirm")),
+        RunStatus::Planned | RunStatus::Applied => {
+            let failed: Vec<&Business> = businesses.iter().filter(|b| b.failed()).collect();
+            if !failed.is_empty() {
+                let names: Vec<&str> = failed.iter().map(|b| b.id.as_str()).collect();
+                return Err(Failure::failed(format!(
+                    "{} of {} business(es) failed ({}){}",
+                    failed.len(),
+                    businesses.len(),
+                    names.join(", "),
+                    if status == RunStatus::Applied && list_failed < failed.len() {
+                        "; running `connectly apply` again picks up from the live state"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            if status == RunStatus::Planned && needs_prune > 0 {
+                return Err(Failure::failed(format!(
+                    "{needs_prune} registration(s) can only be replaced (delete, then create)"
+                ))
+                .hint("rerun with --prune"));
+            }
+            if status == RunStatus::Planned && options.exit_code && pending {
+                return Err(Failure::reported().kind(Kind::ChangesPending));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Asks on a terminal; never off one (then `--yes` is the only way).
+fn confirmed(global: &Global, businesses: &[Business], deletes: usize, replaces: usize) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    // The plan goes to stderr first, so the question comes with what it is about.
+    if !global.json {
+        report::print_plan_to_stderr(businesses);
+    }
+    crate::webhooks::confirm(&format!(
+        "Delete {deletes} and replace {replaces} registration(s)? [y/N] "
+    ))
+}
+
+/// Carries out one business's plan in order, stopping at its first failure.
+async fn execute(client: &Client, business: &mut Business) {
+    let mut order: Vec<usize> = (0..business.actions.len())
+        .filter(|&i| business.actions[i].action.is_change())
+        .collect();
+    order.sort_by_key(|&i| business.actions[i].action.order());
+    for i in order {
+        let planned = &mut business.actions[i];
+        for s in 0..planned.steps.len() {
+            let result = step(client, &business.id, &planned.action, planned.steps[s].op).await;
+            let step = &mut planned.steps[s];
+            match result {
+                Ok(new_id) => {
+                    step.outcome = Outcome::Done;
+                    if new_id.is_some() {
+                        step.id = new_id;
+                    }
+                }
+                Err(e) => {
+                    step.outcome = if e.outcome_unknown() {
+                        Outcome::Unknown(e.to_string())
+                    } else {
+                        Outcome::Failed(e.to_string())
+                    };
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Sends one request; the new id of a create.
+async fn step(
+    client: &Client,
+    business: &str,
+    action: &Action,
+    op: &str,
+) -> Result<Option<String>, Error> {
+    match (action, op) {
+        (Action::Create { want } | Action::Replace { want, .. }, "create") => {
+            Ok(Some(client.create_webhook(business, want).await?.id))
+        }
+        (Action::Update { id, request, .. }, _) => {
+            client.update_webhook(business, id, request).await?;
+            Ok(None)
+        }
+        (Action::Delete { old } | Action::Replace { old, .. }, _) => {
+            match client.delete_webhook(business, &old.id).await {
+                // Gone already (an earlier run's delete went through): the state wanted.
+                Ok(()) | Err(Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A progress bar on stderr, only on a terminal and without `--json`.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(global: &Global, len: usize) -> Self {
+        let show = !global.json && len > 1 && std::io::stderr().is_terminal();
+        let bar = show.then(|| {
+            let bar = indicatif::ProgressBar::new(len as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>9} [{bar:30}] {pos}/{len} businesses",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        Self { bar }
+    }
+
+    fn start(&self, what: &'static str) {
+        if let Some(bar) = &self.bar {
+            bar.reset();
+            bar.set_message(what);
+        }
+    }
+
+    fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

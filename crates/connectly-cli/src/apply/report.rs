@@ -1,0 +1,309 @@
+//! What `connectly apply` prints: per business, each action with its field-level changes and,
+//! once applied, how each step ended; then one summary. The same in `--json`, always printed.
+
+use serde_json::{json, Value};
+
+use super::plan::Action;
+use super::{Business, Outcome, Planned, RunStatus};
+use crate::webhooks::{change_json, change_line, create_command};
+
+/// Counts over every business, by action kind (only what was done, once applied).
+#[derive(Default)]
+struct Summary {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    replaced: usize,
+    deleted: usize,
+    needs_prune: usize,
+    kept: usize,
+    failed: usize,
+    unknown: usize,
+    not_attempted: usize,
+}
+
+impl Summary {
+    fn of<'a>(actions: impl Iterator<Item = &'a Planned>, applied: bool) -> Self {
+        let mut s = Summary::default();
+        for planned in actions {
+            let counts = !applied || planned.all_done();
+            match planned.action {
+                Action::Create { .. } if counts => s.created += 1,
+                Action::Update { .. } if counts => s.updated += 1,
+                Action::Replace { .. } if counts => s.replaced += 1,
+                Action::Delete { .. } if counts => s.deleted += 1,
+                Action::Unchanged { .. } => s.unchanged += 1,
+                Action::NeedsPrune { .. } => s.needs_prune += 1,
+                Action::Kept { .. } => s.kept += 1,
+                _ => {}
+            }
+            if applied {
+                for step in &planned.steps {
+                    match step.outcome {
+                        Outcome::Failed(_) => s.failed += 1,
+                        Outcome::Unknown(_) => s.unknown += 1,
+                        Outcome::NotAttempted => s.not_attempted += 1,
+                        Outcome::Done => {}
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    fn json(&self) -> Value {
+        json!({"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+               "replaced": self.replaced, "deleted": self.deleted, "needsPrune": self.needs_prune,
+               "kept": self.kept, "failed": self.failed, "unknown": self.unknown,
+               "notAttempted": self.not_attempted})
+    }
+
+    fn line(&self) -> String {
+        let mut line = format!(
+            "{} created, {} updated, {} unchanged, {} replaced, {} deleted",
+            self.created, self.updated, self.unchanged, self.replaced, self.deleted
+        );
+        if self.needs_prune + self.kept > 0 {
+            line.push_str(&format!(
+                ", {} need --prune, {} kept",
+                self.needs_prune, self.kept
+            ));
+        }
+        if self.failed + self.unknown + self.not_attempted > 0 {
+            line.push_str(&format!(
+                "; steps: {} failed, {} unknown, {} not attempted",
+                self.failed, self.unknown, self.not_attempted
+            ));
+        }
+        line
+    }
+}
+
+fn status_label(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Planned => "planned",
+        RunStatus::Blocked => "blocked",
+        RunStatus::Refused => "refused",
+        RunStatus::Applied => "applied",
+    }
+}
+
+/// Prints the report on stdout (text or JSON).
+pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: bool) {
+    let applied = status == RunStatus::Applied;
+    let total = Summary::of(businesses.iter().flat_map(|b| &b.actions), applied);
+    let failed = businesses.iter().filter(|b| b.failed()).count();
+    if json_output {
+        let list: Vec<Value> = businesses
+            .iter()
+            .map(|b| business_json(b, applied))
+            .collect();
+        let mut summary = total.json();
+        summary["businesses"] = json!(businesses.len());
+        summary["businessesFailed"] = json!(failed);
+        let pending = businesses
+            .iter()
+            .flat_map(|b| &b.actions)
+            .any(|p| p.action.is_change() && !(applied && p.all_done()));
+        crate::output::json(
+            &json!({"status": status_label(status), "dryRun": status == RunStatus::Planned,
+                   "changesPending": pending, "businesses": list, "summary": summary}),
+        );
+        print_hints(businesses);
+        return;
+    }
+    let mut out = String::new();
+    for business in businesses {
+        out.push_str(&business_text(business, applied));
+    }
+    let head = match status {
+        RunStatus::Planned => "plan (dry run, nothing changed)",
+        RunStatus::Blocked => "plan (not applied: some entries need --prune; nothing changed)",
+        RunStatus::Refused => "plan (not applied: not confirmed; nothing changed)",
+        RunStatus::Applied => "applied",
+    };
+    let scope = if businesses.len() > 1 {
+        format!(
+            " ({} businesses{})",
+            businesses.len(),
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
+        )
+    } else {
+        String::new()
+    };
+    out.push_str(&format!("{head}: {}{scope}\n", total.line()));
+    crate::output::write_stdout(format_args!("{out}"));
+    print_hints(businesses);
+}
+
+/// What each failure left behind, on stderr (also in the JSON report).
+fn print_hints(businesses: &[Business]) {
+    for business in businesses {
+        for hint in hints(business) {
+            eprintln!("{}: {hint}", business.id);
+        }
+    }
+}
+
+/// The plan alone, on stderr, before the confirmation question.
+pub(super) fn print_plan_to_stderr(businesses: &[Business]) {
+    for business in businesses {
+        eprint!("{}", business_text(business, false));
+    }
+}
+
+fn business_text(business: &Business, applied: bool) -> String {
+    let mut out = format!("{} ({}):\n", business.id, business.source);
+    if let Some(error) = &business.error {
+        out.push_str(&format!("  error: {error}\n"));
+    }
+    for planned in &business.actions {
+        let action = &planned.action;
+        let id = planned
+            .steps
+            .iter()
+            .rev()
+            .find_map(|s| {
+                (s.outcome == Outcome::Done)
+                    .then_some(s.id.as_deref())
+                    .flatten()
+            })
+            .or(action.live_id())
+            .unwrap_or("(new)");
+        let mut line = format!(
+            "{:>3} {} {} {} {}",
+            action.sign(),
+            action.label(),
+            action.topic(),
+            id,
+            action.address()
+        );
+        if let Some(reason) = action.reason() {
+            line.push_str(&format!(" ({reason})"));
+        }
+        if applied && !planned.steps.is_empty() {
+            let steps: Vec<String> = planned
+                .steps
+                .iter()
+                .map(|s| match &s.outcome {
+                    Outcome::Failed(e) | Outcome::Unknown(e) => {
+                        format!("{} {}: {e}", s.op, s.outcome.label())
+                    }
+                    other => format!("{} {}", s.op, other.label()),
+                })
+                .collect();
+            line.push_str(&format!(": {}", steps.join(", ")));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        for change in action.changes() {
+            out.push_str(&format!("      {}\n", change_line(change)));
+        }
+    }
+    out
+}
+
+fn business_json(business: &Business, applied: bool) -> Value {
+    let actions: Vec<Value> = business
+        .actions
+        .iter()
+        .map(|planned| {
+            let action = &planned.action;
+            let new_id = planned
+                .steps
+                .iter()
+                .find(|s| s.op == "create" && s.outcome == Outcome::Done)
+                .and_then(|s| s.id.clone());
+            let mut value = json!({
+                "action": action.label(),
+                "topic": action.topic(),
+                "id": new_id.as_deref().or(action.live_id()),
+                "address": action.address(),
+                "reason": action.reason(),
+                "deliveryGap": matches!(action, Action::Replace { .. } | Action::NeedsPrune { .. }),
+                "changes": action.changes().iter().map(change_json).collect::<Vec<_>>(),
+            });
+            if matches!(action, Action::Replace { .. }) {
+                value["previousId"] = json!(action.live_id());
+            }
+            if applied {
+                value["steps"] = planned
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        let error = match &s.outcome {
+                            Outcome::Failed(e) | Outcome::Unknown(e) => Some(e.clone()),
+                            _ => None,
+                        };
+                        json!({"op": s.op, "id": s.id, "outcome": s.outcome.label(), "error": error})
+                    })
+                    .collect();
+            }
+            value
+        })
+        .collect();
+    let status = if business.failed() {
+        "failed"
+    } else if applied {
+        "applied"
+    } else {
+        "planned"
+    };
+    json!({
+        "businessId": business.id,
+        "file": business.source,
+        "status": status,
+        "error": business.error,
+        "actions": actions,
+        "hints": hints(business),
+        "summary": Summary::of(business.actions.iter(), applied).json(),
+    })
+}
+
+/// What a failure left behind, and how to get back: one sentence per failed or unknown step.
+fn hints(business: &Business) -> Vec<String> {
+    let mut hints = Vec::new();
+    for planned in &business.actions {
+        let topic = planned.action.topic();
+        for (i, step) in planned.steps.iter().enumerate() {
+            let uncertain = matches!(step.outcome, Outcome::Unknown(_));
+            if !matches!(step.outcome, Outcome::Failed(_) | Outcome::Unknown(_)) {
+                continue;
+            }
+            let what = if uncertain {
+                format!(
+                    "the {} of {topic} may or may not have been carried out (the request may have reached Connectly)",
+                    step.op
+                )
+            } else {
+                format!("the {} of {topic} failed", step.op)
+            };
+            if let (Action::Replace { old, .. }, 1) = (&planned.action, i) {
+                let old_body = json!({
+                    "topic": old.topic,
+                    "address": old.address,
+                    "type": old.type_,
+                    "configuration": old.configuration,
+                });
+                hints.push(format!(
+                    "{what} after its old registration {} was deleted: the topic {} no registration now. \
+                     `connectly apply` again creates the new one; to restore the old one instead: {}",
+                    old.id,
+                    if uncertain { "may have" } else { "has" },
+                    create_command(&business.id, &old_body)
+                ));
+            } else if uncertain {
+                hints.push(format!(
+                    "{what}; `connectly apply` again adopts whatever exists (check with `connectly webhooks list`)"
+                ));
+            } else {
+                hints.push(format!("{what}; nothing after it was attempted"));
+            }
+        }
+    }
+    hints
+}
