@@ -169,8 +169,8 @@ enum Command {
         #[command(flatten)]
         api: ApiArgs,
     },
-    /// Print the live registrations of a business as a config file (YAML, or JSON with
-    /// --json) that `connectly apply` adopts as is.
+    /// Print the live registrations of a business as a config file (YAML, or JSON) that
+    /// `connectly apply` adopts as is.
     #[command(after_help = help::EXPORT)]
     Export {
         #[command(flatten)]

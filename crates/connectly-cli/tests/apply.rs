@@ -590,7 +590,7 @@ fn export_then_apply_is_a_no_op_and_adopts_in_place() {
             }
         }
         let file = ConfigFile::new(&out.stdout);
-        fake.cmd(&["validate", &file.path()]).run().code(0);
+        connectly(&["validate", &file.path()]).run().code(0);
         fake.mock.clear_requests();
         let out = fake
             .cmd(&["apply", &file.path(), "--prune", "--json"])

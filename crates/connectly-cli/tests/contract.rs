@@ -125,8 +125,8 @@ fn json_of_apply_and_validate() {
     )
     .unwrap();
     let out = fake
-        .cmd(&["apply", "--dry-run", "--json"])
-        .arg(&good)
+        .cmd(&["apply", "--dry-run", "--json", "good.yaml"])
+        .current_dir(dir.path())
         .run()
         .code(0);
     insta::assert_snapshot!("json-apply", normalised(&out));

@@ -371,6 +371,7 @@ fn errors_are_coloured_when_asked_and_never_under_no_color() {
 fn help_puts_global_and_api_options_under_their_headings_and_api_options_only_on_api_verbs() {
     let api_verbs = [
         "apply",
+        "export",
         "webhooks",
         "webhooks create",
         "webhooks list",
