@@ -6,5 +6,6 @@ mod delivery_loop;
 mod mock;
 mod mock_conformance;
 mod schema_client_agree;
+mod upsert;
 mod webhook_receiver;
 mod xtask_check;

@@ -52,10 +52,28 @@ impl Outcome {
     }
 }
 
-/// One request of an action: `create`, `update` or `delete`.
+/// The request a step sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Op {
+    fn label(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// One request of an action.
 #[derive(Debug, Clone)]
 pub(crate) struct Step {
-    op: &'static str,
+    op: Op,
     /// The id it acted on, or the new id of a create.
     id: Option<String>,
     outcome: Outcome,
@@ -76,11 +94,11 @@ impl Planned {
             outcome: Outcome::NotAttempted,
         };
         let steps = match &action {
-            Action::Create { .. } => vec![step("create", None)],
-            Action::Update { id, .. } => vec![step("update", Some(id))],
-            Action::Delete { old } => vec![step("delete", Some(&old.id))],
+            Action::Create { .. } => vec![step(Op::Create, None)],
+            Action::Update { id, .. } => vec![step(Op::Update, Some(id))],
+            Action::Delete { old } => vec![step(Op::Delete, Some(&old.id))],
             Action::Replace { old, .. } => {
-                vec![step("delete", Some(&old.id)), step("create", None)]
+                vec![step(Op::Delete, Some(&old.id)), step(Op::Create, None)]
             }
             Action::Unchanged { .. } | Action::Kept { .. } | Action::NeedsPrune { .. } => vec![],
         };
@@ -382,17 +400,17 @@ async fn step(
     client: &Client,
     business: &str,
     action: &Action,
-    op: &str,
+    op: Op,
 ) -> Result<Option<String>, Error> {
     match (action, op) {
-        (Action::Create { want } | Action::Replace { want, .. }, "create") => {
+        (Action::Create { want } | Action::Replace { want, .. }, Op::Create) => {
             Ok(Some(client.create_webhook(business, want).await?.id))
         }
-        (Action::Update { id, request, .. }, _) => {
+        (Action::Update { id, request, .. }, Op::Update) => {
             client.update_webhook(business, id, request).await?;
             Ok(None)
         }
-        (Action::Delete { old } | Action::Replace { old, .. }, _) => {
+        (Action::Delete { old } | Action::Replace { old, .. }, Op::Delete) => {
             match client.delete_webhook(business, &old.id).await {
                 // Gone already (an earlier run's delete went through): the state wanted.
                 Ok(()) | Err(Error::NotFound { .. }) => Ok(None),

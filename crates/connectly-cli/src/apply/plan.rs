@@ -116,11 +116,11 @@ impl Action {
     pub(crate) fn reason(&self) -> Option<String> {
         match self {
             Action::Replace { reason, .. } => Some(format!(
-                "{reason}: delete, then create (a delivery gap: events in between are lost)"
+                "{reason}: delete, then create; a delivery gap, events in between are lost"
             )),
-            Action::NeedsPrune { reason, .. } => {
-                Some(format!("{reason}: only a replace can fix it (--prune)"))
-            }
+            Action::NeedsPrune { reason, .. } => Some(format!(
+                "{reason}: only a replace (delete, then create) can, with --prune"
+            )),
             Action::Kept { .. } => Some("not in the file (--prune deletes it)".to_owned()),
             _ => None,
         }

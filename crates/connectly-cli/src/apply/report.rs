@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::plan::Action;
-use super::{Business, Outcome, Planned, RunStatus};
+use super::{Business, Op, Outcome, Planned, RunStatus};
 use crate::webhooks::{change_json, change_line, create_command};
 
 /// Counts over every business, by action kind (only what was done, once applied).
@@ -191,9 +191,9 @@ fn business_text(business: &Business, applied: bool) -> String {
                 .iter()
                 .map(|s| match &s.outcome {
                     Outcome::Failed(e) | Outcome::Unknown(e) => {
-                        format!("{} {}: {e}", s.op, s.outcome.label())
+                        format!("{} {}: {e}", s.op.label(), s.outcome.label())
                     }
-                    other => format!("{} {}", s.op, other.label()),
+                    other => format!("{} {}", s.op.label(), other.label()),
                 })
                 .collect();
             line.push_str(&format!(": {}", steps.join(", ")));
@@ -216,7 +216,7 @@ fn business_json(business: &Business, applied: bool) -> Value {
             let new_id = planned
                 .steps
                 .iter()
-                .find(|s| s.op == "create" && s.outcome == Outcome::Done)
+                .find(|s| s.op == Op::Create && s.outcome == Outcome::Done)
                 .and_then(|s| s.id.clone());
             let mut value = json!({
                 "action": action.label(),
@@ -239,7 +239,7 @@ fn business_json(business: &Business, applied: bool) -> Value {
                             Outcome::Failed(e) | Outcome::Unknown(e) => Some(e.clone()),
                             _ => None,
                         };
-                        json!({"op": s.op, "id": s.id, "outcome": s.outcome.label(), "error": error})
+                        json!({"op": s.op.label(), "id": s.id, "outcome": s.outcome.label(), "error": error})
                     })
                     .collect();
             }
@@ -277,10 +277,10 @@ fn hints(business: &Business) -> Vec<String> {
             let what = if uncertain {
                 format!(
                     "the {} of {topic} may or may not have been carried out (the request may have reached Connectly)",
-                    step.op
+                    step.op.label()
                 )
             } else {
-                format!("the {} of {topic} failed", step.op)
+                format!("the {} of {topic} failed", step.op.label())
             };
             if let (Action::Replace { old, .. }, 1) = (&planned.action, i) {
                 let old_body = json!({
