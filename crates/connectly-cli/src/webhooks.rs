@@ -470,3 +470,112 @@ pub(crate) fn confirm(question: &str) -> bool {
     std::io::stdin().lock().read_line(&mut answer).is_ok()
         && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Splits a command line the way a POSIX shell reads what [`shell_quote`] writes.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        let mut started = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    started = true;
+                }
+                '\\' if !quoted => {
+                    word.extend(chars.next());
+                    started = true;
+                }
+                ' ' if !quoted => {
+                    if started {
+                        words.push(std::mem::take(&mut word));
+                        started = false;
+                    }
+                }
+                c => {
+                    word.push(c);
+                    started = true;
+                }
+            }
+        }
+        if started {
+            words.push(word);
+        }
+        words
+    }
+
+    /// The body `connectly ARGS` builds from its flags.
+    fn body_of(args: &[String]) -> (String, Value) {
+        let cli = crate::Cli::try_parse_from(args).unwrap();
+        let crate::Command::Webhooks {
+            api,
+            command:
+                WebhooksCommand::Create {
+                    topic,
+                    address,
+                    type_,
+                    configuration,
+                    ..
+                },
+        } = cli.command
+        else {
+            panic!("a create command");
+        };
+        let given = Given {
+            topic: Some(&topic),
+            address: Some(&address),
+            type_: type_.as_deref(),
+            configuration: &configuration,
+        };
+        (
+            api.business_id.unwrap_or_default(),
+            Value::Object(given.body()),
+        )
+    }
+
+    #[test]
+    fn the_flag_table_reads_both_ways() {
+        let registration = json!({
+            "topic": "delivery_status",
+            "address": "https://example.com/it's?a=1&b=2",
+            "type": "webengage",
+            "configuration": {
+                "echo": true,
+                "channelTypes": ["whatsapp", "sms"],
+                "filters": [{"field": "campaign_name", "expression": "summer promo *"}],
+                "webengageConfiguration": {"webengageToken": "t", "webengageWebhookUrl": "https://w.example"}
+            }
+        });
+        let line = create_command("biz 1", &registration);
+        let words = shell_words(&line);
+        assert_eq!(words[..3], ["connectly", "webhooks", "create"], "{line}");
+        let (business, body) = body_of(&words);
+        assert_eq!(business, "biz 1", "{line}");
+        assert_eq!(body, registration, "{line}");
+        assert!(validate_as(SchemaKind::Registration, &body).is_ok());
+    }
+
+    #[test]
+    fn a_schema_error_names_the_flag_behind_its_pointer() {
+        assert_eq!(flag_for("/address"), "--address");
+        assert_eq!(flag_for("/configuration/filters/0/expression"), "--filter");
+        assert_eq!(flag_for("/configuration/channelTypes/1"), "--channel-type");
+        assert_eq!(
+            flag_for("/configuration/webengageConfiguration/webengageWebhookUrl"),
+            "--webengage-webhook-url"
+        );
+        assert_eq!(flag_for("/configuration/other"), "configuration");
+        assert_eq!(
+            flag_for("/addressee"),
+            "request",
+            "a prefix of a key is not the key"
+        );
+    }
+}
