@@ -8,10 +8,11 @@ use connectly_schema::{validate, validate_registration, SchemaKind};
 use serde_json::{json, Value};
 
 fn enum_values(def: &str) -> Vec<Value> {
-    SchemaKind::Registration.schema()["$defs"][def]["enum"]
-        .as_array()
+    connectly_schema::allowed_values(&SchemaKind::Registration.schema()["$defs"][def])
         .unwrap_or_else(|| panic!("{def} has an enum"))
-        .clone()
+        .into_iter()
+        .cloned()
+        .collect()
 }
 
 /// Registrations built from every enum value and every optional part, all valid by the schema.

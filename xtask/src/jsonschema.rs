@@ -2,10 +2,14 @@
 //!
 //! OpenAPI 3.0's schema dialect is a subset of JSON Schema with a few differences, each handled
 //! here: `nullable` (→ a `"null"` type), `example` (→ `examples`), references into
-//! `#/components/schemas` (→ `#/$defs`), and the `x-enumDescriptions` extension (→ the
-//! `enumDescriptions` keyword editors show, and a list in the `description`). Everything else —
-//! `format`, `pattern`, `default`, `additionalProperties`, descriptions, titles — is kept as is, so
-//! the JSON Schema carries every constraint the spec states.
+//! `#/components/schemas` (→ `#/$defs`), and an `enum` with the `x-enumDescriptions` extension
+//! (→ a `oneOf` of `{"const": value, "description": ...}`, which editors show in completion, and
+//! a list of the values in the `description`). Everything else — `format`, `pattern`, `default`,
+//! `additionalProperties`, descriptions, titles — is kept as is, so the JSON Schema carries every
+//! constraint the spec states.
+//!
+//! The output uses only standard 2020-12 keywords (no `x-` extension survives), so that every
+//! validator compiles it in its strictest mode (Ajv's `strict`, for one).
 
 use std::collections::BTreeSet;
 
@@ -92,14 +96,8 @@ fn convert(schema: &Value, root_component: Option<&str>) -> Value {
             "example" => {
                 out.insert("examples".to_owned(), json!([value]));
             }
-            "x-enumDescriptions" => {
-                let enum_values = map.get("enum").and_then(Value::as_array);
-                let descriptions: Vec<Value> = enum_values
-                    .into_iter()
-                    .flatten()
-                    .map(|v| value[v.as_str().unwrap_or_default()].clone())
-                    .collect();
-                out.insert("enumDescriptions".to_owned(), Value::Array(descriptions));
+            "enum" if described_enum(map) => {
+                out.insert("oneOf".to_owned(), described_values(map, nullable));
             }
             k if k.starts_with("x-") => {}
             "type" if nullable => {
@@ -145,6 +143,31 @@ fn convert(schema: &Value, root_component: Option<&str>) -> Value {
     Value::Object(out)
 }
 
+/// Whether `map` is an enum whose values are described, and so becomes a `oneOf` of `const`s
+/// (unless it has a `oneOf` of its own, when it stays a plain `enum`).
+fn described_enum(map: &Map<String, Value>) -> bool {
+    map.contains_key("x-enumDescriptions") && !map.contains_key("oneOf")
+}
+
+/// One `{"const": value, "description": ...}` per value of a described enum (and `null` when
+/// the schema is nullable).
+fn described_values(map: &Map<String, Value>, nullable: bool) -> Value {
+    let descriptions = &map["x-enumDescriptions"];
+    let mut values: Vec<Value> = map["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| match descriptions.get(v.as_str().unwrap_or_default()) {
+            Some(description) => json!({"const": v, "description": description}),
+            None => json!({ "const": v }),
+        })
+        .collect();
+    if nullable {
+        values.push(json!({"const": null, "description": "No value."}));
+    }
+    Value::Array(values)
+}
+
 /// The description of an enum schema, followed by one line per value.
 fn enum_description(map: &Map<String, Value>) -> Option<String> {
     let descriptions = map.get("x-enumDescriptions")?;
@@ -183,9 +206,14 @@ mod tests {
         assert_eq!(out["properties"]["self"]["$ref"], "#");
         let b = &out["$defs"]["B"];
         assert_eq!(b["type"], json!(["string", "null"]));
-        assert_eq!(b["enum"], json!(["x", "y", null]));
+        assert_eq!(
+            b["oneOf"],
+            json!([{"const": "x", "description": "The x."},
+                   {"const": "y", "description": "The y."},
+                   {"const": null, "description": "No value."}])
+        );
+        assert!(b.get("enum").is_none() && b.get("enumDescriptions").is_none());
         assert_eq!(b["examples"], json!(["x"]));
-        assert_eq!(b["enumDescriptions"], json!(["The x.", "The y."]));
         assert_eq!(b["description"], "Pick.\n\n- `x`: The x.\n- `y`: The y.");
         assert!(b.get("x-internal").is_none() && b.get("nullable").is_none());
         assert!(out["$defs"].get("Unused").is_none() && out["$defs"].get("A").is_none());

@@ -288,11 +288,10 @@ struct ConfigFlags {
 
 /// The values of an enum of the registration schema: the spec, not this file, lists them.
 fn schema_values(def: &str) -> PossibleValuesParser {
-    let values = SchemaKind::Registration.schema()["$defs"][def]["enum"]
-        .as_array()
+    let values = connectly_schema::allowed_values(&SchemaKind::Registration.schema()["$defs"][def])
         .map(|values| {
             values
-                .iter()
+                .into_iter()
                 .filter_map(|v| v.as_str())
                 .collect::<Vec<&'static str>>()
         })

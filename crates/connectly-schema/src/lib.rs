@@ -308,6 +308,10 @@ fn schema_errors(kind: SchemaKind, instance: &Value) -> Vec<ValidationError> {
                 },
                 pointer,
             }),
+            K::OneOfNotValid { .. } if enum_at(kind, &pointer).is_some() => {
+                let allowed = enum_at(kind, &pointer).unwrap_or_default();
+                errors.push(not_one_of(e.instance(), allowed, pointer));
+            }
             _ => errors.push(ValidationError {
                 message: e.to_string(),
                 kind: ErrorKind::Other {
@@ -323,6 +327,44 @@ fn schema_errors(kind: SchemaKind, instance: &Value) -> Vec<ValidationError> {
     errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     errors.dedup();
     errors
+}
+
+/// The values an enumeration allows, or `None` when `schema` is not one: the `const` of each
+/// `oneOf` branch (the form the generated schemas use, so that every value has a description),
+/// or the items of an `enum`.
+///
+/// ```
+/// let topic = connectly_schema::SchemaKind::Registration.schema()["$defs"]["Topic"].clone();
+/// let values = connectly_schema::allowed_values(&topic).unwrap();
+/// assert!(values.contains(&&serde_json::json!("messages")));
+/// ```
+pub fn allowed_values(schema: &Value) -> Option<Vec<&Value>> {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return Some(values.iter().collect());
+    }
+    let branches = schema.get("oneOf")?.as_array()?;
+    let values: Option<Vec<&Value>> = branches.iter().map(|b| b.get("const")).collect();
+    values.filter(|v| !v.is_empty())
+}
+
+fn enum_at(kind: SchemaKind, pointer: &str) -> Option<Vec<Value>> {
+    let values = allowed_values(schema_at(kind.schema(), pointer)?)?;
+    Some(values.into_iter().cloned().collect())
+}
+
+/// A value outside a `oneOf` of `const`s, said as for an `enum`: `"x" is not one of "a" or "b"`.
+fn not_one_of(instance: &Value, allowed: Vec<Value>, pointer: String) -> ValidationError {
+    let mut list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+    let last = list.pop().unwrap_or_default();
+    let list = match list.is_empty() {
+        true => last,
+        false => format!("{} or {last}", list.join(", ")),
+    };
+    ValidationError {
+        message: format!("{instance} is not one of {list}"),
+        kind: ErrorKind::NotAllowed { allowed },
+        pointer,
+    }
 }
 
 /// The subschema that describes the value at `pointer` of an instance, following `$ref`s into
@@ -501,7 +543,7 @@ mod tests {
             schema_at(config, "/webhooks/3/configuration/filters/0/field").unwrap()["minLength"],
             1
         );
-        assert!(schema_at(config, "/webhooks/0/topic").unwrap()["enum"].is_array());
+        assert!(allowed_values(schema_at(config, "/webhooks/0/topic").unwrap()).is_some());
         assert!(schema_at(config, "/nope").is_none());
     }
 

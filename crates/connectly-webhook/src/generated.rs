@@ -120,12 +120,16 @@ pub struct DeliveryMetadata {
     PartialOrd
 )]
 pub enum DeliveryStatus {
+    ///The message left Connectly for the channel.
     #[serde(rename = "sent")]
     Sent,
+    ///The message reached the customer's device.
     #[serde(rename = "delivered")]
     Delivered,
+    ///The customer read the message.
     #[serde(rename = "read")]
     Read,
+    ///The message could not be delivered; `error` says why.
     #[serde(rename = "delivery_failed")]
     DeliveryFailed,
 }
