@@ -6,6 +6,7 @@ mod delivery_loop;
 mod mock;
 mod mock_conformance;
 mod schema_client_agree;
+mod schema_tools;
 mod upsert;
 mod webhook_receiver;
 mod xtask_check;
