@@ -23,6 +23,16 @@ function deref(node) {
 const registration = deref(schema.properties.webhooks.items);
 const topic = deref(registration.properties.topic);
 const topics = topic.oneOf?.map((b) => b.const) ?? topic.enum;
+// The SchemaStore catalog entry, given to the server as SchemaStore-using editors do: the
+// schema's `fileMatch` patterns, with the committed file in place of the published URL.
+const entry = JSON.parse(readFileSync(join(repo, "schemastore/catalog-entry.json"), "utf8"));
+const settings = {
+  validate: true,
+  completion: true,
+  hover: true,
+  schemaStore: { enable: false },
+  schemas: { [pathToFileURL(schemaPath).href]: entry.fileMatch },
+};
 
 /** A minimal LSP client: Content-Length framing, requests by id, notifications as events. */
 class Client {
@@ -54,7 +64,6 @@ class Client {
   #dispatch(message) {
     if (message.method && message.id !== undefined) {
       // The server asks for settings (workspace/configuration) or registers capabilities.
-      const settings = { validate: true, completion: true, hover: true, schemaStore: { enable: false } };
       const result =
         message.method === "workspace/configuration" ? message.params.items.map(() => settings) : null;
       this.#send({ id: message.id, result });
@@ -94,16 +103,18 @@ before(async () => {
   });
   client.notify("initialized", {});
   client.notify("workspace/didChangeConfiguration", {
-    settings: { yaml: { validate: true, completion: true, schemaStore: { enable: false } } },
+    settings: { yaml: settings },
   });
 });
 after(() => client?.proc.kill());
 
 let documents = 0;
-/** Opens `lines` (after the modeline) as a new document; resolves to [uri, diagnostics]. */
-async function open(lines) {
-  const uri = pathToFileURL(join(repo, `target/yaml-ls-test-${++documents}.yaml`)).href;
-  const text = [`# yaml-language-server: $schema=${pathToFileURL(schemaPath).href}`, ...lines, ""].join("\n");
+/** Opens `lines` as a new document `target/NAME` (with the `$schema` modeline unless a name is
+ * given); resolves to [uri, diagnostics]. */
+async function open(lines, name = `yaml-ls-test-${++documents}.yaml`) {
+  const uri = pathToFileURL(join(repo, "target", name)).href;
+  const modeline = `# yaml-language-server: $schema=${pathToFileURL(schemaPath).href}`;
+  const text = [...(name.startsWith("yaml-ls-test-") ? [modeline] : []), ...lines, ""].join("\n");
   const diagnostics = client.notification("textDocument/publishDiagnostics", (p) => p.uri === uri);
   client.notify("textDocument/didOpen", { textDocument: { uri, languageId: "yaml", version: 1, text } });
   return [uri, (await diagnostics).diagnostics];
@@ -156,4 +167,17 @@ test("completion offers every registration key, and every topic with its descrip
     assert.ok(item, `${branch.const} not offered`);
     assert.equal(item.documentation?.value ?? item.documentation, branch.description);
   }
+});
+
+test("the catalog entry's fileMatch finds the file names the README recommends, in any folder", async () => {
+  assert.ok(entry.url.endsWith("/schemas/webhooks-config.schema.json"), entry.url);
+  const lines = ["webhooks:", `  - topic: ${topics[0]}`, "    adress: https://example.com/hook"];
+  const unknownKey = (diagnostics) => diagnostics.some((d) => /adress is not allowed/.test(d.message));
+  for (const name of ["connectly-webhooks.yaml", "connectly-webhooks.yml", "deploy/prod/connectly-webhooks.yaml"]) {
+    const [, diagnostics] = await open(lines, name);
+    assert.ok(unknownKey(diagnostics), `${name}: ${JSON.stringify(diagnostics)}`);
+  }
+  // Not claimed: a name other tools use too.
+  const [, diagnostics] = await open(lines, "webhooks.yaml");
+  assert.ok(!unknownKey(diagnostics), JSON.stringify(diagnostics));
 });

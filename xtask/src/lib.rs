@@ -36,6 +36,17 @@ pub const EXPORTED_SCHEMAS: [(&str, &str); 4] = [
     ("webhooks-config.schema.json", "WebhooksConfig"),
 ];
 
+/// The SchemaStore catalog entry for the config schema, ready to submit to
+/// <https://github.com/SchemaStore/schemastore> (`src/api/json/catalog.json`).
+pub const SCHEMASTORE_ENTRY: &str = "schemastore/catalog-entry.json";
+
+/// The config file names the README recommends, which editors using SchemaStore recognise.
+pub const CONFIG_FILE_NAMES: [&str; 3] = [
+    "connectly-webhooks.yaml",
+    "connectly-webhooks.yml",
+    "connectly-webhooks.json",
+];
+
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
@@ -46,8 +57,9 @@ pub struct Artifact {
 }
 
 /// Everything generated from the spec text: the copy of the spec packaged with the client, each
-/// exported schema (in `schemas/` and in the schema crate, which packages its own copy), and the
-/// event types and sample events of the webhook crate.
+/// exported schema (in `schemas/` and in the schema crate, which packages its own copy), the
+/// SchemaStore catalog entry of the config schema, and the event types and sample events of the
+/// webhook crate.
 pub fn artifacts(spec: &spec::Spec) -> Result<Vec<Artifact>, String> {
     let mut out = vec![Artifact {
         path: "crates/connectly-client/openapi/connectly.yaml".to_owned(),
@@ -62,6 +74,10 @@ pub fn artifacts(spec: &spec::Spec) -> Result<Vec<Artifact>, String> {
             });
         }
     }
+    out.push(Artifact {
+        path: SCHEMASTORE_ENTRY.to_owned(),
+        contents: schemastore_entry(spec.value()),
+    });
     out.push(Artifact {
         path: "crates/connectly-webhook/src/generated.rs".to_owned(),
         contents: rust_types::event_types(spec.value())?,
@@ -107,6 +123,24 @@ pub fn export_schema(spec: &Value, file: &str, component: &str) -> String {
     }
     let mut text =
         serde_json::to_string_pretty(&Value::Object(out)).expect("JSON values serialise");
+    text.push('\n');
+    text
+}
+
+/// The SchemaStore catalog entry of the config schema: its title, a one-line description, the
+/// recommended file names and where the schema is published.
+fn schemastore_entry(spec: &Value) -> String {
+    let (file, component) = EXPORTED_SCHEMAS
+        .into_iter()
+        .find(|(_, c)| *c == "WebhooksConfig")
+        .expect("the config schema is exported");
+    let entry = serde_json::json!({
+        "name": spec["components"]["schemas"][component]["title"],
+        "description": "Webhook registrations of a Connectly business, for the connectly-rs CLI (connectly validate / apply)",
+        "fileMatch": CONFIG_FILE_NAMES,
+        "url": format!("{SCHEMA_ID_BASE}{file}"),
+    });
+    let mut text = serde_json::to_string_pretty(&entry).expect("JSON values serialise");
     text.push('\n');
     text
 }
