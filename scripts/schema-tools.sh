@@ -40,9 +40,8 @@ status=0
 
 # --- 1. Ajv strict compiles every schema ------------------------------------------------------
 echo "==> ajv compile --spec=draft2020 -c ajv-formats (strict)"
-for schema in schemas/*.json; do
-    "$tools/node_modules/.bin/ajv" compile --spec=draft2020 -c ajv-formats -s "$schema" || status=1
-done
+# One process for all of them (a glob for -s): each file is compiled and reported on its own.
+"$tools/node_modules/.bin/ajv" compile --spec=draft2020 -c ajv-formats -s 'schemas/*.json' || status=1
 
 # --- 2. three validators agree on the corpus --------------------------------------------------
 echo "==> Ajv, check-jsonschema and connectly-schema agree (tests/tests/schema_tools.rs)"
