@@ -9,8 +9,8 @@ use axum::http::HeaderMap;
 use axum::{routing::post, Router};
 use connectly_client::{types, Client};
 use connectly_mock::{MockConfig, MockServer};
-use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
-use connectly_webhook::{parse, Event};
+use connectly_webhook::axum::ConnectlyEvent;
+use connectly_webhook::{parse, Event, Verifier};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -35,7 +35,7 @@ async fn receiver(secret: &str) -> (u16, mpsc::UnboundedReceiver<Seen>) {
                 },
             ),
         )
-        .with_state(WebhookSecret::new(secret));
+        .with_state(Verifier::new(secret));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -98,22 +98,27 @@ fn assert_error_body(body: &Value) {
 async fn register_deliver_receive_verify_for_every_sample_kind() {
     let (port, mut seen) = receiver(SECRET).await;
     let mock = mock_delivering(SECRET).await;
-    let messages = format!("https://127.0.0.1:{port}/webhook");
-    let statuses = format!("https://localhost:{port}/webhook");
-    register(&mock, "biz_loop", "messages", &messages).await;
-    register(&mock, "biz_loop", "delivery_status", &statuses).await;
-
-    let cases = [
-        ("messages", "text", &messages),
-        ("messages", "attachment", &messages),
-        ("messages", "button", &messages),
-        ("messages", "referral", &messages),
-        ("delivery_status", "sent", &statuses),
-        ("delivery_status", "delivered", &statuses),
-        ("delivery_status", "read", &statuses),
-        ("delivery_status", "failed", &statuses),
+    // One address per topic, spelt in each accepted way.
+    let addresses = [
+        ("messages", format!("https://127.0.0.1:{port}/webhook")),
+        (
+            "delivery_status",
+            format!("https://localhost:{port}/webhook"),
+        ),
+        (
+            "report",
+            format!("https://127.0.0.1:{port}/webhook?topic=report"),
+        ),
     ];
-    for (topic, kind, address) in cases {
+    for (topic, address) in &addresses {
+        register(&mock, "biz_loop", topic, address).await;
+    }
+
+    // Every sample of the spec, by its topic.
+    let mut delivered = 0;
+    for sample in connectly_webhook::samples() {
+        let (topic, kind) = (sample.topic(), sample.name);
+        let address = &addresses.iter().find(|(t, _)| *t == topic).unwrap().1;
         let (status, body) =
             deliver(&mock, "biz_loop", &format!("topic={topic}&kind={kind}")).await;
         assert_eq!(status, 200, "{kind}: {body}");
@@ -123,8 +128,8 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
         );
         // The handler ran (so the signature was verified) before the receiver answered.
         let (event, headers) = seen.try_recv().expect("the receiver got the event");
-        let sample = connectly_webhook::sample(kind).unwrap();
         assert_eq!(event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
+        assert!(!matches!(event, Event::Unknown(_)), "{kind}");
         assert_eq!(event.topic(), topic);
         assert_eq!(
             headers["content-type"], "text/plain; charset=utf-8",
@@ -134,10 +139,16 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
             headers[connectly_webhook::SIGNATURE_HEADER],
             connectly_webhook::sign(SECRET, sample.body.as_bytes()).as_str()
         );
+        delivered += 1;
     }
+    assert_eq!(delivered, 17);
 
     // Without `kind`: the default sample of each topic.
-    for (topic, kind) in [("messages", "text"), ("delivery_status", "sent")] {
+    for (topic, kind) in [
+        ("messages", "text"),
+        ("delivery_status", "sent"),
+        ("report", "report"),
+    ] {
         let (status, body) = deliver(&mock, "biz_loop", &format!("topic={topic}")).await;
         assert_eq!((status, &body["kind"]), (200, &json!(kind)), "{body}");
         let (event, _) = seen.try_recv().unwrap();
@@ -153,7 +164,7 @@ async fn a_wrong_secret_is_refused_by_the_receiver_and_its_401_reported_back() {
     let address = format!("https://127.0.0.1:{port}/webhook");
     register(&mock, "biz_wrong", "messages", &address).await;
 
-    let (status, body) = deliver(&mock, "biz_wrong", "topic=messages&kind=button").await;
+    let (status, body) = deliver(&mock, "biz_wrong", "topic=messages&kind=button_flag").await;
     assert_eq!(
         status, 200,
         "the mock delivered; the receiver refused: {body}"
@@ -249,6 +260,7 @@ async fn deliver_errors_have_connectlys_error_body() {
         ("topic=messages&kind=sticker", 400),
         ("topic=messages&kind=delivered", 400),
         ("topic=delivery_status&kind=text", 400),
+        ("topic=report&kind=sent", 400),
         ("topic=orders", 400),
         ("kind=text", 400),
         ("topic=messages&colour=red", 400),
@@ -267,10 +279,12 @@ async fn deliver_errors_have_connectlys_error_body() {
     assert_eq!(status, 401, "{body}");
     // The kind/topic mismatch names the kinds of the topic.
     let (_, body) = deliver(&mock, "biz_e", "topic=messages&kind=read").await;
-    assert_eq!(
-        body["details"]["kinds"],
-        json!(["text", "attachment", "button", "referral"])
-    );
+    let kinds: Vec<&str> = connectly_webhook::samples_of("messages")
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(kinds.len(), 11);
+    assert_eq!(body["details"]["kinds"], json!(kinds));
+    assert_eq!(body["details"]["field"], "kind");
 }
 
 #[test]

@@ -1,73 +1,137 @@
-//! The receiving side: every sample event validates against the exported event schema and
-//! parses; the axum extractor verifies and parses end to end on loopback.
+//! The receiving side: every documented event shape validates against the exported event schema
+//! and is typed; the axum extractors verify and parse end to end on loopback, hand every signed
+//! JSON object to the handler (an unknown shape as `Event::Unknown`), and refuse only a bad
+//! signature (401) or a signed body that is not a JSON object (400).
+
+use std::time::Duration;
 
 use axum::{routing::post, Router};
 use connectly_schema::{validate_as, SchemaKind};
-use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
-use connectly_webhook::{parse, sign, Event, SIGNATURE_HEADER};
+use connectly_webhook::axum::ConnectlyEvent;
+use connectly_webhook::{parse, sign, Delivery, Event, Verifier, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 const SECRET: &str = "whsec_e2e_Xq81";
+const OLD_SECRET: &str = "whsec_e2e_old_77";
+
+/// Documented shapes that are not samples of their own: the stray top-level keys of the GitBook
+/// header example, and the oldest readme.io forms (no names, a business id without `+`).
+const MORE_DOCUMENTED_SHAPES: [(&str, &str, &str); 3] = [
+    (
+        r#"{"timestamp":"1639083206","sender":{"id":"+16315555500","channelType":"whatsapp","name":"Ada"},"recipient":{"id":"+16045550100","channelType":"whatsapp","name":"Acme"},"message":{"text":"Hello"},"attachments":[],"location":null}"#,
+        "messages",
+        "text",
+    ),
+    (
+        r#"{"timestamp":"1639083206","sender":{"id":"16315555500","channelType":"whatsapp"},"recipient":{"id":"123456123","channelType":"whatsapp"},"message":{"attachments":[{"type":"document","url":"https://cdn.dev.connectly.ai/x.pdf"}]}}"#,
+        "messages",
+        "attachment",
+    ),
+    (
+        r#"{"topic":"delivery_status","timestamp":"1639083206","sender":{"id":"123456123","channelType":"whatsapp"},"recipient":{"id":"+16315555500","channelType":"whatsapp"},"statusUpdate":{"id":"01FRRWW2ZAHD9GJ1SWY4VF2GBD","status":"delivered","error":null},"metadata":{"campaign_name":"promo"}}"#,
+        "delivery_status",
+        "delivered",
+    ),
+];
+
+/// Every documented shape as `(name, body, topic, kind)`: the spec's samples, then the others.
+fn documented_shapes() -> Vec<(String, &'static str, &'static str, &'static str)> {
+    let mut shapes: Vec<_> = connectly_webhook::samples()
+        .map(|s| {
+            let kind = match s.name {
+                "image" | "video" | "audio" | "document" => "attachment",
+                "quoted_reply" | "bsuid" => "text",
+                "button_with_id" => "button",
+                "button_flag" => "button_text",
+                "failed" | "failed_legacy" => "delivery_failed",
+                name => name,
+            };
+            (s.name.to_owned(), s.body, s.topic(), kind)
+        })
+        .collect();
+    for (i, (body, topic, kind)) in MORE_DOCUMENTED_SHAPES.into_iter().enumerate() {
+        shapes.push((format!("extra {i}"), body, topic, kind));
+    }
+    shapes
+}
 
 #[test]
-fn every_sample_event_validates_against_the_exported_event_schema_and_parses() {
-    let mut count = 0;
-    for sample in connectly_webhook::samples() {
-        let value: Value = serde_json::from_str(sample.body).unwrap();
-        assert_eq!(
-            validate_as(SchemaKind::Event, &value),
-            Ok(()),
-            "{}",
-            sample.name
-        );
-        parse(sample.body.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", sample.name));
-        count += 1;
+fn every_documented_shape_validates_against_the_event_schema_and_is_typed() {
+    let shapes = documented_shapes();
+    for (name, body, topic, kind) in &shapes {
+        let value: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(validate_as(SchemaKind::Event, &value), Ok(()), "{name}");
+        let event = parse(body.as_bytes()).unwrap();
+        assert!(!matches!(event, Event::Unknown(_)), "{name}: {event:?}");
+        assert_eq!((event.topic(), event.kind()), (*topic, *kind), "{name}");
     }
-    assert_eq!(
-        count, 8,
-        "text, attachment, button, referral, sent, delivered, read, failed"
-    );
+    let samples = connectly_webhook::samples().count();
+    assert_eq!(samples, 17, "one per documented form");
     // The schema's own examples are the same events.
     let examples = SchemaKind::Event.schema()["examples"]
         .as_array()
         .unwrap()
         .len();
-    assert_eq!(examples, count);
+    assert_eq!(examples, samples);
+    // No documented shape has `message.button` (it was invented): such a field is not typed.
+    let mut invented: Value = serde_json::from_str(shapes[0].1).unwrap();
+    invented["message"] = json!({"button": {"payload": "P", "text": "T"}});
+    let event = parse(invented.to_string().as_bytes()).unwrap();
+    assert_eq!(event.kind(), "unknown");
 }
 
 #[test]
-fn the_schema_and_the_parser_agree_on_tolerance_and_on_what_is_required() {
+fn the_schema_and_the_parser_agree_on_tolerance_and_the_parser_keeps_what_it_cannot_type() {
     let mut event: Value =
         serde_json::from_str(connectly_webhook::sample("read").unwrap().body).unwrap();
     event["statusUpdate"]["status"] = json!("queued");
     event["brandNew"] = json!({"x": 1});
     assert_eq!(validate_as(SchemaKind::Event, &event), Ok(()));
-    assert!(parse(event.to_string().as_bytes()).is_ok());
+    assert_eq!(
+        parse(event.to_string().as_bytes()).unwrap().kind(),
+        "queued"
+    );
 
     let mut missing: Value =
         serde_json::from_str(connectly_webhook::sample("text").unwrap().body).unwrap();
     missing.as_object_mut().unwrap().remove("sender");
     assert!(validate_as(SchemaKind::Event, &missing).is_err());
-    assert!(parse(missing.to_string().as_bytes()).is_err());
+    match parse(missing.to_string().as_bytes()).unwrap() {
+        Event::Unknown(unknown) => {
+            assert_eq!(Value::Object(unknown.value), missing);
+            assert!(
+                unknown.reason.contains("missing field `sender`"),
+                "{}",
+                unknown.reason
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
-async fn receiver() -> (String, mpsc::UnboundedReceiver<Event>) {
+/// An axum receiver on 127.0.0.1 whose handler takes a [`Delivery`]; returns its URL and what
+/// the handler got.
+async fn receiver(verifier: Verifier) -> (String, mpsc::UnboundedReceiver<Delivery>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let app = Router::new()
         .route(
             "/webhook",
-            post(move |ConnectlyEvent(event): ConnectlyEvent| {
+            post(move |delivery: Delivery| {
                 let tx = tx.clone();
                 async move {
-                    tx.send(event).unwrap();
+                    tx.send(delivery).unwrap();
                     "ok"
                 }
             }),
         )
-        .with_state(WebhookSecret::new(SECRET));
+        .route(
+            "/event",
+            post(|ConnectlyEvent(event): ConnectlyEvent| async move { event.kind().to_owned() }),
+        )
+        .with_state(verifier);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, rx)
 }
@@ -85,18 +149,53 @@ async fn post_event(url: &str, body: &[u8], signature: Option<String>) -> (u16, 
 }
 
 #[tokio::test]
-async fn the_axum_extractor_accepts_signed_events_and_refuses_the_rest() {
-    let (url, mut seen) = receiver().await;
-    for sample in connectly_webhook::samples() {
-        let body = sample.body.as_bytes();
-        let (status, _) = post_event(&url, body, Some(sign(SECRET, body))).await;
-        assert_eq!(status, 200, "{}", sample.name);
-        assert_eq!(seen.recv().await.unwrap(), parse(body).unwrap());
+async fn every_documented_shape_and_any_signed_object_reaches_the_handler() {
+    let (base, mut seen) = receiver(Verifier::new(SECRET)).await;
+    let url = format!("{base}/webhook");
+    for (name, body, topic, kind) in documented_shapes() {
+        let body = body.as_bytes();
+        let (status, text) = post_event(&url, body, Some(sign(SECRET, body))).await;
+        assert_eq!((status, text.as_str()), (200, "ok"), "{name}");
+        let delivery = seen.try_recv().expect("the handler ran");
+        assert_eq!(delivery.event, parse(body).unwrap(), "{name}");
+        assert_eq!(
+            (delivery.event.topic(), delivery.event.kind()),
+            (topic, kind)
+        );
+        assert_eq!(delivery.secret_index, 0);
+        // The simple extractor sees the same event.
+        let (status, text) =
+            post_event(&format!("{base}/event"), body, Some(sign(SECRET, body))).await;
+        assert_eq!((status, text.as_str()), (200, kind), "{name}");
     }
 
-    let body = connectly_webhook::sample("text").unwrap().body.as_bytes();
+    // Signed JSON objects this version cannot type: 200, and the handler gets them whole.
+    for body in [
+        &br#"{"topic": "orders", "order": {"id": 7}}"#[..],
+        br#"{"message": {"text": "no sender"}}"#,
+        br#"{"timestamp": 5, "sender": {}, "recipient": {}, "statusUpdate": "delivered"}"#,
+        b"{}",
+    ] {
+        let (status, _) = post_event(&url, body, Some(sign(SECRET, body))).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
+        let delivery = seen.try_recv().expect("the handler ran");
+        let Event::Unknown(unknown) = delivery.event else {
+            panic!("{:?}", delivery.event)
+        };
+        assert_eq!(
+            Value::Object(unknown.value),
+            serde_json::from_slice::<Value>(body).unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_a_bad_signature_is_401_and_only_a_signed_non_object_is_400() {
+    let (base, mut seen) = receiver(Verifier::new(SECRET)).await;
+    let url = format!("{base}/webhook");
+    let body = connectly_webhook::sample("button").unwrap().body.as_bytes();
     let mut flipped = body.to_vec();
-    flipped[10] ^= 1;
+    flipped[20] ^= 1;
     let cases = [
         (body.to_vec(), None, 401, "missing"),
         (
@@ -108,17 +207,19 @@ async fn the_axum_extractor_accepts_signed_events_and_refuses_the_rest() {
         (body.to_vec(), Some("!!".to_owned()), 401, "not Base64"),
         (flipped, Some(sign(SECRET, body)), 401, "does not match"),
         (
-            b"{\"hello\": 1}".to_vec(),
-            Some(sign(SECRET, b"{\"hello\": 1}")),
+            b"[1, 2]".to_vec(),
+            Some(sign(SECRET, b"[1, 2]")),
             400,
-            "not a Connectly event",
+            "not an object: it is an array",
         ),
         (
             b"<xml/>".to_vec(),
             Some(sign(SECRET, b"<xml/>")),
             400,
-            "not JSON",
+            "not JSON: expected value at line 1 column 1",
         ),
+        // An unsigned non-object is a signature problem first.
+        (b"<xml/>".to_vec(), None, 401, "missing"),
     ];
     for (body, signature, expected, says) in cases {
         let (status, text) = post_event(&url, &body, signature).await;
@@ -130,4 +231,46 @@ async fn the_axum_extractor_accepts_signed_events_and_refuses_the_rest() {
         seen.try_recv().is_err(),
         "no refused request reached the handler"
     );
+}
+
+#[tokio::test]
+async fn rotation_delivery_key_and_freshness_through_the_extractor() {
+    let verifier = Verifier::new(SECRET)
+        .also_accept(OLD_SECRET)
+        .max_age(Duration::from_secs(600));
+    let (base, mut seen) = receiver(verifier).await;
+    let url = format!("{base}/webhook");
+
+    // A fresh event (now, in both timestamp formats), signed with either secret.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut text: Value =
+        serde_json::from_str(connectly_webhook::sample("text").unwrap().body).unwrap();
+    text["timestamp"] = json!(now.to_string());
+    let text = text.to_string();
+    let mut keys = Vec::new();
+    for (secret, index) in [(SECRET, 0), (OLD_SECRET, 1), (OLD_SECRET, 1)] {
+        let (status, answer) =
+            post_event(&url, text.as_bytes(), Some(sign(secret, text.as_bytes()))).await;
+        assert_eq!(status, 200, "{answer}");
+        let delivery = seen.try_recv().unwrap();
+        assert_eq!(delivery.secret_index, index);
+        keys.push(delivery.key);
+    }
+    // The same body (a retry) has the same key whichever secret signed it.
+    assert!(keys.iter().all(|k| *k == keys[0]));
+
+    // The samples' own timestamps (2021 and 2025) are outside the window: 401, handler not run.
+    for name in ["text", "report"] {
+        let body = connectly_webhook::sample(name).unwrap().body.as_bytes();
+        let (status, answer) = post_event(&url, body, Some(sign(SECRET, body))).await;
+        assert_eq!(status, 401, "{name}: {answer}");
+        assert!(
+            answer.contains("outside the accepted window of 600 s"),
+            "{answer}"
+        );
+    }
+    assert!(seen.try_recv().is_err());
 }

@@ -1,9 +1,11 @@
 //! Rust code for the light `connectly-webhook` crate, generated from the spec and committed (the
 //! crate has no build script and no code generator among its dependencies):
 //!
-//! - `generated.rs`: the event payload types, by typify, from the `WebhookEvent` component and
-//!   everything it references;
-//! - `samples.rs`: the example events of the spec's `event` callback, by name.
+//! - `generated.rs`: the event payload types, by typify, from everything the `WebhookEvent`
+//!   component references (not `WebhookEvent` itself: the crate's hand-written `Event` is the one
+//!   public event type);
+//! - `samples.rs`: the topics of the `Topic` enum (`TOPICS`) and the example events of the
+//!   spec's `event` callback, by name (`SAMPLES`).
 
 use serde_json::{Map, Value};
 
@@ -15,26 +17,20 @@ const HEADER: &str =
 /// The event types, as Rust source.
 pub fn event_types(spec: &Value) -> Result<String, String> {
     let root = &spec["components"]["schemas"]["WebhookEvent"];
-    let Value::Object(mut bundled) = bundle(spec, root, Some("WebhookEvent")) else {
+    let Value::Object(bundled) = bundle(spec, root, Some("WebhookEvent")) else {
         return Err("WebhookEvent is not a schema object".to_owned());
     };
     // typify reads draft-07 style documents: definitions under `definitions`.
     let defs = bundled
-        .remove("$defs")
+        .get("$defs")
+        .cloned()
         .unwrap_or_else(|| Value::Object(Map::new()));
     let mut document = Map::new();
     document.insert("definitions".to_owned(), defs);
     let mut definitions = Value::Object(document);
-    let mut root_schema = Value::Object(bundled);
     retarget_refs(&mut definitions);
-    retarget_refs(&mut root_schema);
-    if let (Value::Object(doc), Value::Object(root)) = (&mut definitions, root_schema) {
-        // The root becomes a definition too, so that it gets its own type.
-        doc["definitions"]
-            .as_object_mut()
-            .expect("definitions is an object")
-            .insert("WebhookEvent".to_owned(), Value::Object(root));
-    }
+    // The root (`WebhookEvent`, an `anyOf` of the events) gets no Rust type: the crate's
+    // hand-written `Event` is the one public event type, and routes by the fields present.
     let root: schemars::schema::RootSchema =
         serde_json::from_value(definitions).map_err(|e| format!("typify input: {e}"))?;
 
@@ -43,6 +39,11 @@ pub fn event_types(spec: &Value) -> Result<String, String> {
     // A status outside the known values must not fail the whole event: the crate's `Status`
     // keeps the generated `DeliveryStatus` for the known ones and the text of any other.
     settings.with_replacement("EventStatus", "crate::Status", std::iter::empty());
+    settings.with_replacement(
+        "EventAttachmentType",
+        "crate::MediaType",
+        std::iter::empty(),
+    );
     let mut types = typify::TypeSpace::new(&settings);
     types
         .add_root_schema(root)
@@ -55,14 +56,12 @@ pub fn event_types(spec: &Value) -> Result<String, String> {
     ))
 }
 
-/// `#/$defs/X` → `#/definitions/X`, and a reference to the root (`#`) → its definition.
+/// `#/$defs/X` → `#/definitions/X`.
 fn retarget_refs(value: &mut Value) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(target)) = map.get_mut("$ref") {
-                if target == "#" {
-                    *target = "#/definitions/WebhookEvent".to_owned();
-                } else if let Some(name) = target.strip_prefix("#/$defs/") {
+                if let Some(name) = target.strip_prefix("#/$defs/") {
                     *target = format!("#/definitions/{name}");
                 }
             }
@@ -73,9 +72,23 @@ fn retarget_refs(value: &mut Value) {
     }
 }
 
-/// The example events of the spec's `event` callback, as Rust source: `(name, summary, JSON)`.
+/// The topics of the spec's `Topic` enum and the example events of its `event` callback, as
+/// Rust source: `TOPICS`, and `SAMPLES` as `(name, summary, JSON)`.
 pub fn event_samples(spec: &Value) -> String {
     let mut out = String::from(HEADER);
+    out.push_str(
+        "\n/// The topics a webhook can be registered for (the spec's `Topic` enum), in its order.\n\
+         pub const TOPICS: &[&str] = &[",
+    );
+    let topics = spec["components"]["schemas"]["Topic"]["enum"].as_array();
+    let topics: Vec<String> = topics
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|t| format!("{t:?}"))
+        .collect();
+    out.push_str(&topics.join(", "));
+    out.push_str("];\n");
     out.push_str(
         "\n/// The example events of the spec's `event` callback: `(name, summary, JSON body)`.\n\
          pub(crate) const SAMPLES: &[(&str, &str, &str)] = &[\n",

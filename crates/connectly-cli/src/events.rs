@@ -1,5 +1,6 @@
-//! `connectly events send | verify`: the receiving side's tools. `send` POSTs a realistic signed
-//! event to a receiver, as Connectly does; `verify` checks a signature against a body's raw bytes.
+//! `connectly events send | verify | inspect`: the receiving side's tools. `send` POSTs a
+//! realistic signed event to a receiver, as Connectly does; `verify` checks a signature against a
+//! body's raw bytes; `inspect` shows how connectly-webhook reads a body.
 
 use std::fmt;
 use std::io::{IsTerminal, Read};
@@ -15,20 +16,34 @@ use crate::{Failure, Global, TimeoutArg};
 
 use connectly_webhook::TOPICS;
 
-const SEND_HELP: &str = "\
+/// `events send --help`'s epilogue; the kinds are the spec's samples.
+fn send_help() -> String {
+    let mut kinds = String::new();
+    for topic in TOPICS {
+        let names: Vec<_> = connectly_webhook::samples_of(topic)
+            .map(|s| s.name)
+            .collect();
+        kinds.push_str(&format!(
+            "  {topic:<16} {} (default: {})\n",
+            names.join(", "),
+            names.first().copied().unwrap_or("none")
+        ));
+    }
+    format!(
+        "\
 The event is POSTed with the headers Connectly sends: `content-type: text/plain; charset=utf-8`
 and `x-connectly-hmac-sha256: <Base64 HMAC-SHA256 of the body, keyed with the secret>`. Redirects
 are not followed. Exit 0 when the receiver answers 2xx, 1 otherwise (or when it cannot be
 reached), 2 on a usage error (a kind of another topic, a plain-http URL off loopback).
 
-Sample kinds:
-  messages         text (default), attachment, button, referral
-  delivery_status  sent (default), delivered, read, failed
-
+Sample kinds (the examples of the spec's `event` callback):
+{kinds}
 Examples:
   export CONNECTLY_WEBHOOK_SECRET=whsec_...
   connectly events send --to http://127.0.0.1:3000/webhook --topic messages --kind button
-  connectly events send --to https://hooks.example.com/connectly --topic delivery_status --body event.json";
+  connectly events send --to https://hooks.example.com/connectly --topic delivery_status --body event.json"
+    )
+}
 
 const VERIFY_HELP: &str = "\
 Exit 0 (and `valid` on stdout) when SIG is the Base64 HMAC-SHA256 of the file's raw bytes keyed
@@ -38,6 +53,20 @@ mismatch) otherwise.
 Examples:
   connectly events verify --signature \"$SIG\" body.json
   connectly events verify --json --signature \"$SIG\" - < body.json     # {\"valid\": true}";
+
+const INSPECT_HELP: &str = "\
+Prints whether the signature matched (when --signature is given), the topic, the kind, the
+delivery key (SHA-256 of the raw body: a retry has the same) and the main fields, as
+connectly-webhook reads them. A JSON object this version cannot type is shown as topic/kind
+`unknown` with the reason. With --json: one object {\"verified\": true|false|null, \"topic\",
+\"kind\", \"deliveryKey\", \"timestamp\", \"fields\": {...}, \"reason\"}.
+
+Exit 0 for any body the library accepts (an unknown shape included); 1 when the signature does
+not match or the body is not a JSON object; 2 when --signature is given without a secret.
+
+Examples:
+  connectly events inspect captured-body.json
+  connectly events inspect --json --signature \"$SIG\" - < captured-body.json";
 
 /// The webhook secret. Its `Debug` never shows it.
 #[derive(Clone)]
@@ -62,11 +91,14 @@ pub(crate) fn parse_secret(text: &str) -> Result<Secret, String> {
 pub(crate) enum EventsCommand {
     /// POST a signed sample event (or a file's raw bytes) to a receiver, as Connectly would;
     /// prints the status the receiver answered.
-    #[command(after_help = SEND_HELP)]
+    #[command(after_help = send_help())]
     Send(SendArgs),
     /// Check an x-connectly-hmac-sha256 signature against a body's raw bytes.
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Show how the library reads a body: signature, topic, kind, delivery key, main fields.
+    #[command(after_help = INSPECT_HELP)]
+    Inspect(InspectArgs),
 }
 
 /// The webhook secret, from `--secret` or `CONNECTLY_WEBHOOK_SECRET`.
@@ -91,9 +123,9 @@ pub(crate) struct SendArgs {
     #[command(flatten)]
     secret: SecretArg,
     /// The event's topic.
-    #[arg(long, value_parser = PossibleValuesParser::new(TOPICS))]
+    #[arg(long, value_parser = PossibleValuesParser::new(TOPICS.iter().copied()))]
     topic: String,
-    /// Which sample event to send [default: text for messages, sent for delivery_status].
+    /// Which sample event to send [default: the topic's first, listed below].
     #[arg(long, value_parser = sample_names(), conflicts_with = "body")]
     kind: Option<String>,
     /// Send this file's raw bytes, unchanged, instead of a sample (`-` reads stdin).
@@ -101,6 +133,25 @@ pub(crate) struct SendArgs {
     body: Option<String>,
     #[command(flatten)]
     timeout: TimeoutArg,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct InspectArgs {
+    /// The webhook secret, to check --signature with (never printed).
+    #[arg(
+        long = "secret",
+        env = "CONNECTLY_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "S",
+        value_parser = parse_secret
+    )]
+    secret: Option<Secret>,
+    /// The value of the x-connectly-hmac-sha256 header (Base64); checked when given.
+    #[arg(long, value_name = "SIG")]
+    signature: Option<String>,
+    /// The raw body, byte for byte as received (`-`: stdin).
+    #[arg(value_name = "FILE", default_value = "-")]
+    file: String,
 }
 
 #[derive(Args, Debug)]
@@ -120,13 +171,6 @@ fn sample_names() -> PossibleValuesParser {
     PossibleValuesParser::new(connectly_webhook::samples().map(|s| s.name))
 }
 
-/// The sample kinds of `topic`, in the spec's order.
-fn kinds(topic: &str) -> Vec<&'static str> {
-    connectly_webhook::samples_of(topic)
-        .map(|s| s.name)
-        .collect()
-}
-
 pub(crate) async fn run(global: &Global, command: EventsCommand) -> Result<(), Failure> {
     match command {
         EventsCommand::Send(args) => {
@@ -134,6 +178,7 @@ pub(crate) async fn run(global: &Global, command: EventsCommand) -> Result<(), F
             send(global, timeout, args).await
         }
         EventsCommand::Verify(args) => verify(global, args),
+        EventsCommand::Inspect(args) => inspect(global, args),
     }
 }
 
@@ -162,38 +207,57 @@ fn shown(url: &Url) -> String {
     url.to_string()
 }
 
+/// The most a body read by these commands may hold (Connectly's events are a few KiB).
+const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+
 fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
-    if name == "-" {
+    let read = if name == "-" {
         if std::io::stdin().is_terminal() {
             eprintln!("connectly: reading the body from stdin (end with Ctrl-D)");
         }
         std::io::stdin()
+            .take(MAX_BODY_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| Failure::failed(format!("cannot read stdin: {e}")))?;
+            .map_err(|e| Failure::failed(format!("cannot read stdin: {e}")))?
     } else {
-        bytes =
-            std::fs::read(name).map_err(|e| Failure::failed(format!("cannot read {name}: {e}")))?;
+        std::fs::File::open(name)
+            .and_then(|file| file.take(MAX_BODY_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| Failure::failed(format!("cannot read {name}: {e}")))?
+    };
+    if read as u64 > MAX_BODY_BYTES {
+        return Err(Failure::failed(format!(
+            "{} is larger than {} MiB: not a Connectly event",
+            if name == "-" { "stdin" } else { name },
+            MAX_BODY_BYTES / (1024 * 1024)
+        )));
     }
     Ok(bytes)
+}
+
+/// An error and its causes, on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), Failure> {
     let topic = args.topic.as_str();
     // Everything is checked before anything is read or sent.
-    let kind = match &args.kind {
-        Some(kind) if !kinds(topic).contains(&kind.as_str()) => {
-            let other = TOPICS.iter().find(|t| kinds(t).contains(&kind.as_str()));
-            return Err(Failure::usage(format!(
-                "--kind {kind} is {}, not of --topic {topic}, whose kinds are {}",
-                other.map_or("unknown".to_owned(), |t| format!("a sample of topic {t}")),
-                kinds(topic).join(", ")
-            )));
-        }
-        Some(kind) => Some(kind.as_str()),
-        None if args.body.is_some() => None,
-        None => connectly_webhook::default_sample(topic).map(|s| s.name),
+    let sample = match (&args.body, &args.kind) {
+        (Some(_), None) => None,
+        (_, kind) => Some(
+            connectly_webhook::choose_sample(topic, kind.as_deref())
+                .map_err(|e| Failure::usage(format!("--topic {topic} --kind: {e}")))?,
+        ),
     };
+    let kind = sample.map(|s| s.name);
     let url = Url::parse(&args.to)
         .map_err(|e| Failure::usage(format!("--to {:?} is not a URL: {e}", args.to)))?;
     let loopback = is_loopback(&url);
@@ -215,7 +279,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
         }
     }
 
-    let (body, what) = match (&args.body, kind) {
+    let (body, what) = match (&args.body, sample) {
         (Some(file), _) => {
             let bytes = read_bytes(file)?;
             let name = if file == "-" {
@@ -224,25 +288,27 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
                 file.as_str()
             };
             match connectly_webhook::parse(&bytes) {
+                Ok(connectly_webhook::Event::Unknown(event)) => eprintln!(
+                    "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
+                    event.reason
+                ),
                 Ok(event) if event.topic() == topic => {}
                 Ok(event) => eprintln!(
                     "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
                     event.topic()
                 ),
                 Err(e) => eprintln!(
-                    "connectly: warning: {name} is not a valid Connectly event ({e}); sending it unchanged"
+                    "connectly: warning: {name} is not a Connectly event ({}); sending it unchanged",
+                    chain(&e)
                 ),
             }
             (bytes, format!("{name} ({topic})"))
         }
-        (None, Some(kind)) => {
-            let sample = connectly_webhook::sample(kind).expect("kinds come from the samples");
-            (
-                sample.body.as_bytes().to_vec(),
-                format!("the {kind} sample ({topic}: {})", sample.summary),
-            )
-        }
-        (None, None) => unreachable!("a kind is chosen when there is no --body"),
+        (None, Some(sample)) => (
+            sample.body.as_bytes().to_vec(),
+            format!("the {} sample ({topic}: {})", sample.name, sample.summary),
+        ),
+        (None, None) => unreachable!("a sample is chosen when there is no --body"),
     };
 
     let length = body.len();
@@ -325,5 +391,182 @@ fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
             }
             Err(Failure::reported())
         }
+    }
+}
+
+/// The main fields of an event, in the order shown.
+fn main_fields(event: &connectly_webhook::Event) -> Vec<(&'static str, serde_json::Value)> {
+    use connectly_webhook::{Event, MessageKind};
+    let mut fields = Vec::new();
+    let mut put = |name, value: Option<serde_json::Value>| {
+        if let Some(value) = value {
+            fields.push((name, value));
+        }
+    };
+    let party = |p: &connectly_webhook::types::Participant| {
+        let mut text = p.id.clone();
+        if let Some(name) = &p.name {
+            text.push_str(&format!(" ({name})"));
+        }
+        if let Some(user_id) = &p.user_id {
+            text.push_str(&format!(" userId {user_id}"));
+        }
+        json!(text)
+    };
+    match event {
+        Event::Message(m) => {
+            put("sender", Some(party(&m.sender)));
+            put("recipient", Some(party(&m.recipient)));
+            match m.kind() {
+                MessageKind::Text(text) | MessageKind::ButtonText(text) => {
+                    put("text", Some(json!(text)))
+                }
+                MessageKind::Attachments(attachments) => put(
+                    "attachments",
+                    Some(json!(attachments
+                        .iter()
+                        .map(|a| format!("{} {}", a.type_, a.url))
+                        .collect::<Vec<_>>())),
+                ),
+                MessageKind::Referral(r) => {
+                    put(
+                        "text",
+                        m.message
+                            .as_ref()
+                            .and_then(|c| c.text.clone())
+                            .map(Into::into),
+                    );
+                    put("referral", serde_json::to_value(r).ok());
+                }
+                MessageKind::Button(b) => put("buttonResponse", serde_json::to_value(b).ok()),
+                _ => put(
+                    "message",
+                    m.message
+                        .as_ref()
+                        .and_then(|c| serde_json::to_value(c).ok()),
+                ),
+            }
+            put("replyToId", m.reply_to_id().map(Into::into));
+            put("callbackData", m.callback_data().cloned());
+        }
+        Event::DeliveryStatus(s) => {
+            put("messageId", Some(json!(s.status_update.id)));
+            put("status", Some(json!(s.status_update.status)));
+            put("customer", Some(party(&s.recipient)));
+            if let Some(error) = s.error() {
+                put("error", serde_json::to_value(error).ok());
+            }
+            put("campaign", s.campaign_name().map(Into::into));
+            put("callbackData", s.callback_data().cloned());
+        }
+        Event::Report(r) => {
+            let report = &r.report;
+            put(
+                "report",
+                Some(json!(format!(
+                    "{} ({}, {})",
+                    report.id, report.name, report.type_
+                ))),
+            );
+            put(
+                "run",
+                Some(json!(format!(
+                    "{} {}",
+                    report.last_run.id, report.last_run.status
+                ))),
+            );
+            put("url", Some(json!(report.last_run.result.url)));
+            put("expiresAt", Some(json!(report.last_run.result.expires_at)));
+        }
+        Event::Unknown(u) => put("keys", Some(json!(u.value.keys().collect::<Vec<_>>()))),
+        _ => {}
+    }
+    fields
+}
+
+fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
+    // Checked before anything is read.
+    let secret = match (&args.signature, &args.secret) {
+        (Some(_), None) => {
+            return Err(Failure::usage(
+                "--signature needs the webhook secret (--secret or CONNECTLY_WEBHOOK_SECRET)"
+                    .to_owned(),
+            ))
+        }
+        (Some(_), Some(secret)) => Some(secret),
+        (None, _) => None,
+    };
+    let body = read_bytes(&args.file)?;
+    let name = if args.file == "-" {
+        "<stdin>"
+    } else {
+        args.file.as_str()
+    };
+    let verified = secret.map(|secret| {
+        connectly_webhook::verify(secret.0.as_bytes(), &body, args.signature.as_deref())
+    });
+    let key = connectly_webhook::DeliveryKey::of(&body);
+    let event = connectly_webhook::parse(&body).map_err(|error| {
+        Failure::failed(format!("{name} is not a Connectly event"))
+            .caused_by(&error)
+            .kind(crate::failure::Kind::Invalid)
+    })?;
+    let fields = main_fields(&event);
+    let reason = match &event {
+        connectly_webhook::Event::Unknown(unknown) => Some(unknown.reason.as_str()),
+        _ => None,
+    };
+    if global.json {
+        let mut object = serde_json::Map::new();
+        for (field, value) in &fields {
+            object.insert((*field).to_owned(), value.clone());
+        }
+        crate::output::json(&json!({
+            "verified": verified.as_ref().map(Result::is_ok),
+            "topic": event.topic(),
+            "kind": event.kind(),
+            "deliveryKey": key.to_string(),
+            "timestamp": event.timestamp(),
+            "fields": object,
+            "reason": reason,
+        }));
+    } else {
+        let signature = match &verified {
+            None => "not checked (no --signature)".to_owned(),
+            Some(Ok(())) => "matched".to_owned(),
+            Some(Err(e)) => format!("DOES NOT MATCH: {e}"),
+        };
+        let mut rows = vec![
+            ("signature", signature),
+            ("topic", event.topic().to_owned()),
+            ("kind", event.kind().to_owned()),
+            ("deliveryKey", key.to_string()),
+        ];
+        if let Some(timestamp) = event.timestamp() {
+            rows.push(("timestamp", timestamp.to_owned()));
+        }
+        if let Some(reason) = reason {
+            rows.push(("reason", reason.to_owned()));
+        }
+        for (field, value) in &fields {
+            let text = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            rows.push((field, text));
+        }
+        for (field, value) in rows {
+            crate::outln!("{field:<13}{value}");
+        }
+    }
+    match verified {
+        Some(Err(error)) => {
+            // The reading is printed; the verdict goes to stderr, as `events verify` does.
+            eprintln!(
+                "error: {name}: {error}\n  hint: check the secret, and that the file holds the raw body exactly as received"
+            );
+            Err(Failure::reported())
+        }
+        _ => Ok(()),
     }
 }

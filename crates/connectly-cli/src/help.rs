@@ -17,7 +17,7 @@ Environment:
   CONNECTLY_API_KEY         the API key (or --api-key-file; never printed)
   CONNECTLY_BASE_URL        the API base URL (--base-url)
   CONNECTLY_BUSINESS_ID     the business (--business-id)
-  CONNECTLY_WEBHOOK_SECRET  the webhook secret of `events send` and `events verify` (--secret; never printed)
+  CONNECTLY_WEBHOOK_SECRET  the webhook secret of `events send`, `verify` and `inspect` (--secret; never printed)
   NO_COLOR                  no colour on stderr (unless --color always)";
 
 pub(crate) const WEBHOOKS: &str = "\
@@ -84,7 +84,8 @@ pub(crate) const EVENTS: &str = "\
 Examples:
   export CONNECTLY_WEBHOOK_SECRET=whsec_...
   connectly events send --to http://127.0.0.1:3000/webhook --topic messages
-  connectly events verify --signature \"$SIG\" body.json";
+  connectly events verify --signature \"$SIG\" body.json
+  connectly events inspect --signature \"$SIG\" body.json";
 
 pub(crate) const COMPLETIONS: &str = "\
 Examples:

@@ -189,7 +189,7 @@ enum Command {
         #[arg(long, value_name = "S", value_parser = parse_secret)]
         deliver_secret: Option<Secret>,
     },
-    /// Send signed test events to a receiver, and verify signatures.
+    /// Send signed test events to a receiver, verify signatures, inspect bodies.
     #[command(subcommand, after_help = help::EVENTS)]
     Events(EventsCommand),
     /// Print a shell completion script.

@@ -13,24 +13,12 @@ use assert_cmd::Command;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::{routing::post, Router};
-use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
-use connectly_webhook::{parse, sign, Event, SIGNATURE_HEADER};
+use connectly_webhook::axum::ConnectlyEvent;
+use connectly_webhook::{parse, sign, Event, Verifier, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 
 /// A distinctive secret, so that any leak of it is found in the output.
 const SECRET: &str = "whsec_cli_SECRET_4b7c1d";
-
-/// The sample kinds and their topics.
-const KINDS: [(&str, &str); 8] = [
-    ("text", "messages"),
-    ("attachment", "messages"),
-    ("button", "messages"),
-    ("referral", "messages"),
-    ("sent", "delivery_status"),
-    ("delivered", "delivery_status"),
-    ("read", "delivery_status"),
-    ("failed", "delivery_status"),
-];
 
 // ----------------------------------------------------------------------------------------------
 // Harness
@@ -85,7 +73,7 @@ impl Receiver {
                     }
                 }),
             )
-            .with_state(WebhookSecret::new(SECRET));
+            .with_state(Verifier::new(SECRET));
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -163,7 +151,9 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
     let receiver = Receiver::start();
     let url = receiver.url("/webhook");
-    for (kind, topic) in KINDS {
+    let mut sent = 0;
+    for sample in connectly_webhook::samples() {
+        let (kind, topic) = (sample.name, sample.topic());
         let out = with_secret(&[
             "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
         ])
@@ -173,8 +163,8 @@ fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
         let Seen::Event(event, headers) = receiver.next() else {
             panic!("{kind}: not the verified route")
         };
-        let sample = connectly_webhook::sample(kind).unwrap();
         assert_eq!(*event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
+        assert!(!matches!(*event, Event::Unknown(_)), "{kind}");
         assert_eq!(event.topic(), topic);
         assert_eq!(
             header(&headers, "content-type"),
@@ -184,7 +174,28 @@ fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
             header(&headers, SIGNATURE_HEADER),
             sign(SECRET, sample.body.as_bytes())
         );
+        sent += 1;
     }
+    assert_eq!(
+        sent, 17,
+        "every sample of the spec, the report and both button forms included"
+    );
+}
+
+#[test]
+fn send_help_lists_every_topic_and_kind_of_the_spec() {
+    let out = connectly(&["events", "send", "--help"]).run().code(0);
+    for topic in connectly_webhook::TOPICS {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{topic} ")))
+            .unwrap_or_else(|| panic!("{topic}: {out:#?}"));
+        for sample in connectly_webhook::samples_of(topic) {
+            assert!(line.contains(sample.name), "{line}");
+        }
+    }
+    assert!(out.stdout.contains("button_flag"), "{out:#?}");
 }
 
 #[test]
@@ -587,6 +598,131 @@ fn the_secret_never_shows_in_help_or_errors() {
     .write_stdin("{}")
     .run()
     .code(2);
+}
+
+// ----------------------------------------------------------------------------------------------
+// events inspect
+
+/// `events inspect --json` of `body` (signed with `signature` when given): the output.
+fn inspect(dir: &Path, body: &[u8], signature: Option<&str>) -> Out {
+    let file = write(dir, "captured.json", body);
+    let mut args = vec!["events", "inspect", "--json", file.as_str()];
+    if let Some(signature) = signature {
+        args.extend(["--signature", signature]);
+    }
+    with_secret(&args).run()
+}
+
+#[test]
+fn inspect_reads_every_documented_shape_with_its_topic_and_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    for sample in connectly_webhook::samples() {
+        let body = sample.body.as_bytes();
+        let out = inspect(dir.path(), body, Some(&sign(SECRET, body))).code(0);
+        let report = out.json();
+        let event = parse(body).unwrap();
+        assert_eq!(report["verified"], true, "{}", sample.name);
+        assert_eq!(report["topic"], sample.topic(), "{}", sample.name);
+        assert_eq!(report["kind"], event.kind(), "{}", sample.name);
+        assert_ne!(report["kind"], "unknown", "{}", sample.name);
+        assert_eq!(
+            report["deliveryKey"],
+            connectly_webhook::DeliveryKey::of(body).to_string()
+        );
+        assert_eq!(report["reason"], Value::Null);
+    }
+    // The kinds of a few, spelt out.
+    for (name, kind, field, value) in [
+        (
+            "button",
+            "button",
+            "/fields/buttonResponse/payload",
+            json!("1"),
+        ),
+        (
+            "button_flag",
+            "button_text",
+            "/fields/text",
+            json!("Yes, please"),
+        ),
+        (
+            "failed",
+            "delivery_failed",
+            "/fields/campaign",
+            json!("summer-promo-2026"),
+        ),
+        (
+            "report",
+            "report",
+            "/fields/expiresAt",
+            json!("2025-04-30T12:39:56Z"),
+        ),
+        (
+            "video",
+            "attachment",
+            "/fields/attachments/0",
+            json!("video https://cdn.connectly.ai/media/7d40/clip.mp4"),
+        ),
+    ] {
+        let body = connectly_webhook::sample(name).unwrap().body.as_bytes();
+        let report = inspect(dir.path(), body, None).code(0).json();
+        assert_eq!(report["kind"], kind, "{name}");
+        assert_eq!(
+            report["verified"],
+            Value::Null,
+            "not checked without --signature"
+        );
+        assert_eq!(report.pointer(field), Some(&value), "{name}: {report}");
+    }
+}
+
+#[test]
+fn inspect_accepts_an_unknown_shape_and_refuses_a_bad_signature_or_a_non_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = br#"{"topic": "orders", "order": {"id": 7}}"#;
+    let report = inspect(dir.path(), unknown, Some(&sign(SECRET, unknown)))
+        .code(0)
+        .json();
+    assert_eq!(
+        (&report["verified"], &report["topic"], &report["kind"]),
+        (&json!(true), &json!("orders"), &json!("unknown"))
+    );
+    assert!(
+        report["reason"].as_str().unwrap().contains("none of"),
+        "{report}"
+    );
+
+    // A flipped byte: read, but the signature does not match: exit 1.
+    let body = connectly_webhook::sample("text").unwrap().body.as_bytes();
+    let mut flipped = body.to_vec();
+    flipped[30] ^= 1;
+    let out = inspect(dir.path(), &flipped, Some(&sign(SECRET, body))).code(1);
+    assert_eq!(out.json()["verified"], false);
+    assert!(out.stderr.contains("does not match"), "{out:#?}");
+
+    for (body, says) in [(&b"[1, 2]"[..], "an array"), (b"not json", "not JSON")] {
+        let out = inspect(dir.path(), body, Some(&sign(SECRET, body))).code(1);
+        assert_eq!(out.json()["verified"], true);
+        assert!(out.stderr.contains(says), "{out:#?}");
+    }
+
+    // Text output, from stdin; --signature without a secret is a usage error.
+    let out = connectly(&["events", "inspect", "-"])
+        .write_stdin(connectly_webhook::sample("button").unwrap().body)
+        .run()
+        .code(0);
+    for line in [
+        "topic        messages",
+        "kind         button",
+        "signature    not checked",
+    ] {
+        assert!(out.stdout.contains(line), "{line}: {out:#?}");
+    }
+    let out = connectly(&["events", "inspect", "--signature", "AAAA", "-"])
+        .write_stdin("{}")
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("needs the webhook secret"), "{out:#?}");
 }
 
 // ----------------------------------------------------------------------------------------------

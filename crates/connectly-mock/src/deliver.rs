@@ -17,13 +17,6 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 use connectly_webhook::TOPICS;
 
-/// The sample kinds of `topic`, in the spec's order.
-fn kinds(topic: &str) -> Vec<&'static str> {
-    connectly_webhook::samples_of(topic)
-        .map(|s| s.name)
-        .collect()
-}
-
 fn invalid(message: impl Into<String>, details: Value) -> Response {
     error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message, details)
 }
@@ -63,32 +56,20 @@ fn topic_and_kind(uri: &Uri) -> Result<(&'static str, &'static str), Response> {
     }
     let Some(topic) = topic else {
         return Err(invalid(
-            "missing query parameter topic: expected topic=messages or topic=delivery_status",
-            json!({"field": "topic"}),
+            format!(
+                "missing query parameter topic: expected one of {}",
+                TOPICS.join(", ")
+            ),
+            json!({"field": "topic", "topics": TOPICS}),
         ));
     };
-    let Some(&topic) = TOPICS.iter().find(|t| **t == topic) else {
-        return Err(invalid(
-            format!("unknown topic {topic:?}: expected messages or delivery_status"),
-            json!({"field": "topic"}),
-        ));
-    };
-    let known = kinds(topic);
-    let kind = match kind {
-        None => connectly_webhook::default_sample(topic).map_or("", |s| s.name),
-        Some(kind) => match known.iter().find(|k| **k == kind) {
-            Some(&kind) => kind,
-            None => {
-                return Err(invalid(
-                    format!(
-                        "kind {kind:?} is not a sample event of topic {topic}: expected one of {}",
-                        known.join(", ")
-                    ),
-                    json!({"field": "kind", "kinds": known}),
-                ))
-            }
-        },
-    };
+    let sample = connectly_webhook::choose_sample(&topic, kind.as_deref()).map_err(|e| {
+        invalid(
+            e.to_string(),
+            json!({"field": e.field(), "kinds": e.kinds(), "topics": TOPICS}),
+        )
+    })?;
+    let (topic, kind) = (sample.topic(), sample.name);
     Ok((topic, kind))
 }
 

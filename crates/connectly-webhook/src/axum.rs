@@ -1,107 +1,165 @@
-//! An axum extractor that verifies and parses a Connectly event (feature `axum`).
+//! axum extractors that verify and parse a Connectly event (feature `axum`).
 //!
-//! Put the webhook secret in the router's state as a [`WebhookSecret`] (or anything it can be
-//! taken from with [`FromRef`]); a handler that takes a [`ConnectlyEvent`] then only runs for
-//! requests whose signature matches. Others get 401 (bad or missing signature) or 400 (a body
-//! that is not an event), as plain text that never contains the secret.
+//! Put a [`Verifier`] in the router's state (or anything it can be taken from with
+//! [`FromRef`]); a handler that takes a [`ConnectlyEvent`] (the event) or a [`Delivery`] (the
+//! event, which secret matched, its delivery key and timestamp) then only runs for requests
+//! whose signature matches. The answer is a [`Rejection`]:
+//!
+//! - **401** when the signature is missing, not Base64 or does not match (checked before the
+//!   body is read when the header is missing or malformed), or, only if the verifier has a
+//!   [`Verifier::max_age`], when the signed timestamp is outside the window;
+//! - **400** when a correctly signed body is not a JSON object;
+//! - axum's own answer when the body cannot be read (413 over axum's `DefaultBodyLimit`, 2 MB
+//!   unless the router sets another).
+//!
+//! Any correctly signed JSON object reaches the handler, as [`Event::Unknown`] when this version
+//! cannot type it: a refused delivery is retried by Connectly and refused again, so a shape
+//! problem must never become an error status. The answers are plain text and never contain a
+//! secret.
 //!
 //! A complete receiver:
 //!
 //! ```no_run
 //! use axum::{routing::post, Router};
-//! use connectly_webhook::axum::{ConnectlyEvent, WebhookSecret};
-//! use connectly_webhook::Event;
+//! use connectly_webhook::axum::ConnectlyEvent;
+//! use connectly_webhook::{Event, Verifier};
 //!
 //! async fn receive(ConnectlyEvent(event): ConnectlyEvent) -> &'static str {
 //!     match event {
-//!         Event::Message(m) => println!("message from {}: {:?}", m.sender.id, m.message.kind()),
+//!         Event::Message(m) => println!("message from {}: {}", m.sender.id, m.kind().name()),
 //!         Event::DeliveryStatus(s) => println!("{} is {}", s.status_update.id, s.status_update.status),
-//!         _ => {}
+//!         Event::Report(r) => println!("report ready: {}", r.report.last_run.result.url),
+//!         other => println!("a {} event this version cannot type", other.topic()),
 //!     }
 //!     "ok" // 200: anything else counts as a failed delivery
 //! }
 //!
 //! #[tokio::main]
 //! async fn main() -> std::io::Result<()> {
-//!     let secret = WebhookSecret::new(std::env::var("CONNECTLY_WEBHOOK_SECRET").expect("a secret"));
-//!     let app = Router::new().route("/webhook", post(receive)).with_state(secret);
+//!     let secret = std::env::var("CONNECTLY_WEBHOOK_SECRET").expect("a secret");
+//!     let app = Router::new().route("/webhook", post(receive)).with_state(Verifier::new(secret));
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 //!     axum::serve(listener, app).await
 //! }
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::{verify_and_parse, Error, Event, SIGNATURE_HEADER};
-
-/// The webhook secret, for the router's state. Its `Debug` never shows it.
-#[derive(Clone)]
-pub struct WebhookSecret(Arc<[u8]>);
-
-impl WebhookSecret {
-    /// Wraps a secret.
-    pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Self(Arc::from(secret.as_ref()))
-    }
-}
-
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret([redacted])")
-    }
-}
+use crate::signature::decode_header;
+use crate::{Delivery, Error, Event, Verifier, SIGNATURE_HEADER};
 
 /// A verified, parsed Connectly event, extracted from a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectlyEvent(pub Event);
 
-/// Why [`ConnectlyEvent`] refused a request: 401 for the signature, 400 for the body.
+/// Why an extractor of this module refused a request; its response is 401 (signature, or a
+/// stale timestamp when a window is set), 400 (a signed body that is not a JSON object), or
+/// axum's answer for a body that could not be read.
 #[derive(Debug)]
-pub struct Rejection(Error);
+pub struct Rejection(Inner);
+
+#[derive(Debug)]
+enum Inner {
+    Event(Error),
+    Body(BytesRejection),
+}
 
 impl Rejection {
-    /// What was wrong.
-    pub fn error(&self) -> &Error {
-        &self.0
+    /// What was wrong with the event, unless the body could not be read at all.
+    pub fn error(&self) -> Option<&Error> {
+        match &self.0 {
+            Inner::Event(error) => Some(error),
+            Inner::Body(_) => None,
+        }
+    }
+
+    /// The status of the answer.
+    pub fn status(&self) -> StatusCode {
+        match &self.0 {
+            Inner::Event(Error::NotJson(_) | Error::NotAnObject(_)) => StatusCode::BAD_REQUEST,
+            Inner::Event(_) => StatusCode::UNAUTHORIZED,
+            Inner::Body(rejection) => rejection.status(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Inner::Event(error) => error.fmt(f),
+            Inner::Body(rejection) => rejection.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.0 {
+            Inner::Event(error) => std::error::Error::source(error),
+            Inner::Body(rejection) => std::error::Error::source(rejection),
+        }
     }
 }
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        let status = if self.0.is_signature_error() {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        (status, self.0.to_string()).into_response()
+        match self.0 {
+            Inner::Body(rejection) => rejection.into_response(),
+            Inner::Event(ref error) => {
+                let mut text = error.to_string();
+                let mut source = std::error::Error::source(error);
+                while let Some(cause) = source {
+                    text.push_str(": ");
+                    text.push_str(&cause.to_string());
+                    source = cause.source();
+                }
+                (self.status(), text).into_response()
+            }
+        }
+    }
+}
+
+impl<S> FromRequest<S> for Delivery
+where
+    Verifier: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Rejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::from_ref(state);
+        let signature = request
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
+        // Credentials before the body: a request without a usable signature is not read.
+        decode_header(signature.as_deref()).map_err(|e| Rejection(Inner::Event(e)))?;
+        // Any content type: Connectly sends JSON as text/plain.
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Rejection(Inner::Body(e)))?;
+        verifier
+            .verify_and_parse(&body, signature.as_deref())
+            .map_err(|e| Rejection(Inner::Event(e)))
     }
 }
 
 impl<S> FromRequest<S> for ConnectlyEvent
 where
-    WebhookSecret: FromRef<S>,
+    Verifier: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Response;
+    type Rejection = Rejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let secret = WebhookSecret::from_ref(state);
-        let signature = request
-            .headers()
-            .get(SIGNATURE_HEADER)
-            .map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
-        // Any content type: Connectly sends JSON as text/plain.
-        let body = Bytes::from_request(request, state)
+        Delivery::from_request(request, state)
             .await
-            .map_err(IntoResponse::into_response)?;
-        verify_and_parse(&secret.0, &body, signature.as_deref())
-            .map(ConnectlyEvent)
-            .map_err(|e| Rejection(e).into_response())
+            .map(|delivery| ConnectlyEvent(delivery.event))
     }
 }
