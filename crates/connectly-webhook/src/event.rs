@@ -227,11 +227,14 @@ impl types::DeliveryStatusEvent {
     /// The campaign of the message, wherever the page put it: top-level `metadata` or
     /// `statusUpdate.metadata`, as `campaign_name` or `campaignName`.
     pub fn campaign_name(&self) -> Option<&str> {
-        [&self.metadata, &self.status_update.metadata]
-            .into_iter()
-            .filter_map(|metadata| metadata.as_ref()?.0.as_ref())
-            .flat_map(|map| [map.get("campaign_name"), map.get("campaignName")])
-            .find_map(|value| value?.as_str())
+        let top = self.metadata.as_ref().and_then(|m| m.0.as_ref());
+        let nested = self.status_update.metadata.as_ref().and_then(|m| m.0.as_ref());
+        top.and_then(|m| m.campaign_name.as_deref()).or_else(|| {
+            let nested = nested?;
+            [nested.get("campaign_name"), nested.get("campaignName")]
+                .into_iter()
+                .find_map(|value| value?.as_str())
+        })
     }
 
     /// Why the delivery failed (`statusUpdate.error`), when it did.

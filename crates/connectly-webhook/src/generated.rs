@@ -301,44 +301,32 @@ pub struct DeliveryStatusEvent {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub topic: ::std::option::Option<::std::string::String>,
 }
-///About the message the event relates to; may be `null`. The only documented key is the campaign name: `campaign_name` on most pages, `campaignName` on one; others are not documented.
+///About the message the event relates to, at the top level of the event; may be `null`. The only documented key is the campaign name.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[serde(transparent)]
-pub struct EventMetadata(
-    pub ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-);
+pub struct EventMetadata(pub ::std::option::Option<EventMetadataInner>);
 impl ::std::ops::Deref for EventMetadata {
-    type Target = ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
-    fn deref(
-        &self,
-    ) -> &::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    > {
+    type Target = ::std::option::Option<EventMetadataInner>;
+    fn deref(&self) -> &::std::option::Option<EventMetadataInner> {
         &self.0
     }
 }
-impl ::std::convert::From<EventMetadata>
-for ::std::option::Option<
-    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-> {
+impl ::std::convert::From<EventMetadata> for ::std::option::Option<EventMetadataInner> {
     fn from(value: EventMetadata) -> Self {
         value.0
     }
 }
-impl ::std::convert::From<
-    ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-> for EventMetadata {
-    fn from(
-        value: ::std::option::Option<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-    ) -> Self {
+impl ::std::convert::From<::std::option::Option<EventMetadataInner>> for EventMetadata {
+    fn from(value: ::std::option::Option<EventMetadataInner>) -> Self {
         Self(value)
     }
+}
+///About the message the event relates to, at the top level of the event; may be `null`. The only documented key is the campaign name.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct EventMetadataInner {
+    ///The campaign of the message.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub campaign_name: ::std::option::Option<::std::string::String>,
 }
 ///The `message` object of an inbound event: `text`, media `attachments` (one per event today), a `referral` (with its `text`), or, in the oldest documented form of a button tap, the button's label as `text` with `isButtonResponse: true`. Newer button taps have no `message` object (see `buttonResponse`). Other kinds (location, contacts, stickers, reactions) are not documented; receivers must not fail on them.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -502,6 +490,45 @@ pub struct ReportRun {
     ///`completed` whenever this event is sent.
     pub status: ::std::string::String,
 }
+///About the message, inside `statusUpdate` (older pages): the campaign name, as `campaign_name` on one page and `campaignName` on another; other keys are not documented.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+#[serde(transparent)]
+pub struct StatusMetadata(
+    pub ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+);
+impl ::std::ops::Deref for StatusMetadata {
+    type Target = ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >;
+    fn deref(
+        &self,
+    ) -> &::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > {
+        &self.0
+    }
+}
+impl ::std::convert::From<StatusMetadata>
+for ::std::option::Option<
+    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+> {
+    fn from(value: StatusMetadata) -> Self {
+        value.0
+    }
+}
+impl ::std::convert::From<
+    ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+> for StatusMetadata {
+    fn from(
+        value: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self(value)
+    }
+}
 ///The new status of a message the business sent.
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StatusUpdate {
@@ -510,7 +537,7 @@ pub struct StatusUpdate {
     ///The id the send API returned for the message.
     pub id: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub metadata: ::std::option::Option<EventMetadata>,
+    pub metadata: ::std::option::Option<StatusMetadata>,
     pub status: crate::Status,
 }
 /// Error types.
