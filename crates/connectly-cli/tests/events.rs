@@ -702,7 +702,9 @@ fn inspect_accepts_an_unknown_shape_and_refuses_a_bad_signature_or_a_non_object(
 
     for (body, says) in [(&b"[1, 2]"[..], "an array"), (b"not json", "not JSON")] {
         let out = inspect(dir.path(), body, Some(&sign(SECRET, body))).code(1);
-        assert_eq!(out.json()["verified"], true);
+        let error = out.json()["error"].clone();
+        assert_eq!(error["kind"], "invalid", "{out:#?}");
+        assert!(error.to_string().contains(says), "{out:#?}");
         assert!(out.stderr.contains(says), "{out:#?}");
     }
 
