@@ -228,7 +228,11 @@ impl types::DeliveryStatusEvent {
     /// `statusUpdate.metadata`, as `campaign_name` or `campaignName`.
     pub fn campaign_name(&self) -> Option<&str> {
         let top = self.metadata.as_ref().and_then(|m| m.0.as_ref());
-        let nested = self.status_update.metadata.as_ref().and_then(|m| m.0.as_ref());
+        let nested = self
+            .status_update
+            .metadata
+            .as_ref()
+            .and_then(|m| m.0.as_ref());
         top.and_then(|m| m.campaign_name.as_deref()).or_else(|| {
             let nested = nested?;
             [nested.get("campaign_name"), nested.get("campaignName")]
