@@ -352,6 +352,8 @@ async fn connect_timeout_when_the_listen_queue_is_full() {
         other => panic!("expected Timeout, got {other:?}"),
     }
     assert!(elapsed >= SHORT_TIMEOUT, "gave up after only {elapsed:?}");
+    // Nothing was sent: a create may be sent again.
+    assert!(!result.unwrap_err().outcome_unknown());
     drop(listener);
 }
 
@@ -1079,5 +1081,78 @@ async fn success_with_truncated_or_wrong_shape_json_is_a_decode_error_with_statu
             other => panic!("{body:?} gave {other:?}"),
         }
         assert!(!format!("{error} {error:?}").contains(KEY));
+    }
+}
+
+// Whether a failed call may still have been applied ------------------------------------------------
+
+#[tokio::test]
+async fn outcome_unknown_only_when_the_request_may_have_been_applied() {
+    let mut cases: Vec<(String, Error, bool)> = Vec::new();
+    // Nothing was sent.
+    let refused =
+        guarded(client_at("http://127.0.0.1:1").create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("nothing listens on port 1");
+    cases.push(("connection refused".to_owned(), refused, false));
+    let invalid = guarded(client_at("http://127.0.0.1:1").delete_webhook(BUSINESS, ".."))
+        .await
+        .expect_err("a dot segment");
+    cases.push(("refused argument".to_owned(), invalid, false));
+    // Answered with a status that says what happened.
+    for (status, expected) in [
+        (400u16, false),
+        (409, false),
+        (500, false),
+        (503, false),
+        (429, false),
+        (502, true),
+        (504, true),
+    ] {
+        let server =
+            RawServer::start(Reply::Bytes(response(status, "text/html", b"<h1>x</h1>"))).await;
+        let error = guarded(
+            client_at(&server.base_url()).create_webhook(BUSINESS, &messages_registration()),
+        )
+        .await
+        .expect_err("an error status");
+        cases.push((format!("status {status}"), error, expected));
+    }
+    // Sent, and then the answer was lost or unreadable.
+    let hang_up = RawServer::start(Reply::Close).await;
+    let error =
+        guarded(client_at(&hang_up.base_url()).create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("hang-up");
+    cases.push(("hang-up after the request".to_owned(), error, true));
+    let stalled = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let error = guarded(
+        Client::builder(KEY)
+            .base_url(stalled.base_url())
+            .timeout(SHORT_TIMEOUT)
+            .build()
+            .unwrap()
+            .create_webhook(BUSINESS, &messages_registration()),
+    )
+    .await
+    .expect_err("timeout");
+    cases.push(("timeout after sending".to_owned(), error, true));
+    let not_json =
+        RawServer::start(Reply::Bytes(response(200, "application/json", b"{\"id\":"))).await;
+    let error =
+        guarded(client_at(&not_json.base_url()).create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("decode");
+    cases.push(("undecodable 2xx".to_owned(), error, true));
+    let cut = b"HTTP/1.1 200 OK\r\ncontent-length: 64\r\n\r\n{\"id\":\"wh_1\"}".to_vec();
+    let cut = RawServer::start(Reply::Bytes(cut)).await;
+    let error =
+        guarded(client_at(&cut.base_url()).create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("cut short");
+    cases.push(("2xx body cut short".to_owned(), error, true));
+
+    for (what, error, expected) in cases {
+        assert_eq!(error.outcome_unknown(), expected, "{what}: {error:?}");
     }
 }

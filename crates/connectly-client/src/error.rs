@@ -132,6 +132,41 @@ impl Error {
         }
     }
 
+    /// Whether the request may have reached Connectly and been applied although this error was
+    /// returned, so that a create must not simply be sent again (list first, and compare).
+    ///
+    /// `true`: a timeout or a broken connection after the request could have been sent, a body
+    /// cut short, a success status whose body could not be read or decoded, and a gateway's
+    /// 502 or 504 (the gateway may have passed the request on before it failed).
+    /// `false`: nothing was sent (an argument refused, a connection that could not be
+    /// established: refused, DNS, TLS handshake, connect timeout) or Connectly answered with
+    /// any other status, which says what happened.
+    ///
+    /// ```
+    /// # async fn run(client: connectly_client::Client, r: connectly_client::types::CreateWebhookRequest) {
+    /// match client.create_webhook("biz_1", &r).await {
+    ///     Err(e) if e.outcome_unknown() => { /* list, then decide whether to create again */ }
+    ///     other => { /* the outcome is known */ }
+    /// }
+    /// # }
+    /// ```
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::AlreadyRegistered { .. }
+            | Error::InvalidRequest { .. }
+            | Error::Unauthorized { .. }
+            | Error::NotFound { .. }
+            | Error::Server { .. }
+            | Error::InvalidInput { .. } => false,
+            Error::UnexpectedStatus { status, .. } => {
+                matches!(status.as_u16(), 502 | 504)
+            }
+            Error::ResponseTooLarge { status, .. } => status.is_success(),
+            Error::Decode { .. } => true,
+            Error::Timeout(e) | Error::Transport(e) => !(e.is_connect() || e.is_builder()),
+        }
+    }
+
     /// Connectly's error body, when the response carried one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
