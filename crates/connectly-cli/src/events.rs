@@ -192,19 +192,9 @@ fn masked(answer: &str, secret: &str) -> String {
     }
 }
 
-/// Whether the URL's host is loopback: `127.0.0.0/8`, `localhost` or `[::1]`.
-fn is_loopback(url: &Url) -> bool {
-    url.host_str()
-        .is_some_and(connectly_webhook::is_loopback_host)
-}
-
 /// The URL for messages: any password replaced.
 fn shown(url: &Url) -> String {
-    let mut url = url.clone();
-    if url.password().is_some() {
-        let _ = url.set_password(Some("redacted"));
-    }
-    url.to_string()
+    connectly_net::shown(url)
 }
 
 /// The most a body read by these commands may hold (Connectly's events are a few KiB).
@@ -260,23 +250,17 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let kind = sample.map(|s| s.name);
     let url = Url::parse(&args.to)
         .map_err(|e| Failure::usage(format!("--to {:?} is not a URL: {e}", args.to)))?;
-    let loopback = is_loopback(&url);
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
+    match connectly_net::check_transport(&url) {
+        Ok(()) => {}
+        Err(connectly_net::Refusal::PlainHttp) => {
             return Err(Failure::usage(format!(
                 "refusing to send to {} over plain http: the event would travel unencrypted. \
-                 Use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, localhost, [::1])",
-                shown(&url)
+                 Use https (plain http is allowed only for loopback hosts: {})",
+                shown(&url),
+                connectly_net::LOOPBACK_HOSTS
             )))
         }
-        scheme => {
-            return Err(Failure::usage(format!(
-                "--to {}: the scheme must be https, not {scheme}",
-                shown(&url)
-            )))
-        }
+        Err(refusal) => return Err(Failure::usage(format!("--to {}: {refusal}", shown(&url)))),
     }
 
     let (body, what) = match (&args.body, sample) {

@@ -182,7 +182,7 @@ impl fmt::Display for Failure {
 /// A hint for a connection that failed, from the text of its causes.
 fn connection_hint(url: &Url, flag: &str, chain: &str) -> Option<String> {
     let host = url.host_str().unwrap_or_default();
-    let loopback = connectly_webhook::is_loopback_host(host);
+    let loopback = connectly_net::is_loopback(url);
     let at = match url.port_or_known_default() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),

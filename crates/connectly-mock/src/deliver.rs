@@ -21,13 +21,6 @@ fn invalid(message: impl Into<String>, details: Value) -> Response {
     error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message, details)
 }
 
-/// Whether the URL's host is loopback: `127.0.0.0/8`, `localhost` or `[::1]`. Nothing else,
-/// and no DNS: `localhost` is pinned to the loopback addresses when sending.
-pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
-    url.host_str()
-        .is_some_and(connectly_webhook::is_loopback_host)
-}
-
 /// The `topic` and `kind` query parameters, checked.
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn topic_and_kind(uri: &Uri) -> Result<(&'static str, &'static str), Response> {
@@ -120,7 +113,7 @@ pub(crate) async fn deliver(
             )
         }
     };
-    if !is_loopback(&target) {
+    if !connectly_net::is_loopback(&target) {
         return invalid(
             format!(
                 "refusing to deliver to {address}: the mock only delivers to loopback hosts \

@@ -132,20 +132,3 @@ pub fn verify_and_parse(
     verify(secret, raw_body, signature_header)?;
     parse(raw_body)
 }
-
-/// Whether `host` (a URL's host, IPv6 in brackets or not) is loopback: `127.0.0.0/8`,
-/// `localhost` or `::1`. Test tools deliver sample events over plain HTTP only to such hosts.
-///
-/// ```
-/// use connectly_webhook::is_loopback_host;
-/// assert!(is_loopback_host("127.0.0.9") && is_loopback_host("[::1]") && is_loopback_host("LocalHost"));
-/// assert!(!is_loopback_host("0.0.0.0") && !is_loopback_host("::ffff:127.0.0.1") && !is_loopback_host("localhost.example.com"));
-/// ```
-pub fn is_loopback_host(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}

@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use crate::{is_loopback_host, sign, SIGNATURE_HEADER};
+use crate::{sign, SIGNATURE_HEADER};
 
 /// How much of a receiver's answer [`send_event`] keeps.
 pub const ANSWER_EXCERPT_BYTES: usize = 4096;
@@ -54,7 +54,7 @@ pub async fn send_event(
     let mut builder = reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none());
-    if url.host_str().is_some_and(is_loopback_host) {
+    if connectly_net::is_loopback(url) {
         builder = builder.no_proxy().resolve_to_addrs(
             "localhost",
             &[
