@@ -1,17 +1,32 @@
-//! The errors of [`crate::Client`] and [`crate::ClientBuilder`].
+//! The errors of [`crate::Client`] and [`crate::ClientBuilder`], and the one place where what
+//! came back from a call (a response, a generated-code error, a transport failure) becomes an
+//! [`Error`]: [`from_outcome`].
+//!
+//! Everything in an error that came from the server (Connectly's error body, an excerpt of the
+//! body, a JSON error quoting it) has the API key replaced by `[redacted]` when the error is
+//! built, and its control characters escaped when it is displayed.
 
-use reqwest::StatusCode;
+use std::{borrow::Cow, fmt, time::Duration};
 
-use crate::types;
+use progenitor_client::{Error as GenError, ResponseValue};
+use reqwest::{header, StatusCode};
+
+use crate::{transport::CallState, types};
 
 /// Connectly's error body (`message`, `type`, `code`, `cntTraceId`, ...), as generated from the
 /// spec's `Error` schema. Every field is optional.
+///
+/// In an [`Error`], every string of it (`details` included) has the API key replaced by
+/// `[redacted]`; control characters are kept as sent and escaped only when the error is
+/// displayed, so escape them yourself if you print a field on its own.
 pub type ApiError = types::Error;
 
 /// What went wrong with a call. Match on it; every variant that comes from a response keeps the
 /// HTTP status.
 ///
-/// No variant ever contains the API key.
+/// No variant ever contains the API key, and [`Display`](fmt::Display) escapes the control
+/// characters of anything the server sent. `Display` is one sentence; what caused it (a TCP, TLS
+/// or JSON error) is its [`source`](std::error::Error::source), to be printed as a cause chain.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -19,7 +34,7 @@ pub enum Error {
     /// (its id is in the list) instead of creating a second one.
     #[error(
         "{status}: the topic already has a registration; update it instead{}",
-        describe(body)
+        Describe(body)
     )]
     AlreadyRegistered {
         /// The HTTP status (409).
@@ -28,7 +43,7 @@ pub enum Error {
         body: Box<ApiError>,
     },
     /// 400: malformed body or invalid field values.
-    #[error("{status}: Connectly refused the request as invalid{}", describe(body))]
+    #[error("{status}: Connectly refused the request as invalid{}", Describe(body))]
     InvalidRequest {
         /// The HTTP status (400).
         status: StatusCode,
@@ -36,7 +51,7 @@ pub enum Error {
         body: Box<ApiError>,
     },
     /// 401: the API key is missing or invalid.
-    #[error("{status}: the API key was refused{}", describe(body))]
+    #[error("{status}: the API key was refused{}", Describe(body))]
     Unauthorized {
         /// The HTTP status (401).
         status: StatusCode,
@@ -44,7 +59,7 @@ pub enum Error {
         body: Box<ApiError>,
     },
     /// 404: unknown webhook id.
-    #[error("{status}: no such registration{}", describe(body))]
+    #[error("{status}: no such registration{}", Describe(body))]
     NotFound {
         /// The HTTP status (404).
         status: StatusCode,
@@ -52,7 +67,7 @@ pub enum Error {
         body: Box<ApiError>,
     },
     /// 500: Connectly failed.
-    #[error("{status}: Connectly failed{}", describe(body))]
+    #[error("{status}: Connectly failed{}", Describe(body))]
     Server {
         /// The HTTP status (500).
         status: StatusCode,
@@ -61,35 +76,33 @@ pub enum Error {
     },
     /// A status the API reference does not document for this operation (a proxy's 502, a 429,
     /// a redirect, ...).
-    #[error(
-        "{status}: unexpected response{}{}",
-        describe_opt(body),
-        describe_excerpt(excerpt)
-    )]
+    #[error("{status}: unexpected response{}", DescribeUnexpected(body, excerpt))]
     UnexpectedStatus {
         /// The HTTP status.
         status: StatusCode,
-        /// The body, when it was Connectly's error object.
+        /// The body, when it was Connectly's error object (API key redacted).
         body: Option<Box<ApiError>>,
-        /// A short, printable excerpt of the body.
+        /// A short excerpt of the body: at most 200 characters, API key redacted, control
+        /// characters escaped.
         excerpt: String,
-        /// The delay the server asked for in `Retry-After` (seconds form), if any.
-        retry_after: Option<std::time::Duration>,
+        /// The delay the server asked for in `Retry-After` (seconds or HTTP-date form), if any.
+        retry_after: Option<Duration>,
     },
     /// A success status whose body is not the documented JSON.
     #[error(
-        "{}: the response body is not the documented JSON ({source}){}",
+        "{}: the response body is not the documented JSON{}",
         status_or_unknown(status),
-        describe_excerpt(excerpt)
+        Excerpt(excerpt)
     )]
     Decode {
         /// The HTTP status.
         status: Option<StatusCode>,
-        /// A short, printable excerpt of the body.
+        /// A short excerpt of the body: at most 200 characters, API key redacted, control
+        /// characters escaped.
         excerpt: String,
-        /// The JSON error.
+        /// What the JSON decoder said (it may quote the body: redacted and escaped as well).
         #[source]
-        source: serde_json::Error,
+        source: DecodeError,
     },
     /// The response body was larger than the client's cap ([`crate::ClientBuilder::max_response_bytes`]).
     #[error("{status}: the response body is larger than the {limit}-byte cap")]
@@ -99,11 +112,21 @@ pub enum Error {
         /// The cap, in bytes.
         limit: usize,
     },
-    /// The connection or the whole request took longer than its timeout.
-    #[error("timed out: {0}")]
+    /// The connection or the whole request took longer than its timeout
+    /// ([`crate::ClientBuilder::connect_timeout`], [`crate::ClientBuilder::timeout`]).
+    #[error("{}", if .0.is_connect() {
+        "timed out connecting to Connectly"
+    } else {
+        "timed out waiting for Connectly's answer"
+    })]
     Timeout(#[source] reqwest::Error),
-    /// The request could not be sent or the response not read (DNS, TLS, connection reset...).
-    #[error("transport error: {0}")]
+    /// The request could not be sent or the response not read (DNS, TLS, connection refused or
+    /// reset, a body cut short...).
+    #[error("{}", if .0.is_connect() {
+        "could not connect to Connectly"
+    } else {
+        "the connection to Connectly failed before the answer was complete"
+    })]
     Transport(#[source] reqwest::Error),
     /// An argument was refused before anything was sent (an empty or dot-segment id, ...).
     #[error("invalid {what}: {reason}")]
@@ -114,6 +137,35 @@ pub enum Error {
         reason: String,
     },
 }
+
+/// The JSON decoder's complaint about a response body, with anything it quotes from the body
+/// redacted (API key) and escaped (control characters).
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    message: String,
+    line: usize,
+    column: usize,
+}
+
+impl DecodeError {
+    /// The line of the body where decoding failed (1-based; 0 at end of input).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column of the body where decoding failed (1-based).
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 impl Error {
     /// The HTTP status of the response this error came from, if one arrived.
@@ -132,15 +184,23 @@ impl Error {
         }
     }
 
-    /// Whether the request may have reached Connectly and been applied although this error was
-    /// returned, so that a create must not simply be sent again (list first, and compare).
+    /// The delay the server asked for in `Retry-After`, if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::UnexpectedStatus { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have reached Connectly and been carried out although no answer
+    /// says so, so that a create must not simply be sent again (list first, and compare).
     ///
-    /// `true`: a timeout or a broken connection after the request could have been sent, a body
-    /// cut short, a success status whose body could not be read or decoded, and a gateway's
-    /// 502 or 504 (the gateway may have passed the request on before it failed).
-    /// `false`: nothing was sent (an argument refused, a connection that could not be
-    /// established: refused, DNS, TLS handshake, connect timeout) or Connectly answered with
-    /// any other status, which says what happened.
+    /// `true`: the connection dropped or timed out after the request could have been sent, a
+    /// gateway answered for Connectly (502, 504), Connectly failed mid-way (500), or a success
+    /// answer could not be read or decoded (or was over the size cap).
+    /// `false`: the request was certainly not carried out: refused before sending, no
+    /// connection made (refused, DNS, TLS handshake, connect timeout), or a definite answer
+    /// (400, 401, 404, 409, 429, 503, ...).
     ///
     /// ```
     /// # async fn run(client: connectly_client::Client, r: connectly_client::types::CreateWebhookRequest) {
@@ -152,19 +212,23 @@ impl Error {
     /// ```
     pub fn outcome_unknown(&self) -> bool {
         match self {
+            Error::Timeout(e) | Error::Transport(e) => !Self::not_sent(e),
+            Error::Server { .. } | Error::Decode { .. } | Error::ResponseTooLarge { .. } => true,
+            Error::UnexpectedStatus { status, .. } => {
+                matches!(status.as_u16(), 502 | 504) || status.is_success()
+            }
             Error::AlreadyRegistered { .. }
             | Error::InvalidRequest { .. }
             | Error::Unauthorized { .. }
             | Error::NotFound { .. }
-            | Error::Server { .. }
             | Error::InvalidInput { .. } => false,
-            Error::UnexpectedStatus { status, .. } => {
-                matches!(status.as_u16(), 502 | 504)
-            }
-            Error::ResponseTooLarge { status, .. } => status.is_success(),
-            Error::Decode { .. } => true,
-            Error::Timeout(e) | Error::Transport(e) => !(e.is_connect() || e.is_builder()),
         }
+    }
+
+    /// Whether the request certainly never left: the connection was not established, or the
+    /// request could not be built.
+    pub(crate) fn not_sent(e: &reqwest::Error) -> bool {
+        e.is_connect() || e.is_builder()
     }
 
     /// Connectly's error body, when the response carried one.
@@ -179,76 +243,291 @@ impl Error {
             _ => None,
         }
     }
+}
 
-    /// Whether the request may have reached Connectly and been carried out although no answer
-    /// says so: the connection dropped or timed out after the request was sent, a gateway
-    /// answered for Connectly (502, 504), Connectly failed mid-way (500), or a success
-    /// answer could not be read. After such an error of a create, list before creating again.
-    ///
-    /// `false` when the request was certainly not carried out: refused before sending, no
-    /// connection made, or a definite refusal (400, 401, 404, 409, ...).
-    pub fn outcome_unknown(&self) -> bool {
-        match self {
-            Error::Timeout(e) | Error::Transport(e) => !e.is_connect() && !e.is_builder(),
-            Error::Server { .. } | Error::Decode { .. } | Error::ResponseTooLarge { .. } => true,
-            Error::UnexpectedStatus { status, .. } => {
-                matches!(status.as_u16(), 502 | 504) || status.is_success()
-            }
-            Error::AlreadyRegistered { .. }
-            | Error::InvalidRequest { .. }
-            | Error::Unauthorized { .. }
-            | Error::NotFound { .. }
-            | Error::InvalidInput { .. } => false,
+// From a call's outcome to an Error ---------------------------------------------------------------
+
+/// What the error needs to know about the call besides the outcome.
+pub(crate) struct Context<'a> {
+    /// The transport hook's record of the response.
+    pub(crate) state: CallState,
+    /// The client's response cap.
+    pub(crate) limit: usize,
+    /// The API key, to redact.
+    pub(crate) key: &'a str,
+}
+
+/// Turns what a generated operation returned into the call's result: the one place where a
+/// response becomes an [`Error`].
+///
+/// The transport hook has read every error body (under the cap) and left it in the response;
+/// the generated code has matched the status against the operation's documented responses and
+/// decoded a documented error body (or failed to). Nothing is decoded twice here.
+pub(crate) async fn from_outcome<T>(
+    outcome: Result<ResponseValue<T>, GenError<ApiError>>,
+    cx: Context<'_>,
+) -> Result<T, Error> {
+    if cx.state.too_large {
+        if let Some(status) = cx.state.status {
+            return Err(Error::ResponseTooLarge {
+                status,
+                limit: cx.limit,
+            });
         }
     }
-
-    /// Builds the variant for a documented error status.
-    pub(crate) fn from_status(status: StatusCode, body: ApiError) -> Self {
-        let body = Box::new(body);
-        match status.as_u16() {
-            400 => Error::InvalidRequest { status, body },
-            401 => Error::Unauthorized { status, body },
-            404 => Error::NotFound { status, body },
-            409 => Error::AlreadyRegistered { status, body },
-            500..=599 => Error::Server { status, body },
-            _ => Error::UnexpectedStatus {
+    let error = match outcome {
+        Ok(value) => return Ok(value.into_inner()),
+        Err(error) => error,
+    };
+    Err(match error {
+        // A documented error status with Connectly's error body.
+        GenError::ErrorResponse(response) => {
+            let status = response.status();
+            let retry_after = retry_after(response.headers());
+            documented(
                 status,
-                body: Some(body),
-                excerpt: String::new(),
-                retry_after: None,
-            },
+                redact_body(response.into_inner(), cx.key),
+                retry_after,
+            )
         }
+        // A documented status whose body did not decode: for a success, a decode error; for an
+        // error status (an empty 401, a proxy's HTML 500), the status's variant, without a body.
+        GenError::InvalidResponsePayload(body, source) => match cx.state.status {
+            Some(status) if !status.is_success() => documented(status, ApiError::default(), None),
+            status => Error::Decode {
+                status,
+                excerpt: excerpt(&body, cx.key),
+                source: DecodeError {
+                    message: printable(&redact(&source.to_string(), cx.key)).into_owned(),
+                    line: source.line(),
+                    column: source.column(),
+                },
+            },
+        },
+        GenError::UnexpectedResponse(response) => {
+            let status = response.status();
+            let retry_after = retry_after(response.headers());
+            // Error bodies are in memory already (the transport hook read them under the cap);
+            // an undocumented success is within the cap by its declared length.
+            let body = response.bytes().await.unwrap_or_default();
+            Error::UnexpectedStatus {
+                status,
+                body: serde_json::from_slice(&body)
+                    .ok()
+                    .map(|b| Box::new(redact_body(b, cx.key))),
+                excerpt: excerpt(&body, cx.key),
+                retry_after,
+            }
+        }
+        GenError::CommunicationError(e)
+        | GenError::ResponseBodyError(e)
+        | GenError::InvalidUpgrade(e) => {
+            if e.is_timeout() {
+                Error::Timeout(e)
+            } else {
+                Error::Transport(e)
+            }
+        }
+        GenError::InvalidRequest(reason) | GenError::Custom(reason) => Error::InvalidInput {
+            what: "request",
+            reason,
+        },
+    })
+}
+
+/// The variant of a status the operation documents.
+fn documented(status: StatusCode, body: ApiError, retry_after: Option<Duration>) -> Error {
+    let body = Box::new(body);
+    match status.as_u16() {
+        400 => Error::InvalidRequest { status, body },
+        401 => Error::Unauthorized { status, body },
+        404 => Error::NotFound { status, body },
+        409 => Error::AlreadyRegistered { status, body },
+        500..=599 => Error::Server { status, body },
+        _ => Error::UnexpectedStatus {
+            status,
+            body: Some(body),
+            excerpt: String::new(),
+            retry_after,
+        },
     }
 }
 
-fn describe(body: &ApiError) -> String {
+/// `Retry-After` in either of its forms: delay-seconds, or an HTTP-date (a date in the past is
+/// no delay).
+pub(crate) fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+// Redaction and escaping ----------------------------------------------------------------------
+
+const REDACTED: &str = "[redacted]";
+
+/// `text` with every occurrence of the key replaced by `[redacted]`.
+pub(crate) fn redact<'t>(text: &'t str, key: &str) -> Cow<'t, str> {
+    if !key.is_empty() && text.contains(key) {
+        Cow::Owned(text.replace(key, REDACTED))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+fn redact_in_place(text: &mut String, key: &str) {
+    if let Cow::Owned(redacted) = redact(text, key) {
+        *text = redacted;
+    }
+}
+
+fn redact_value(value: &mut serde_json::Value, key: &str) {
+    match value {
+        serde_json::Value::String(s) => redact_in_place(s, key),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, key)),
+        serde_json::Value::Object(map) => redact_map(map, key),
+        _ => {}
+    }
+}
+
+fn redact_map(map: &mut serde_json::Map<String, serde_json::Value>, key: &str) {
+    if map.keys().any(|k| k.contains(key)) {
+        *map = std::mem::take(map)
+            .into_iter()
+            .map(|(k, v)| (redact(&k, key).into_owned(), v))
+            .collect();
+    }
+    map.values_mut().for_each(|v| redact_value(v, key));
+}
+
+/// Connectly's error body with the key redacted from every string.
+fn redact_body(mut body: ApiError, key: &str) -> ApiError {
+    for field in [
+        &mut body.message,
+        &mut body.type_,
+        &mut body.code,
+        &mut body.user_title,
+        &mut body.user_message,
+        &mut body.cnt_trace_id,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        redact_in_place(field, key);
+    }
+    redact_map(&mut body.details, key);
+    body
+}
+
+/// Whether a character must not reach a terminal as it is: control characters (ESC, CR, BEL...)
+/// and the bidirectional overrides that reorder what is shown.
+fn unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with its unprintable characters escaped (`\u{1b}`, `\n`, ...).
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unprintable(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Longest excerpt of a response body kept in an error, in characters.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// A short excerpt of a body that is safe to print: the key redacted (before cutting, so no
+/// prefix of it survives), at most [`EXCERPT_CHARS`] characters (plus a final `…` when cut),
+/// lossy UTF-8, unprintable characters escaped. The cap counts the escaped text, so a body full
+/// of control bytes (`\u{1}` is 5 characters) is not 5 times longer.
+pub(crate) fn excerpt(body: &[u8], key: &str) -> String {
+    // Enough of the body for the excerpt and for a key that starts inside it.
+    let head = &body[..body.len().min(EXCERPT_CHARS * 4 + key.len())];
+    let text = String::from_utf8_lossy(head);
+    let text = redact(&text, key);
     let mut out = String::new();
-    if let Some(message) = &body.message {
-        out.push_str(": ");
-        out.push_str(message);
+    let mut chars = 0;
+    for c in text.chars() {
+        let escaped: String = if unprintable(c) {
+            c.escape_default().collect()
+        } else {
+            c.into()
+        };
+        let len = escaped.chars().count();
+        if chars + len > EXCERPT_CHARS {
+            out.push('…');
+            return out;
+        }
+        chars += len;
+        out.push_str(&escaped);
     }
-    let mut extra = Vec::new();
-    if let Some(code) = &body.code {
-        extra.push(format!("code {code}"));
-    }
-    if let Some(trace) = &body.cnt_trace_id {
-        extra.push(format!("trace {trace}"));
-    }
-    if !extra.is_empty() {
-        out.push_str(&format!(" ({})", extra.join(", ")));
+    if head.len() < body.len() {
+        out.push('…');
     }
     out
 }
 
-fn describe_opt(body: &Option<Box<ApiError>>) -> String {
-    body.as_deref().map(describe).unwrap_or_default()
+// Display helpers ---------------------------------------------------------------------------------
+
+/// `: message (code X, trace Y)`, escaped.
+struct Describe<'a>(&'a ApiError);
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = self.0;
+        if let Some(message) = &body.message {
+            write!(f, ": {}", printable(message))?;
+        }
+        let mut extra = Vec::new();
+        if let Some(code) = &body.code {
+            extra.push(format!("code {}", printable(code)));
+        }
+        if let Some(trace) = &body.cnt_trace_id {
+            extra.push(format!("trace {}", printable(trace)));
+        }
+        if !extra.is_empty() {
+            write!(f, " ({})", extra.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
-fn describe_excerpt(excerpt: &str) -> String {
-    if excerpt.is_empty() {
-        String::new()
-    } else {
-        format!("; body starts: {excerpt}")
+/// Connectly's error body when there was one, the excerpt otherwise.
+struct DescribeUnexpected<'a>(&'a Option<Box<ApiError>>, &'a str);
+
+impl fmt::Display for DescribeUnexpected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(body) if body.message.is_some() || body.code.is_some() => Describe(body).fmt(f),
+            _ => Excerpt(self.1).fmt(f),
+        }
+    }
+}
+
+/// `; body starts: ...`, escaped (excerpts are built escaped; this holds for hand-made ones too).
+struct Excerpt<'a>(&'a str);
+
+impl fmt::Display for Excerpt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "; body starts: {}", printable(self.0))
+        }
     }
 }
 
@@ -256,7 +535,8 @@ fn status_or_unknown(status: &Option<StatusCode>) -> String {
     status.map_or_else(|| "unknown status".to_owned(), |s| s.to_string())
 }
 
-/// Why a [`crate::Client`] could not be built. Never contains the API key.
+/// Why a [`crate::Client`] could not be built. Never contains the API key, nor the password of
+/// a base URL.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -264,25 +544,90 @@ pub enum BuildError {
     /// non-ASCII). The key itself is not repeated here.
     #[error("invalid API key: {0}")]
     InvalidApiKey(&'static str),
-    /// The base URL is not a URL.
-    #[error("invalid base URL {url:?}: {reason}")]
+    /// The base URL is not a URL, or carries what a base URL must not (credentials, a query).
+    #[error("invalid base URL {url}: {reason}")]
     InvalidBaseUrl {
-        /// The URL as given.
+        /// The URL as given, any credentials replaced by `[redacted]`.
         url: String,
         /// Why it was refused.
         reason: String,
     },
     /// The base URL is plain HTTP to a host that is not loopback: the API key would travel in
     /// clear text.
-    #[error("refusing base URL {url:?}: the API key is only sent over HTTPS (plain http is allowed for loopback hosts only)")]
+    #[error("refusing base URL {url}: the API key is only sent over HTTPS (plain http is allowed for loopback hosts only)")]
     InsecureBaseUrl {
-        /// The URL as given.
+        /// The URL as given, any credentials replaced by `[redacted]`.
         url: String,
     },
     /// The user agent cannot be a header value.
-    #[error("invalid user agent: {0}")]
+    #[error("invalid user agent {}", printable(.0))]
     InvalidUserAgent(String),
     /// reqwest could not build its client (TLS initialisation).
-    #[error("could not build the HTTP client: {0}")]
+    #[error("could not build the HTTP client")]
     Http(#[source] reqwest::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key that none of the bodies below contain.
+    const K: &str = "sk_test_unused";
+
+    #[test]
+    fn excerpt_is_short_and_printable() {
+        let long = "a".repeat(1000);
+        assert_eq!(
+            excerpt(long.as_bytes(), K).chars().count(),
+            EXCERPT_CHARS + 1
+        );
+        assert_eq!(excerpt(b"<h1>\r\nBad", K), "<h1>\\r\\nBad");
+        assert_eq!(excerpt(&[0xff, b'x'], K), "\u{fffd}x");
+        let controls = excerpt(&[1; 1000], K);
+        assert_eq!(controls.chars().count(), EXCERPT_CHARS / 5 * 5 + 1);
+        assert!(controls.starts_with("\\u{1}\\u{1}") && controls.ends_with('…'));
+        assert_eq!(
+            excerpt(&[b'a'; EXCERPT_CHARS], K),
+            "a".repeat(EXCERPT_CHARS)
+        );
+        assert_eq!(
+            excerpt(b"\x1b[2J\xe2\x80\xaeok", K),
+            "\\u{1b}[2J\\u{202e}ok"
+        );
+    }
+
+    #[test]
+    fn the_key_is_redacted_before_the_excerpt_is_cut() {
+        let key = "sk_live_0123456789";
+        // The key straddles the cut: no prefix of it may survive.
+        let body = format!("{}{key}{}", "x".repeat(EXCERPT_CHARS - 4), "y".repeat(50));
+        let cut = excerpt(body.as_bytes(), key);
+        assert!(!cut.contains("sk_l"), "{cut}");
+        assert_eq!(cut, format!("{}[red…", "x".repeat(EXCERPT_CHARS - 4)));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = header::HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(90);
+        headers.insert(
+            header::RETRY_AFTER,
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let delay = retry_after(&headers).unwrap();
+        assert!(
+            delay > Duration::from_secs(80) && delay <= Duration::from_secs(90),
+            "{delay:?}"
+        );
+        headers.insert(
+            header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&headers), None);
+    }
 }

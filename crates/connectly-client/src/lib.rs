@@ -3,7 +3,7 @@
 //! The request and response types in [`types`] and the HTTP plumbing are generated at build time
 //! by [progenitor] from the OpenAPI document `openapi/connectly.yaml`, the single source of truth
 //! of this project. This crate adds a thin layer where the generator stops: [`Client`]
-//! construction from an API key, one typed [`Error`] enum, and transport safety.
+//! construction from an API key, one typed [`Error`] enum, retries, and transport safety.
 //!
 //! [Connectly]: https://docs.connectly.ai
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
@@ -47,27 +47,57 @@
 //!   A documented error status whose body is not JSON (an empty 401, a proxy's HTML page) still
 //!   maps to its variant, with an empty body. An undocumented status becomes
 //!   [`Error::UnexpectedStatus`] with a short excerpt of the body and `Retry-After`.
+//!   [`Error::outcome_unknown`] says whether a failed call may still have been applied.
+//!   An error's `Display` is one sentence; its cause (connection refused, TLS, a JSON error) is
+//!   its `source()`, so print the chain.
 //! - Defaults: connect timeout [`DEFAULT_CONNECT_TIMEOUT`] (10 s), whole-request timeout
-//!   [`DEFAULT_TIMEOUT`] (30 s, body included), response bodies capped at
+//!   [`DEFAULT_TIMEOUT`] (30 s per attempt, body included), response bodies capped at
 //!   [`DEFAULT_MAX_RESPONSE_BYTES`] (1 MiB). All settable on [`ClientBuilder`].
-//! - Nothing is retried automatically: a retried create could register twice (or answer 409 for
-//!   a registration that succeeded).
+//! - **Retries are on by default** ([`RetryPolicy`], [`ClientBuilder::retry`]): list, update
+//!   and delete are sent again after a connection failure or a timeout and after 429, 502, 503
+//!   and 504, at most [`DEFAULT_MAX_RETRIES`] (2) times and never later than
+//!   [`DEFAULT_RETRY_BUDGET`] (30 s) after the call began. The wait is what `Retry-After` asks
+//!   (seconds or HTTP-date), or else exponential backoff with full jitter: random, up to
+//!   [`DEFAULT_INITIAL_BACKOFF`] (0.5 s) doubled per retry, capped at [`DEFAULT_MAX_BACKOFF`]
+//!   (8 s). Every attempt is bounded by the request timeout, so a call ends within the budget
+//!   plus one timeout. `RetryPolicy::none()` turns retries off.
+//! - **Create is never re-sent blindly.** Connectly has no idempotency key: a create sent
+//!   twice may register twice, or answer 409 for a registration that in fact succeeded. So a
+//!   create is retried only when it certainly was not applied: the connection could not be
+//!   established, or the answer was 429. After a timeout, a lost connection or a 5xx it returns
+//!   the error; when [`Error::outcome_unknown`] is true, list before creating again.
+//! - Optional client-side rate limit: [`ClientBuilder::rate_limit`] (off by default).
 //! - Redirects are never followed: a redirect would take the API key along.
+//!
+//! # Tracing
+//!
+//! Each call runs in one [`tracing`](https://docs.rs/tracing) span named `connectly` with the
+//! fields `operation`, `business_id`, `attempt`, `status`, `elapsed_ms` and `retry_reason`;
+//! each retry is an `INFO` event (`retrying`, with the reason, the wait and the error) and the
+//! end of a call a `DEBUG` event. The API key is never recorded.
 //!
 //! # Security
 //!
 //! - The API key is sent only in the `X-API-Key` header, marked sensitive; it never appears in
-//!   `Debug` or `Display` output of the client or of any error.
+//!   `Debug` or `Display` output of the client or of any error, nor in traces. When a server
+//!   echoes it (in a message, a body, an HTML page), errors show `[redacted]` instead, and
+//!   control characters the server sent are escaped (`\u{1b}`), so an error printed to a
+//!   terminal cannot drive it. A base URL with credentials is refused, and never echoed with
+//!   its password.
 //! - The base URL must be HTTPS, except for loopback hosts (`127.0.0.0/8`, `localhost`,
-//!   `[::1]`), which tests use.
+//!   `[::1]`), which tests use: the policy of [`connectly_net::check_transport`], shared by
+//!   every crate of connectly-rs.
 //! - Business and webhook ids are percent-encoded into their own path segment; empty ids, the
 //!   dot segments `.` and `..`, and ids containing `\` (which URL parsing reads as `/`) are
 //!   refused before anything is sent.
 
 #![deny(missing_docs)]
 
+mod call;
 mod error;
+mod rate;
 pub mod reconcile;
+mod retry;
 mod transport;
 
 /// The raw progenitor output: the generated `Client` and its `types`. Prefer [`crate::Client`],
@@ -85,14 +115,19 @@ pub mod mock {
     include!(concat!(env!("OUT_DIR"), "/codegen_httpmock.rs"));
 }
 
-use std::{fmt, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
-pub use error::{ApiError, BuildError, Error};
+use call::Operation;
+pub use error::{ApiError, BuildError, DecodeError, Error};
 pub use generated::types;
-use progenitor_client::Error as GenError;
 pub use reconcile::{UpsertOutcome, Upserted};
+use reqwest::header;
 pub use reqwest::StatusCode;
-use reqwest::{header, Url};
+use retry::Safety;
+pub use retry::{
+    RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_BUDGET,
+};
 
 /// The production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.connectly.ai";
@@ -110,17 +145,24 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
 /// ```
 #[derive(Clone)]
-pub struct ApiKey(String);
+pub struct ApiKey(Arc<str>);
+
+impl ApiKey {
+    /// The key itself, for the header and for redaction.
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
 
 impl From<String> for ApiKey {
     fn from(key: String) -> Self {
-        Self(key)
+        Self(key.into())
     }
 }
 
 impl From<&str> for ApiKey {
     fn from(key: &str) -> Self {
-        Self(key.to_owned())
+        Self(key.into())
     }
 }
 
@@ -153,6 +195,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     user_agent: String,
     max_response_bytes: usize,
+    retry: RetryPolicy,
+    rate_limit: u32,
 }
 
 impl ClientBuilder {
@@ -187,21 +231,36 @@ impl ClientBuilder {
         self
     }
 
+    /// When and how calls are retried (default: [`RetryPolicy::default`], on). Create is only
+    /// retried when it certainly was not applied; see [`RetryPolicy`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// At most `requests_per_second` requests per second from this client and its clones,
+    /// evenly spaced (retries count; a call waits for its turn). `0`, the default, means no
+    /// limit. For fleet runs that must stay under Connectly's rate limits.
+    pub fn rate_limit(mut self, requests_per_second: u32) -> Self {
+        self.rate_limit = requests_per_second;
+        self
+    }
+
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client, BuildError> {
         let base_url = check_base_url(&self.base_url)?;
-        let mut key = header::HeaderValue::from_str(&self.api_key.0)
+        let mut key = header::HeaderValue::from_str(self.api_key.expose())
             .ok()
             .filter(|_| {
                 self.api_key
-                    .0
+                    .expose()
                     .bytes()
                     .all(|b| b.is_ascii_graphic() || b == b' ')
             })
             .ok_or(BuildError::InvalidApiKey(
                 "it must be visible ASCII, without CR, LF or other control characters",
             ))?;
-        if self.api_key.0.trim().is_empty() {
+        if self.api_key.expose().trim().is_empty() {
             return Err(BuildError::InvalidApiKey("it is empty"));
         }
         key.set_sensitive(true);
@@ -221,16 +280,20 @@ impl ClientBuilder {
             http,
             base_url,
             max_response_bytes: self.max_response_bytes,
+            api_key: self.api_key,
+            retry: self.retry,
+            rate_limit: (self.rate_limit > 0)
+                .then(|| Arc::new(rate::RateLimit::per_second(self.rate_limit))),
         })
     }
 }
 
 fn check_base_url(given: &str) -> Result<String, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidBaseUrl {
-        url: given.to_owned(),
+        url: connectly_net::shown_str(given),
         reason: reason.to_owned(),
     };
-    let url = Url::parse(given).map_err(|e| invalid(&e.to_string()))?;
+    let url = connectly_net::Url::parse(given).map_err(|e| invalid(&e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid("credentials do not belong in the URL"));
     }
@@ -239,26 +302,16 @@ fn check_base_url(given: &str) -> Result<String, BuildError> {
             "a query or fragment does not belong in the base URL",
         ));
     }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
+    match connectly_net::check_transport(&url) {
+        Ok(()) => {}
+        Err(connectly_net::Refusal::PlainHttp) => {
             return Err(BuildError::InsecureBaseUrl {
-                url: given.to_owned(),
+                url: connectly_net::shown_str(given),
             })
         }
-        _ => return Err(invalid("the scheme must be https")),
+        Err(refusal) => return Err(invalid(&refusal.to_string())),
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// A Connectly webhooks client. Cheap to clone (the connection pool is shared).
@@ -269,13 +322,17 @@ pub struct Client {
     http: reqwest::Client,
     base_url: String,
     max_response_bytes: usize,
+    api_key: ApiKey,
+    retry: RetryPolicy,
+    rate_limit: Option<Arc<rate::RateLimit>>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
-            .field("api_key", &"[redacted]")
+            .field("api_key", &self.api_key)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -295,6 +352,8 @@ impl Client {
             timeout: DEFAULT_TIMEOUT,
             user_agent: concat!("connectly-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            retry: RetryPolicy::default(),
+            rate_limit: 0,
         }
     }
 
@@ -305,7 +364,8 @@ impl Client {
 
     /// Registers `registration.address` for `registration.topic` (Create Webhook). Returns the
     /// new registration's id. A topic that already has a registration gives
-    /// [`Error::AlreadyRegistered`]. Never retried.
+    /// [`Error::AlreadyRegistered`]. Retried only when it certainly was not applied (no
+    /// connection, or 429); see [`RetryPolicy`].
     ///
     /// Runnable against a local mock server (here httpmock, on loopback):
     ///
@@ -343,130 +403,84 @@ impl Client {
         business_id: &str,
         registration: &types::CreateWebhookRequest,
     ) -> Result<types::CreateWebhookResponse, Error> {
-        let business_id = path_segment("business id", business_id)?;
-        self.call(|c| async move { c.create_webhook(&business_id, registration).await })
-            .await
+        let id = &path_segment("business id", business_id)?;
+        let op = Operation {
+            name: "create_webhook",
+            business_id,
+            safety: Safety::NotIdempotent,
+        };
+        self.call(
+            op,
+            |c| async move { c.create_webhook(id, registration).await },
+        )
+        .await
+        .0
     }
 
-    /// Lists the business's registrations (Get Webhooks).
+    /// Lists the business's registrations (Get Webhooks). Retried per the [`RetryPolicy`].
     pub async fn list_webhooks(&self, business_id: &str) -> Result<types::WebhookList, Error> {
-        let business_id = path_segment("business id", business_id)?;
-        let response = self
-            .call(|c| async move { c.list_webhooks(&business_id).await })
-            .await?;
-        Ok(response.entity)
+        let id = &path_segment("business id", business_id)?;
+        let op = Operation {
+            name: "list_webhooks",
+            business_id,
+            safety: Safety::Idempotent,
+        };
+        let (response, _) = self
+            .call(op, |c| async move { c.list_webhooks(id).await })
+            .await;
+        Ok(response?.entity)
     }
 
     /// Changes the address and/or configuration of a registration (Update Webhook); fields left
-    /// `None` keep their value. An unknown id gives [`Error::NotFound`].
+    /// `None` keep their value. An unknown id gives [`Error::NotFound`]. Retried per the
+    /// [`RetryPolicy`] (sending the same update twice leaves the same state).
     pub async fn update_webhook(
         &self,
         business_id: &str,
         webhook_id: &str,
         update: &types::UpdateWebhookRequest,
     ) -> Result<(), Error> {
-        let business_id = path_segment("business id", business_id)?;
-        let webhook_id = path_segment("webhook id", webhook_id)?;
-        self.call(|c| async move { c.update_webhook(&business_id, &webhook_id, update).await })
-            .await?;
-        Ok(())
+        let id = &path_segment("business id", business_id)?;
+        let webhook = &path_segment("webhook id", webhook_id)?;
+        let op = Operation {
+            name: "update_webhook",
+            business_id,
+            safety: Safety::Idempotent,
+        };
+        let (response, _) = self
+            .call(op, |c| async move {
+                c.update_webhook(id, webhook, update).await
+            })
+            .await;
+        response.map(drop)
     }
 
     /// Deletes a registration (Delete Webhook). An unknown id gives [`Error::NotFound`].
+    /// Retried per the [`RetryPolicy`]; when an earlier attempt may have been applied (a
+    /// timeout, a lost connection) and a retry then answers 404, the registration is gone
+    /// either way and the call succeeds.
     pub async fn delete_webhook(&self, business_id: &str, webhook_id: &str) -> Result<(), Error> {
-        let business_id = path_segment("business id", business_id)?;
-        let webhook_id = path_segment("webhook id", webhook_id)?;
-        self.call(|c| async move { c.delete_webhook(&business_id, &webhook_id).await })
-            .await?;
-        Ok(())
-    }
-
-    /// Runs one generated operation on a client with a fresh [`transport::CallContext`], and maps
-    /// what it returns to [`Error`].
-    async fn call<T, F, Fut>(&self, operation: F) -> Result<T, Error>
-    where
-        F: FnOnce(generated::Client) -> Fut,
-        Fut: std::future::Future<
-            Output = Result<progenitor_client::ResponseValue<T>, GenError<types::Error>>,
-        >,
-    {
-        let ctx = transport::CallContext::new(self.max_response_bytes);
-        let client =
-            generated::Client::new_with_client(&self.base_url, self.http.clone(), ctx.clone());
-        let result = operation(client).await;
-        let state = ctx.state();
-        if state.too_large {
-            if let Some(status) = state.status {
-                return Err(Error::ResponseTooLarge {
-                    status,
-                    limit: self.max_response_bytes,
-                });
+        let id = &path_segment("business id", business_id)?;
+        let webhook = &path_segment("webhook id", webhook_id)?;
+        let op = Operation {
+            name: "delete_webhook",
+            business_id,
+            safety: Safety::Idempotent,
+        };
+        let (response, attempts) = self
+            .call(op, |c| async move { c.delete_webhook(id, webhook).await })
+            .await;
+        match response {
+            Ok(_) => Ok(()),
+            Err(Error::NotFound { .. }) if attempts.earlier_outcome_unknown => {
+                tracing::info!(
+                    webhook_id,
+                    "404 after an attempt that may have deleted it: the registration is gone"
+                );
+                Ok(())
             }
+            Err(error) => Err(error),
         }
-        match result {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(map_error(e, &state).await),
-        }
-    }
-}
-
-async fn map_error(error: GenError<types::Error>, state: &transport::CallState) -> Error {
-    match error {
-        GenError::ErrorResponse(response) => {
-            let status = response.status();
-            let mut error = Error::from_status(status, response.into_inner());
-            if let (Error::UnexpectedStatus { excerpt, .. }, Some(original)) =
-                (&mut error, &state.replaced_error_body)
-            {
-                excerpt.clone_from(original);
-            }
-            error
-        }
-        GenError::UnexpectedResponse(response) => {
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            // The transport hook already buffered the (capped) body.
-            let body = response.bytes().await.unwrap_or_default();
-            let excerpt = state
-                .replaced_error_body
-                .clone()
-                .unwrap_or_else(|| transport::excerpt(&body));
-            // A body the transport hook replaced with `{}` was not Connectly's error object.
-            let body = if state.replaced_error_body.is_some() {
-                None
-            } else {
-                serde_json::from_slice(&body).ok()
-            };
-            Error::UnexpectedStatus {
-                status,
-                body,
-                excerpt,
-                retry_after,
-            }
-        }
-        GenError::InvalidResponsePayload(body, source) => Error::Decode {
-            status: state.status,
-            excerpt: transport::excerpt(&body),
-            source,
-        },
-        GenError::CommunicationError(e)
-        | GenError::ResponseBodyError(e)
-        | GenError::InvalidUpgrade(e) => {
-            if e.is_timeout() {
-                Error::Timeout(e)
-            } else {
-                Error::Transport(e)
-            }
-        }
-        GenError::InvalidRequest(reason) | GenError::Custom(reason) => Error::InvalidInput {
-            what: "request",
-            reason,
-        },
     }
 }
 

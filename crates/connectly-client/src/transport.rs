@@ -1,6 +1,8 @@
-//! The transport hook of the generated client: every response body is read here, once, under a
-//! size cap, and what the generated code cannot keep (the status of an undecodable body, an
-//! excerpt of a non-JSON error page, an oversized body) is recorded in the call's context.
+//! The transport hook of the generated client: every error body, and every success body that
+//! does not declare a length within the cap, is read here, once, under the size cap, and handed
+//! on to the generated code in memory. What the generated code cannot keep (the status of an
+//! undecodable body, a body cut at the cap) is recorded in the call's context for
+//! [`crate::error::from_outcome`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -10,25 +12,23 @@ use reqwest::{ResponseBuilderExt as _, StatusCode};
 
 use crate::generated;
 
-/// Per-call state shared between the transport hook and [`crate::Client`]'s error mapping.
+/// Per-attempt state shared between the transport hook and the error mapping.
 ///
-/// Every call builds its own generated client around a fresh context, so concurrent calls never
-/// see each other's state.
+/// Every attempt builds its own generated client around a fresh context, so concurrent calls
+/// never see each other's state.
 #[derive(Clone, Debug, Default)]
 pub struct CallContext {
     pub(crate) max_response_bytes: usize,
     state: Arc<Mutex<CallState>>,
 }
 
-#[derive(Debug, Default, Clone)]
+/// What the transport saw of the response.
+#[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct CallState {
     /// Status of the response, once one arrived.
     pub(crate) status: Option<StatusCode>,
     /// The body was over the cap and was cut there.
     pub(crate) too_large: bool,
-    /// An error status came with a body that is not Connectly's error object; the generated code
-    /// sees `{}` instead and this keeps a safe excerpt of the original.
-    pub(crate) replaced_error_body: Option<String>,
 }
 
 impl CallContext {
@@ -40,10 +40,7 @@ impl CallContext {
     }
 
     pub(crate) fn state(&self) -> CallState {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn update(&self, f: impl FnOnce(&mut CallState)) {
@@ -72,21 +69,11 @@ impl ClientHooks<CallContext> for generated::Client {
             return Ok(response);
         }
         let (body, too_large) = read_capped(&mut response, ctx.max_response_bytes).await?;
-        let mut body = Bytes::from(body);
-        let mut replaced = None;
-        if !status.is_success()
-            && !too_large
-            && serde_json::from_slice::<generated::types::Error>(&body).is_err()
-        {
-            replaced = Some(excerpt(&body));
-            body = Bytes::from_static(b"{}");
-        }
         ctx.update(|s| {
             s.status = Some(status);
             s.too_large = too_large;
-            s.replaced_error_body = replaced;
         });
-        Ok(rebuild(response, body))
+        Ok(rebuild(response, Bytes::from(body)))
     }
 }
 
@@ -123,48 +110,4 @@ fn rebuild(mut original: reqwest::Response, body: Bytes) -> reqwest::Response {
         .body(body)
         .expect("status, version and headers come from a valid response");
     reqwest::Response::from(response)
-}
-
-/// Longest excerpt of a response body kept in an error, in characters.
-pub(crate) const EXCERPT_CHARS: usize = 200;
-
-/// A short excerpt of a body that is safe to print: at most [`EXCERPT_CHARS`] characters (plus
-/// a final `…` when cut), lossy UTF-8, control characters escaped. The cap counts the escaped
-/// text, so a body full of control bytes (`\u{1}` is 5 characters) is not 5 times longer.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out = String::new();
-    let mut chars = 0;
-    for c in text.chars() {
-        let escaped: String = if c.is_control() {
-            c.escape_default().collect()
-        } else {
-            c.into()
-        };
-        let len = escaped.chars().count();
-        if chars + len > EXCERPT_CHARS {
-            out.push('…');
-            break;
-        }
-        chars += len;
-        out.push_str(&escaped);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn excerpt_is_short_and_printable() {
-        let long = "a".repeat(1000);
-        assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
-        assert_eq!(excerpt(b"<h1>\r\nBad"), "<h1>\\r\\nBad");
-        assert_eq!(excerpt(&[0xff, b'x']), "\u{fffd}x");
-        let controls = excerpt(&[1; 1000]);
-        assert_eq!(controls.chars().count(), EXCERPT_CHARS / 5 * 5 + 1);
-        assert!(controls.starts_with("\\u{1}\\u{1}") && controls.ends_with('…'));
-        assert_eq!(excerpt(&[b'a'; EXCERPT_CHARS]), "a".repeat(EXCERPT_CHARS));
-    }
 }
