@@ -24,7 +24,8 @@ use std::{
 
 use connectly_client::{
     types::{self, CreateWebhookRequest},
-    Client, Error, StatusCode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Client, Error, RetryPolicy, StatusCode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
 };
 use httpmock::{Method, MockServer};
 use proptest::{prelude::*, test_runner::TestRunner};
@@ -56,6 +57,13 @@ fn client_at(base_url: &str) -> Client {
         .base_url(base_url)
         .build()
         .expect("a loopback base URL is accepted")
+}
+
+/// The default retry policy with 1 ms backoffs, so that tests of what is retried do not wait.
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(1))
 }
 
 /// Runs a client call, failing the test when it has not returned within [`GUARD`].
@@ -97,6 +105,9 @@ enum Reply {
     BytesThenStall(Vec<u8>),
     /// Closes the connection without writing anything.
     Close,
+    /// The n-th request (0-based, over all connections) gets the n-th reply; the last one
+    /// repeats.
+    Script(Vec<Reply>),
     /// Answers 200 with a chunked body that never ends: writes chunks until the client hangs up
     /// or [`ENDLESS_BOUND`] bytes are written (then closes without the final chunk).
     EndlessChunked,
@@ -175,8 +186,16 @@ async fn serve(
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
-    requests.lock().unwrap().push(request);
+    let mut reply = reply;
+    {
+        let mut requests = requests.lock().unwrap();
+        requests.push(request);
+        if let Reply::Script(script) = reply {
+            reply = script[(requests.len() - 1).min(script.len() - 1)].clone();
+        }
+    }
     match reply {
+        Reply::Script(_) => unreachable!("a script holds plain replies"),
         Reply::Bytes(bytes) => {
             let _ = stream.write_all(&bytes).await;
             let _ = stream.shutdown().await;
@@ -292,6 +311,7 @@ async fn timeout_when_the_server_stalls_in_the_middle_of_the_body() {
     let client = Client::builder(KEY)
         .base_url(server.base_url())
         .timeout(SHORT_TIMEOUT)
+        .retry(fast_retries())
         .build()
         .unwrap();
 
@@ -306,11 +326,13 @@ async fn timeout_when_the_server_stalls_in_the_middle_of_the_body() {
             other => panic!("expected Timeout, got {other:?}"),
         }
     }
+    // The create, which may have been applied, is sent once; the list is retried.
+    let sent = 1 + (1 + DEFAULT_MAX_RETRIES as usize);
     assert!(
-        elapsed >= 2 * SHORT_TIMEOUT,
+        elapsed >= sent as u32 * SHORT_TIMEOUT,
         "gave up after only {elapsed:?}"
     );
-    assert_eq!(server.requests().len(), 2);
+    assert_eq!(server.requests().len(), sent);
 }
 
 #[tokio::test]
@@ -1154,5 +1176,364 @@ async fn outcome_unknown_only_when_the_request_may_have_been_applied() {
 
     for (what, error, expected) in cases {
         assert_eq!(error.outcome_unknown(), expected, "{what}: {error:?}");
+    }
+}
+
+// 8. Retries, the rate limit and the trace of a call -------------------------------------------
+
+const LIST_PATH: &str = "/v1/businesses/biz_01ARZ3NDEKTSV4RRFFQ69G5FAV/webhooks";
+
+/// A complete HTTP/1.1 response with extra headers, that closes the connection.
+fn response_with(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut head = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+fn list_ok() -> Reply {
+    Reply::Bytes(response(
+        200,
+        "application/json",
+        br#"{"entity":{"businessId":"biz_01ARZ3NDEKTSV4RRFFQ69G5FAV","webhooks":[]}}"#,
+    ))
+}
+
+fn status(code: u16) -> Reply {
+    Reply::Bytes(response(code, "text/html", b"<h1>try later</h1>"))
+}
+
+fn client_with(base_url: &str, retry: RetryPolicy) -> Client {
+    Client::builder(KEY)
+        .base_url(base_url)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn list_answering_503_503_200_succeeds_with_exactly_3_requests() {
+    let server = RawServer::start(Reply::Script(vec![status(503), status(503), list_ok()])).await;
+
+    let list = guarded(client_with(&server.base_url(), fast_retries()).list_webhooks(BUSINESS))
+        .await
+        .expect("the third answer is a 200");
+
+    assert!(list.webhooks.is_empty());
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests
+        .iter()
+        .all(|r| r.head.starts_with(&format!("GET {LIST_PATH} "))));
+}
+
+#[tokio::test]
+async fn update_and_delete_are_retried_on_502_503_504_and_a_lost_connection() {
+    let ok = Reply::Bytes(response(200, "application/json", b"{}"));
+    let update = types::UpdateWebhookRequest {
+        address: None,
+        configuration: None,
+    };
+    for failure in [status(502), status(503), status(504), Reply::Close] {
+        let server = RawServer::start(Reply::Script(vec![failure.clone(), ok.clone()])).await;
+        let client = client_with(&server.base_url(), fast_retries());
+        guarded(client.update_webhook(BUSINESS, "wh_1", &update))
+            .await
+            .expect("retried");
+        assert_eq!(server.requests().len(), 2);
+        let server = RawServer::start(Reply::Script(vec![failure, ok.clone()])).await;
+        let client = client_with(&server.base_url(), fast_retries());
+        guarded(client.delete_webhook(BUSINESS, "wh_1"))
+            .await
+            .expect("retried");
+        assert_eq!(server.requests().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn retry_after_in_seconds_is_waited_for() {
+    let server = RawServer::start(Reply::Script(vec![
+        Reply::Bytes(response_with(429, &[("retry-after", "1")], b"{}")),
+        list_ok(),
+    ]))
+    .await;
+    // Backoff alone would wait at most 1 ms: only Retry-After can make it 1 s.
+    let client = client_with(&server.base_url(), fast_retries());
+
+    let started = Instant::now();
+    guarded(client.list_webhooks(BUSINESS))
+        .await
+        .expect("the second answer is a 200");
+
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_waited_for() {
+    // Two seconds ahead, cut to whole seconds by the format: more than one second away.
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    let server = RawServer::start(Reply::Script(vec![
+        Reply::Bytes(response_with(503, &[("retry-after", &date)], b"{}")),
+        list_ok(),
+    ]))
+    .await;
+    let client = client_with(&server.base_url(), fast_retries());
+
+    let started = Instant::now();
+    guarded(client.list_webhooks(BUSINESS))
+        .await
+        .expect("the second answer is a 200");
+
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn create_is_never_resent_after_502_503_504_a_timeout_or_a_lost_connection() {
+    for failure in [status(502), status(503), status(504), Reply::Close] {
+        let server = RawServer::start(Reply::Script(vec![failure, status(200)])).await;
+        let client = client_with(&server.base_url(), fast_retries().max_retries(5));
+        let error = guarded(client.create_webhook(BUSINESS, &messages_registration()))
+            .await
+            .expect_err("the first answer is a failure");
+        assert_eq!(
+            server.requests().len(),
+            1,
+            "{error:?}: the create was sent again"
+        );
+    }
+    let stalled = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let client = Client::builder(KEY)
+        .base_url(stalled.base_url())
+        .timeout(SHORT_TIMEOUT)
+        .retry(fast_retries().max_retries(5))
+        .build()
+        .unwrap();
+    let error = guarded(client.create_webhook(BUSINESS, &messages_registration()))
+        .await
+        .expect_err("timeout");
+    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+    assert_eq!(stalled.requests().len(), 1, "the create was sent again");
+}
+
+#[tokio::test]
+async fn create_is_retried_after_429_which_was_not_applied() {
+    let server = RawServer::start(Reply::Script(vec![
+        Reply::Bytes(response_with(429, &[("retry-after", "0")], b"{}")),
+        Reply::Bytes(response(200, "application/json", br#"{"id":"wh_1"}"#)),
+    ]))
+    .await;
+
+    let created = guarded(
+        client_with(&server.base_url(), fast_retries())
+            .create_webhook(BUSINESS, &messages_registration()),
+    )
+    .await
+    .expect("the second answer is a 200");
+
+    assert_eq!(created.id, "wh_1");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_budget_caps_the_attempts() {
+    let server = RawServer::start(status(503)).await;
+
+    let error = guarded(
+        client_with(&server.base_url(), fast_retries().max_retries(4)).list_webhooks(BUSINESS),
+    )
+    .await
+    .expect_err("always 503");
+
+    assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(server.requests().len(), 5, "1 attempt + 4 retries");
+    let server = RawServer::start(status(503)).await;
+    guarded(client_with(&server.base_url(), RetryPolicy::none()).list_webhooks(BUSINESS))
+        .await
+        .expect_err("always 503");
+    assert_eq!(server.requests().len(), 1, "retries disabled");
+}
+
+#[tokio::test]
+async fn retry_budget_caps_the_time() {
+    // A Retry-After beyond the budget is not waited for: the 429 comes back at once, with it.
+    let server = RawServer::start(Reply::Bytes(response_with(
+        429,
+        &[("retry-after", "3600")],
+        b"{}",
+    )))
+    .await;
+    let client = client_with(
+        &server.base_url(),
+        fast_retries()
+            .max_retries(10)
+            .budget(Duration::from_secs(5)),
+    );
+    let error = guarded(client.list_webhooks(BUSINESS))
+        .await
+        .expect_err("429");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(server.requests().len(), 1);
+
+    // Attempts that each time out after 200 ms, a 500 ms budget, 10 retries allowed: retries
+    // stop once the budget is spent (after the 2nd or 3rd attempt), each attempt still bounded
+    // by the request timeout.
+    let stalled = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let attempt_timeout = Duration::from_millis(200);
+    let client = Client::builder(KEY)
+        .base_url(stalled.base_url())
+        .timeout(attempt_timeout)
+        .retry(
+            fast_retries()
+                .max_retries(10)
+                .budget(Duration::from_millis(500)),
+        )
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = guarded(client.list_webhooks(BUSINESS))
+        .await
+        .expect_err("timeouts");
+    let elapsed = started.elapsed();
+    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+    let attempts = stalled.requests().len();
+    assert!((2..=3).contains(&attempts), "{attempts} attempts");
+    assert!(elapsed >= attempts as u32 * attempt_timeout, "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn delete_answering_404_after_a_lost_attempt_has_succeeded() {
+    let not_found = Reply::Bytes(response(
+        404,
+        "application/json",
+        br#"{"message":"no such webhook"}"#,
+    ));
+    // The first attempt's connection drops after the request: it may have deleted it.
+    let server = RawServer::start(Reply::Script(vec![Reply::Close, not_found.clone()])).await;
+    guarded(client_with(&server.base_url(), fast_retries()).delete_webhook(BUSINESS, "wh_1"))
+        .await
+        .expect("gone either way");
+    assert_eq!(server.requests().len(), 2);
+    // A 404 as the first answer is still NotFound; so is one after a 503, which applied nothing.
+    for script in [vec![not_found.clone()], vec![status(503), not_found]] {
+        let server = RawServer::start(Reply::Script(script)).await;
+        let error = guarded(
+            client_with(&server.base_url(), fast_retries()).delete_webhook(BUSINESS, "wh_1"),
+        )
+        .await
+        .expect_err("404");
+        assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    }
+}
+
+#[tokio::test]
+async fn rate_limit_spaces_the_requests_of_a_client_and_its_clones() {
+    let server = RawServer::start(list_ok()).await;
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .rate_limit(20)
+        .build()
+        .unwrap();
+    let clone = client.clone();
+
+    let started = Instant::now();
+    for _ in 0..3 {
+        guarded(client.list_webhooks(BUSINESS)).await.unwrap();
+        guarded(clone.list_webhooks(BUSINESS)).await.unwrap();
+    }
+
+    // 6 requests at 20/s: the first at once, then one every 50 ms.
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 6);
+}
+
+#[test]
+fn trace_of_a_retrying_run_records_each_call_and_never_the_key() {
+    let _ = tracing_log::LogTracer::init();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    runtime.block_on(async {
+        // The server echoes the key in its failures, as a careless proxy might.
+        let echo = format!(r#"{{"message":"key {KEY} is throttled"}}"#);
+        let server = RawServer::start(Reply::Script(vec![
+            Reply::Bytes(response(503, "application/json", echo.as_bytes())),
+            Reply::Bytes(response_with(429, &[("retry-after", "0")], echo.as_bytes())),
+            list_ok(),
+        ]))
+        .await;
+        let client = client_with(&server.base_url(), fast_retries());
+        guarded(client.list_webhooks(BUSINESS))
+            .await
+            .expect("third time");
+        let failing = RawServer::start(Reply::Bytes(response(
+            503,
+            "text/html",
+            format!("<p>{KEY}</p>").as_bytes(),
+        )))
+        .await;
+        let error =
+            guarded(client_with(&failing.base_url(), fast_retries()).list_webhooks(BUSINESS))
+                .await
+                .expect_err("always 503");
+        tracing::error!(%error, ?error, "gave up");
+        guarded(client_at("http://127.0.0.1:1").list_webhooks(BUSINESS))
+            .await
+            .expect_err("refused");
+    });
+    drop(runtime);
+
+    let text = captured.text();
+    assert!(!text.contains(KEY), "the API key is in the trace:\n{text}");
+    // The span and its fields, and one event per retry.
+    assert!(text.contains("operation=\"list_webhooks\""), "{text}");
+    assert!(
+        text.contains(&format!("business_id=\"{BUSINESS}\"")),
+        "{text}"
+    );
+    assert!(
+        text.contains("retry_reason=\"429 Too Many Requests\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("status=200") && text.contains("elapsed_ms="),
+        "{text}"
+    );
+    assert!(text.contains("attempt=3"), "{text}");
+    let retries = text.lines().filter(|l| l.contains("retrying")).count();
+    assert_eq!(retries, 2 + 2 + 2, "{text}");
+    if std::env::var_os("SHOW_TRACE").is_some() {
+        eprintln!("{text}");
     }
 }

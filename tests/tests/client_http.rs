@@ -35,9 +35,12 @@ async fn start_server() -> MockServer {
     server
 }
 
+/// A client without retries: these tests are about how one response maps to a result (what is
+/// retried is tested in `client_faults.rs`).
 fn client_for(server: &MockServer) -> Client {
     Client::builder(KEY)
         .base_url(server.base_url())
+        .retry(connectly_client::RetryPolicy::none())
         .build()
         .expect("a loopback base URL is accepted")
 }
