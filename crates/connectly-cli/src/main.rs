@@ -71,6 +71,10 @@ pub(crate) struct Global {
     /// When to colour errors on stderr [default: auto: on a terminal, unless NO_COLOR is set].
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, hide_default_value = true)]
     color: ColorWhen,
+    /// Trace to stderr: -v each call and retry, -vv more detail, -vvv the HTTP stack
+    /// (RUST_LOG, when set, chooses instead). Never shows the API key.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 /// The options of the verbs that call the Connectly API.
@@ -92,6 +96,28 @@ pub(crate) struct ApiArgs {
     /// with the command).
     #[arg(long, global = true)]
     mock: bool,
+    /// Retries of a failed call: after connection failures, 429, 502, 503 and 504, with backoff
+    /// and Retry-After; a create only when it certainly was not applied. 0 disables [default: 2].
+    #[arg(long, global = true, value_name = "N")]
+    retries: Option<u32>,
+}
+
+/// Traces (the client's `connectly` span per call, its retry events) go to stderr, filtered by
+/// `RUST_LOG` when set, else by the `-v` count.
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,connectly_client=info",
+        2 => "info,connectly_client=debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// `--timeout`.
@@ -311,6 +337,7 @@ fn parse_filter(text: &str) -> Result<(String, String), String> {
 fn main() -> ExitCode {
     let cli = parse();
     cli.global.color.apply();
+    init_tracing(cli.global.verbose);
     let json_output = cli.global.json;
     let result = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -486,6 +513,9 @@ async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
     };
     if let Some(timeout) = api.timeout.seconds {
         builder = builder.timeout(timeout);
+    }
+    if let Some(retries) = api.retries {
+        builder = builder.retry(connectly_client::RetryPolicy::default().max_retries(retries));
     }
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(Connection {
