@@ -1282,8 +1282,10 @@ async fn retry_after_in_seconds_is_waited_for() {
 
 #[tokio::test]
 async fn retry_after_as_an_http_date_is_waited_for() {
-    // Two seconds ahead, cut to whole seconds by the format: more than one second away.
-    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    // Three seconds ahead, cut to whole seconds by the format: the date is at least two seconds
+    // after `asked`, however long the request takes to get there.
+    let asked = Instant::now();
+    let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
     let server = RawServer::start(Reply::Script(vec![
         Reply::Bytes(response_with(503, &[("retry-after", &date)], b"{}")),
         list_ok(),
@@ -1291,15 +1293,14 @@ async fn retry_after_as_an_http_date_is_waited_for() {
     .await;
     let client = client_with(&server.base_url(), fast_retries());
 
-    let started = Instant::now();
     guarded(client.list_webhooks(BUSINESS))
         .await
         .expect("the second answer is a 200");
 
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
+        asked.elapsed() >= Duration::from_secs(2),
         "{:?}",
-        started.elapsed()
+        asked.elapsed()
     );
     assert_eq!(server.requests().len(), 2);
 }
