@@ -155,8 +155,10 @@ fn request_overhead(c: &mut Criterion) {
         r#"{"topic":"messages","address":"https://example.com/webhook/messages"}"#,
     )
     .expect("a registration");
+    // Retries on (the default), so every call goes through the retry loop and its span.
     let connectly = Client::builder(API_KEY)
         .base_url(&base_url)
+        .retry(connectly_client::RetryPolicy::default())
         .build()
         .expect("a loopback client");
     let senders = [
