@@ -1125,7 +1125,7 @@ async fn outcome_unknown_only_when_the_request_may_have_been_applied() {
     for (status, expected) in [
         (400u16, false),
         (409, false),
-        (500, false),
+        (500, true),
         (503, false),
         (429, false),
         (502, true),
