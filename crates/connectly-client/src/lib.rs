@@ -381,6 +381,35 @@ impl Client {
         Ok(())
     }
 
+    /// Lists the latest run of each report configured for the business (List Reports), only
+    /// those of `report_type` when given (e.g. `campaign.daily.v1`). A run's
+    /// `result.url` is a fresh download URL.
+    pub async fn list_reports(
+        &self,
+        business_id: &str,
+        report_type: Option<&str>,
+    ) -> Result<Vec<types::ListedReport>, Error> {
+        let business_id = path_segment("business id", business_id)?;
+        let report_type: Option<types::ListReportsType> = report_type
+            .map(|t| {
+                t.to_owned()
+                    .try_into()
+                    .map_err(|e: types::error::ConversionError| Error::InvalidInput {
+                        what: "report type",
+                        reason: if t.is_empty() {
+                            "it is empty".to_owned()
+                        } else {
+                            e.to_string()
+                        },
+                    })
+            })
+            .transpose()?;
+        let response = self
+            .call(|c| async move { c.list_reports(&business_id, report_type.as_ref()).await })
+            .await?;
+        Ok(response.data)
+    }
+
     /// Runs one generated operation on a client with a fresh [`transport::CallContext`], and maps
     /// what it returns to [`Error`].
     async fn call<T, F, Fut>(&self, operation: F) -> Result<T, Error>
