@@ -149,7 +149,11 @@ mod tests {
         assert_eq!(log.snapshot().len(), 3, "bytes, not entries, bound it");
         assert_eq!(log.bytes, 3 * 106);
         log.push(request(1000));
-        assert_eq!(log.snapshot().len(), 3, "a request larger than the log is not kept");
+        assert_eq!(
+            log.snapshot().len(),
+            3,
+            "a request larger than the log is not kept"
+        );
         let mut log = RequestLog::new(2, usize::MAX);
         for _ in 0..5 {
             log.push(request(0));

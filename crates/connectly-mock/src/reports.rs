@@ -64,7 +64,9 @@ pub(crate) async fn list(
     let data = CONFIGURED
         .iter()
         .filter(|(_, _, t, _)| report_type.as_deref().is_none_or(|wanted| wanted == *t))
-        .map(|&(id, name, report_type, monthly)| report(&business_id, id, name, report_type, monthly, now))
+        .map(|&(id, name, report_type, monthly)| {
+            report(&business_id, id, name, report_type, monthly, now)
+        })
         .collect();
     json_response(StatusCode::OK, &types::ListReportsResponse { data })
 }

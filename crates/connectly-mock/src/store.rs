@@ -71,8 +71,7 @@ impl Store {
             registration.address = String::from(address);
         }
         if let Some(given) = configuration {
-            registration.configuration =
-                Some(merge(registration.configuration.take(), given));
+            registration.configuration = Some(merge(registration.configuration.take(), given));
         }
         true
     }

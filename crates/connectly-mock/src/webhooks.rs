@@ -115,12 +115,8 @@ pub(crate) async fn update(
         Ok(update) => update,
         Err(response) => return response,
     };
-    let updated = lock(&shared.store).update(
-        &business_id,
-        &webhook_id,
-        update,
-        configuration.as_ref(),
-    );
+    let updated =
+        lock(&shared.store).update(&business_id, &webhook_id, update, configuration.as_ref());
     if updated {
         json_response(StatusCode::OK, &json!({}))
     } else {
