@@ -157,6 +157,7 @@ enum Command {
     #[command(after_help = mock::help())]
     Mock(mock::MockArgs),
     /// List the reports of the Reports product (the latest run of each, with a download URL).
+    #[command(after_help = reports::EXAMPLES)]
     Reports {
         #[command(flatten)]
         api: ApiArgs,

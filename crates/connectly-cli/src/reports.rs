@@ -7,13 +7,19 @@ use serde_json::json;
 use crate::output;
 use crate::{business_id, ApiArgs, Connection, Failure, Global};
 
+/// The examples of `connectly reports --help` and `connectly reports list --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  export CONNECTLY_API_KEY=... CONNECTLY_BUSINESS_ID=biz_1
+  connectly reports list
+  connectly reports list --type campaign.daily.v1 --json";
+
 /// `connectly reports ...`.
 #[derive(Subcommand, Debug)]
 pub(crate) enum ReportsCommand {
     /// List the latest run of each report configured for the business, with a fresh download
     /// URL for its file.
-    #[command(after_help = "Examples:\n  connectly reports list\n  \
-                            connectly reports list --type campaign.daily.v1 --json")]
+    #[command(after_help = EXAMPLES)]
     List {
         /// Only the reports of this type, e.g. campaign.daily.v1.
         #[arg(long = "type", value_name = "T", value_parser = NonEmptyStringValueParser::new())]
