@@ -480,3 +480,283 @@ async fn a_stalled_request_does_not_block_the_others() {
     );
     drop(stalled);
 }
+
+/// Reads what the server sends on `stream` until it closes the connection or `deadline`
+/// passes; `None` if it was still open then.
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    deadline: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(deadline, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok()
+        .map(|()| String::from_utf8_lossy(&received).into_owned())
+}
+
+#[tokio::test]
+async fn a_keyless_request_gets_401_before_its_body_is_sent_and_its_body_is_never_logged() {
+    use tokio::io::AsyncWriteExt;
+    let mock = MockServer::start().await.unwrap();
+    // Headers announcing a 1 MiB body, and no body: the answer must not wait for it.
+    let mut stream = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\n\
+                 content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                1024 * 1024
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stream, std::time::Duration::from_secs(5))
+        .await
+        .expect("answered and closed without waiting for the body");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    // A keyless request whose body is sent: answered 401, logged without its body.
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/businesses/{BIZ}/create/webhooks",
+            mock.base_url()
+        ))
+        .header("x-api-key", "wrong-key")
+        .body(r#"{"topic": "messages", "address": "https://example.com/secret-body"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert!(!request.authenticated);
+        assert!(request.body.is_empty(), "{request:?}");
+    }
+    assert!(mock.registrations(BIZ).is_empty());
+}
+
+#[tokio::test]
+async fn the_request_log_is_bounded_by_bytes_not_only_entries() {
+    let mock = MockServer::start_with(MockConfig::default().request_log_bytes(4 * 1024))
+        .await
+        .unwrap();
+    let padding = "x".repeat(1000);
+    for i in 0..20 {
+        // Refused by the schema (400) but accepted by the gate: each is logged with its body.
+        let body = json!({"topic": "messages", "address": format!("https://example.com/{i}/{padding}"), "x": i});
+        raw(
+            &mock,
+            reqwest::Method::POST,
+            &format!("/v1/businesses/{BIZ}/create/webhooks"),
+            body.to_string().into_bytes(),
+        )
+        .await;
+    }
+    let requests = mock.requests();
+    let kept: usize = requests.iter().map(|r| r.body.len()).sum();
+    assert!(
+        (1..=3).contains(&requests.len()),
+        "{} requests kept",
+        requests.len()
+    );
+    assert!(kept <= 4 * 1024, "{kept} bytes of bodies kept");
+    assert_eq!(
+        requests.last().unwrap().json().unwrap()["x"],
+        19,
+        "the newest is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_partial_headers_is_closed_within_the_timeout_while_others_are_served(
+) {
+    use tokio::io::AsyncWriteExt;
+    let timeout = std::time::Duration::from_millis(500);
+    let mock = MockServer::start_with(MockConfig::default().header_read_timeout(timeout))
+        .await
+        .unwrap();
+    let mut slow = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    slow.write_all(
+        format!("GET /v1/businesses/{BIZ}/webhooks HTTP/1.1\r\nhost: x\r\nx-api-k").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    // Others are served meanwhile.
+    client(&mock).list_webhooks(BIZ).await.unwrap();
+    let answer = read_until_closed(&mut slow, std::time::Duration::from_secs(10))
+        .await
+        .expect("the connection with partial headers was closed");
+    assert!(!answer.contains("200 OK"), "{answer}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= timeout / 2,
+        "closed after {waited:?}, before the timeout"
+    );
+    client(&mock).list_webhooks(BIZ).await.unwrap();
+    assert_eq!(
+        connectly_mock::HEADER_READ_TIMEOUT,
+        MockConfig::default().header_read_timeout,
+        "the documented default is the one used"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_gets_408_and_is_not_logged() {
+    use tokio::io::AsyncWriteExt;
+    let mock = MockServer::start_with(
+        MockConfig::default().body_read_timeout(std::time::Duration::from_millis(300)),
+    )
+    .await
+    .unwrap();
+    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
+                 content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"topic\"",
+                mock.api_key()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stalled, std::time::Duration::from_secs(10))
+        .await
+        .expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("ERROR_CODE_REQUEST_TIMEOUT"), "{answer}");
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].authenticated && requests[0].body.is_empty());
+}
+
+#[tokio::test]
+async fn listening_off_loopback_needs_the_opt_in_and_a_key_of_ones_own() {
+    let public: std::net::SocketAddr = "0.0.0.0:0".parse().unwrap();
+    for config in [
+        MockConfig::default().listen(public),
+        MockConfig::default().listen(public).allow_non_loopback(),
+        MockConfig::default()
+            .listen(public)
+            .allow_non_loopback()
+            .api_key("mine")
+            .api_key(connectly_mock::DEFAULT_API_KEY),
+        MockConfig::default().listen(public).api_key("mine"),
+    ] {
+        let error = MockServer::start_with(config.clone())
+            .await
+            .expect_err("refused before binding");
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::PermissionDenied,
+            "{config:?}"
+        );
+        assert!(
+            error.to_string().contains("not a loopback address"),
+            "{error}"
+        );
+    }
+    // `serve` applies the same rule to the listener it is given (here a loopback one passes).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let served = connectly_mock::serve(listener, MockConfig::default(), async {});
+    tokio::time::timeout(std::time::Duration::from_secs(10), served)
+        .await
+        .unwrap()
+        .unwrap();
+    // With both, it is allowed (checked without binding a public port in a test).
+    let own = MockConfig::default()
+        .allow_non_loopback()
+        .api_key("k3y-of-my-own");
+    own.check_listen(public).unwrap();
+    own.check_listen("[::]:8080".parse().unwrap()).unwrap();
+    MockConfig::default()
+        .check_listen("[::1]:8080".parse().unwrap())
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_observer_sees_method_path_status_and_latency_never_the_key() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let mock = MockServer::start_with(
+        MockConfig::default()
+            .api_key("observer-key-42")
+            .on_request(move |r| sink.lock().unwrap().push(r.clone())),
+    )
+    .await
+    .unwrap();
+    client(&mock).list_webhooks(BIZ).await.unwrap();
+    let _ = reqwest::Client::new()
+        .get(format!("{}/v1/businesses/{BIZ}/webhooks", mock.base_url()))
+        .send()
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let lines: Vec<(String, String, u16)> = seen
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .collect();
+    let path = format!("/v1/businesses/{BIZ}/webhooks");
+    assert_eq!(
+        lines,
+        [
+            ("GET".to_owned(), path.clone(), 200),
+            ("GET".to_owned(), path, 401)
+        ]
+    );
+    assert!(seen
+        .iter()
+        .all(|r| !format!("{r:?}").contains("observer-key-42")));
+    assert!(seen[0].latency < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn list_reports_answers_a_plausible_list_filtered_by_type() {
+    let mock = MockServer::start().await.unwrap();
+    let client = client(&mock);
+    let all = client.list_reports(BIZ, None).await.unwrap();
+    let types: Vec<&str> = all.iter().map(|r| r.type_.as_str()).collect();
+    assert_eq!(types, ["campaign.daily.v1", "campaign.monthly.v1"]);
+    for report in &all {
+        let run = report.last_run.as_ref().unwrap();
+        assert_eq!(run.status, types::ReportRunStatus::Completed);
+        let result = run.result.as_ref().unwrap();
+        assert!(result.url.starts_with("https://"), "{}", result.url);
+        let (created, expires) = (
+            result.created_at.as_deref().unwrap(),
+            result.expires_at.as_deref().unwrap(),
+        );
+        assert!(created < expires, "{created} < {expires}");
+        assert!(expires.ends_with('Z') && expires.len() == 20, "{expires}");
+    }
+    let daily = client
+        .list_reports(BIZ, Some("campaign.daily.v1"))
+        .await
+        .unwrap();
+    assert_eq!(daily.len(), 1);
+    assert_eq!((&daily[0].id, &daily[0].name), (&all[0].id, &all[0].name));
+    assert!(client
+        .list_reports(BIZ, Some("no.such.type"))
+        .await
+        .unwrap()
+        .is_empty());
+    // The type goes in the query, percent-encoded.
+    let last = mock.requests().pop().unwrap();
+    assert_eq!(last.query.as_deref(), Some("type=no.such.type"));
+    assert!(matches!(
+        client.list_reports(BIZ, Some("")).await,
+        Err(Error::InvalidInput { .. })
+    ));
+}

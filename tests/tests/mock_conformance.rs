@@ -138,6 +138,38 @@ async fn observe() -> Vec<Observed> {
         call(&mock, &key, Method::GET, list, None).await,
     );
 
+    let reports = "/v1/businesses/b1/reporting/reports";
+    push(
+        "list_reports",
+        call(&mock, &key, Method::GET, reports, None).await,
+    );
+    push(
+        "list_reports",
+        call(
+            &mock,
+            &key,
+            Method::GET,
+            &format!("{reports}?type=campaign.daily.v1"),
+            None,
+        )
+        .await,
+    );
+    push(
+        "list_reports",
+        call(
+            &mock,
+            &key,
+            Method::GET,
+            &format!("{reports}?type=none"),
+            None,
+        )
+        .await,
+    );
+    push(
+        "list_reports",
+        call(&mock, "wrong", Method::GET, reports, None).await,
+    );
+
     let delete = format!("/v1/businesses/b1/delete/webhooks/{id}");
     push(
         "delete_webhook",
@@ -180,7 +212,7 @@ async fn every_mock_response_validates_against_the_spec() {
     }
     assert_eq!(
         declared.len(),
-        4,
+        5,
         "every operation of the spec is covered here"
     );
 

@@ -7,10 +7,11 @@ mod export;
 mod failure;
 mod files;
 mod help;
+mod mock;
 mod output;
+mod reports;
 mod webhooks;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,33 +21,9 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use connectly_client::Client;
 use connectly_mock::MockServer;
 use connectly_schema::SchemaKind;
-use events::{parse_secret, EventsCommand, Secret};
+use events::EventsCommand;
 pub(crate) use failure::Failure;
 use output::ColorWhen;
-
-const MOCK_HELP: &str = "\
-With --deliver-secret S the mock can also play Connectly's sending side (a mock-only endpoint):
-
-  POST /v1/businesses/{businessId}/mock/deliver?topic=T[&kind=K]     (X-API-Key as usual, no body)
-
-It POSTs the signed sample event K of topic T (as `connectly events send` does) to the business's
-registered address for T and answers 200 {\"address\", \"topic\", \"kind\", \"status\", \"body\"}:
-the receiver's status code and the start of its answer. Kinds: text (default), attachment,
-button, referral for messages; sent (default), delivered, read, failed for delivery_status.
-Errors: 409 delivery not enabled; 400 unknown topic or kind (or a kind of the other topic);
-404 no registration for the topic; 400 an address off loopback; 502 receiver unreachable.
-
-Loopback only: the mock delivers to 127.0.0.0/8, localhost and [::1], nothing else (refused
-before any connection). Registered addresses must be https:// but a local receiver has no
-certificate, so https://127.0.0.1:PORT/path is reached over plain http://127.0.0.1:PORT/path.
-
-Examples:
-  connectly mock --listen 127.0.0.1:9090 --api-key key_1 --api-key key_2
-  connectly mock --deliver-secret whsec_test &
-  connectly webhooks create --base-url http://127.0.0.1:8080 --business-id biz_1 \\
-      --topic messages --address https://127.0.0.1:3000/webhook     # CONNECTLY_API_KEY=mock-api-key
-  curl -X POST -H 'x-api-key: mock-api-key' \\
-      'http://127.0.0.1:8080/v1/businesses/biz_1/mock/deliver?topic=messages&kind=button'";
 
 /// Manage Connectly webhooks: register them, validate webhooks config files, apply a config
 /// file idempotently, send and verify signed test events, and try it all against a local fake
@@ -203,17 +180,15 @@ enum Command {
         api: ApiArgs,
     },
     /// Run the fake Connectly API in the foreground until Ctrl-C.
-    #[command(after_help = MOCK_HELP)]
-    Mock {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
-        listen: SocketAddr,
-        /// An API key to accept (repeatable) [default: mock-api-key].
-        #[arg(long = "api-key", value_name = "KEY")]
-        api_keys: Vec<String>,
-        /// Enable the deliver endpoint (below), signing events with this webhook secret.
-        #[arg(long, value_name = "S", value_parser = parse_secret)]
-        deliver_secret: Option<Secret>,
+    #[command(after_help = mock::help())]
+    Mock(mock::MockArgs),
+    /// List the reports of the Reports product (the latest run of each, with a download URL).
+    #[command(after_help = reports::EXAMPLES)]
+    Reports {
+        #[command(flatten)]
+        api: ApiArgs,
+        #[command(subcommand)]
+        command: reports::ReportsCommand,
     },
     /// Send signed test events to a receiver, verify signatures, inspect bodies.
     #[command(subcommand, after_help = help::EVENTS)]
@@ -417,11 +392,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             output::write_stdout(format_args!("{}", kind.text()));
             Ok(())
         }
-        Command::Mock {
-            listen,
-            api_keys,
-            deliver_secret,
-        } => run_mock(listen, api_keys, deliver_secret, global.json).await,
+        Command::Mock(args) => mock::run(args, global.json).await,
+        Command::Reports { api, command } => {
+            let connection = connect(&api).await?;
+            reports::run(&connection, global, &api, command)
+                .await
+                .map_err(|f| f.waited(api.timeout.duration()))
+        }
         Command::Events(command) => events::run(global, command).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -496,13 +473,7 @@ pub(crate) struct Connection {
 
 async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
     let (mut builder, mock) = if api.mock {
-        let mock = MockServer::start()
-            .await
-            .map_err(|e| Failure::failed("cannot start the mock server").caused_by(&e))?;
-        eprintln!(
-            "connectly: --mock: using an in-process fake Connectly API at {} (nothing is sent to Connectly)",
-            mock.base_url()
-        );
+        let mock = mock::in_process().await?;
         (
             Client::builder(mock.api_key()).base_url(mock.base_url()),
             Some(mock),
@@ -557,55 +528,4 @@ pub(crate) fn business_id(api: &ApiArgs, from_file: Option<&str>) -> Result<Stri
             "no business id: pass --business-id ID or set CONNECTLY_BUSINESS_ID".to_owned(),
         )),
     }
-}
-
-async fn run_mock(
-    listen: SocketAddr,
-    api_keys: Vec<String>,
-    deliver_secret: Option<Secret>,
-    json_output: bool,
-) -> Result<(), Failure> {
-    let mut config = connectly_mock::MockConfig::default().listen(listen);
-    let default_key = api_keys.is_empty();
-    for key in api_keys {
-        config = config.api_key(key);
-    }
-    let delivering = deliver_secret.is_some();
-    if let Some(Secret(secret)) = deliver_secret {
-        config = config.deliver_secret(secret);
-    }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| Failure::failed(format!("cannot listen on {listen}")).caused_by(&e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;
-    if json_output {
-        output::json(&serde_json::json!({"baseUrl": format!("http://{addr}")}));
-    } else {
-        outln!("http://{addr}");
-    }
-    if default_key {
-        eprintln!(
-            "connectly mock: listening on http://{addr}, accepting the API key {:?}; Ctrl-C stops it",
-            connectly_mock::DEFAULT_API_KEY
-        );
-    } else {
-        eprintln!(
-            "connectly mock: listening on http://{addr} with the given API keys; Ctrl-C stops it"
-        );
-    }
-    if delivering {
-        eprintln!(
-            "connectly mock: delivery enabled: POST http://{addr}/v1/businesses/ID/mock/deliver?topic=T&kind=K \
-             sends a signed sample event to the business's (loopback) address for T"
-        );
-    }
-    connectly_mock::serve(listener, config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| Failure::failed("the mock server failed").caused_by(&e))?;
-    eprintln!("connectly mock: stopped");
-    Ok(())
 }

@@ -372,6 +372,8 @@ fn help_puts_global_and_api_options_under_their_headings_and_api_options_only_on
     let api_verbs = [
         "apply",
         "export",
+        "reports",
+        "reports list",
         "webhooks",
         "webhooks create",
         "webhooks list",

@@ -482,6 +482,41 @@ impl Client {
             Err(error) => Err(error),
         }
     }
+
+    /// Lists the latest run of each report configured for the business (List Reports), only
+    /// those of `report_type` when given (e.g. `campaign.daily.v1`). A run's
+    /// `result.url` is a fresh download URL. Retried per the [`RetryPolicy`] (a read).
+    pub async fn list_reports(
+        &self,
+        business_id: &str,
+        report_type: Option<&str>,
+    ) -> Result<Vec<types::ListedReport>, Error> {
+        let id = &path_segment("business id", business_id)?;
+        let report_type: Option<types::ListReportsType> = report_type
+            .map(|t| {
+                t.to_owned()
+                    .try_into()
+                    .map_err(|e: types::error::ConversionError| Error::InvalidInput {
+                        what: "report type",
+                        reason: if t.is_empty() {
+                            "it is empty".to_owned()
+                        } else {
+                            e.to_string()
+                        },
+                    })
+            })
+            .transpose()?;
+        let report_type = &report_type;
+        let op = Operation {
+            name: "list_reports",
+            business_id,
+            safety: Safety::Idempotent,
+        };
+        let (response, _) = self
+            .call(op, |c| async move { c.list_reports(id, report_type.as_ref()).await })
+            .await;
+        Ok(response?.data)
+    }
 }
 
 /// Checks an id before it becomes a path segment. Percent-encoding keeps `/`, `?`, `#` and `%`

@@ -1,53 +1,93 @@
-//! `POST /v1/businesses/{businessId}/mock/deliver?topic=T&kind=K`: the mock plays Connectly's
-//! sending side and POSTs a signed sample event to a business's registered (loopback) address.
-//! The contract is in the crate docs.
+#![doc = include_str!("deliver.md")]
+//!
+//! The same text is [`CONTRACT`] (which `connectly mock --help` prints, with [`facts`]). The
+//! limits: [`DELIVERY_TIMEOUT`], and [`connectly_webhook::send::ANSWER_EXCERPT_BYTES`] of the
+//! receiver's answer.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use connectly_mock::{MockConfig, MockServer};
+//! let mock = MockServer::start_with(MockConfig::default().deliver_secret("whsec_test")).await?;
+//! // ... register https://127.0.0.1:PORT/webhook for `messages` and start a receiver there, then:
+//! let url = format!("{}/v1/businesses/biz_1/mock/deliver?topic=messages&kind=text", mock.base_url());
+//! let answer = reqwest::Client::new().post(url).header("x-api-key", mock.api_key()).send().await?;
+//! assert_eq!(answer.status(), 404); // here: nothing registered yet
+//! # Ok(())
+//! # }
+//! ```
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, Uri};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::{error, json_response, lock, Shared};
+use crate::app::{lock, Shared};
+use crate::errors::{error, invalid, json_response};
+
+/// The deliver endpoint's contract, as the text of this module's documentation (Markdown).
+pub const CONTRACT: &str = include_str!("deliver.md");
 
 /// How long the deliver endpoint waits for a receiver (connection and whole answer).
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 use connectly_webhook::TOPICS;
 
-fn invalid(message: impl Into<String>, details: Value) -> Response {
-    error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message, details)
+/// What [`CONTRACT`] leaves to the code, as text: the topics and kinds of the samples, and the
+/// limits.
+///
+/// ```
+/// let facts = connectly_mock::deliver::facts();
+/// assert!(facts.contains("messages: text (default)"));
+/// ```
+pub fn facts() -> String {
+    let mut text = String::from("Topics and kinds:\n");
+    for topic in TOPICS {
+        let default = connectly_webhook::default_sample(topic).map(|s| s.name);
+        let kinds: Vec<String> = kinds(topic)
+            .into_iter()
+            .map(|k| {
+                if Some(k) == default {
+                    format!("{k} (default)")
+                } else {
+                    k.to_owned()
+                }
+            })
+            .collect();
+        text.push_str(&format!("  {topic}: {}\n", kinds.join(", ")));
+    }
+    text.push_str(&format!(
+        "Delivery timeout: {} s; the answer's body is cut at {} bytes.",
+        DELIVERY_TIMEOUT.as_secs(),
+        connectly_webhook::send::ANSWER_EXCERPT_BYTES
+    ));
+    text
+}
+
+/// The sample kinds of `topic`, in the spec's order.
+fn kinds(topic: &str) -> Vec<&'static str> {
+    connectly_webhook::samples_of(topic)
+        .map(|s| s.name)
+        .collect()
+}
+
+/// The query: `topic` and `kind`, nothing else (percent-escapes decoded).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeliverQuery {
+    topic: Option<String>,
+    kind: Option<String>,
 }
 
 /// The `topic` and `kind` query parameters, checked.
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn topic_and_kind(uri: &Uri) -> Result<(&'static str, &'static str), Response> {
-    let (mut topic, mut kind) = (None, None);
-    for pair in uri.query().unwrap_or_default().split('&') {
-        if pair.is_empty() {
-            continue;
-        }
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let slot = match name {
-            "topic" => &mut topic,
-            "kind" => &mut kind,
-            _ => {
-                return Err(invalid(
-                    format!("unknown query parameter {name:?}: expected topic and kind"),
-                    json!({"field": name}),
-                ))
-            }
-        };
-        if slot.replace(value.to_owned()).is_some() {
-            return Err(invalid(
-                format!("query parameter {name:?} given twice"),
-                json!({"field": name}),
-            ));
-        }
-    }
-    let Some(topic) = topic else {
+fn topic_and_kind(query: DeliverQuery) -> Result<(&'static str, &'static str), Response> {
+    let Some(topic) = query.topic else {
         return Err(invalid(
             format!(
                 "missing query parameter topic: expected one of {}",
@@ -56,22 +96,21 @@ fn topic_and_kind(uri: &Uri) -> Result<(&'static str, &'static str), Response> {
             json!({"field": "topic", "topics": TOPICS}),
         ));
     };
-    let sample = connectly_webhook::choose_sample(&topic, kind.as_deref()).map_err(|e| {
+    let sample = connectly_webhook::choose_sample(&topic, query.kind.as_deref()).map_err(|e| {
         invalid(
             e.to_string(),
             json!({"field": e.field(), "kinds": e.kinds(), "topics": TOPICS}),
         )
     })?;
-    let (topic, kind) = (sample.topic(), sample.name);
-    Ok((topic, kind))
+    Ok((sample.topic(), sample.name))
 }
 
 pub(crate) async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(business_id): Path<String>,
-    uri: Uri,
+    query: Result<Query<DeliverQuery>, QueryRejection>,
 ) -> Response {
-    let Some(secret) = shared.deliver_secret.as_deref() else {
+    let Some(secret) = shared.config.deliver_secret.as_deref() else {
         return error(
             StatusCode::CONFLICT,
             "FAILED_PRECONDITION",
@@ -80,20 +119,26 @@ pub(crate) async fn deliver(
             json!({}),
         );
     };
-    let (topic, kind) = match topic_and_kind(&uri) {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => {
+            return invalid(
+                format!(
+                    "{}: the query takes topic and kind only \
+                     (the event goes to the registered address)",
+                    rejection.body_text()
+                ),
+                json!({}),
+            )
+        }
+    };
+    let (topic, kind) = match topic_and_kind(query) {
         Ok(pair) => pair,
         Err(response) => return response,
     };
     let registered = lock(&shared.store)
-        .businesses
-        .get(&business_id)
-        .and_then(|list| list.iter().find(|r| r["topic"] == topic))
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap_or_default().to_owned(),
-                r["address"].as_str().unwrap_or_default().to_owned(),
-            )
-        });
+        .for_topic(&business_id, topic)
+        .map(|r| (r.id.clone(), r.address.clone()));
     let Some((webhook_id, address)) = registered else {
         return error(
             StatusCode::NOT_FOUND,
@@ -102,33 +147,32 @@ pub(crate) async fn deliver(
             json!({"topic": topic}),
         );
     };
+    let refused = |message: String| -> Response {
+        invalid(
+            message,
+            json!({"webhookId": webhook_id, "address": address}),
+        )
+    };
 
     // Safety first: nothing leaves loopback.
     let mut target = match reqwest::Url::parse(&address) {
         Ok(url) if matches!(url.scheme(), "https" | "http") => url,
         _ => {
-            return invalid(
-                format!("the registered address {address:?} is not an http(s) URL"),
-                json!({"webhookId": webhook_id, "address": address}),
-            )
+            return refused(format!(
+                "the registered address {address:?} is not an http(s) URL"
+            ))
         }
     };
     if !connectly_net::is_loopback(&target) {
-        return invalid(
-            format!(
-                "refusing to deliver to {address}: the mock only delivers to loopback hosts \
-                 (127.0.0.0/8, localhost, [::1]); nothing was sent"
-            ),
-            json!({"webhookId": webhook_id, "address": address}),
-        );
+        return refused(format!(
+            "refusing to deliver to {address}: the mock only delivers to loopback hosts \
+             (127.0.0.0/8, localhost, [::1]); nothing was sent"
+        ));
     }
     // A local receiver has no certificate: https://127.0.0.1:PORT/path is reached over plain
     // http://127.0.0.1:PORT/path (the mock's rule only).
     if target.set_scheme("http").is_err() {
-        return invalid(
-            format!("cannot deliver to {address:?}"),
-            json!({"webhookId": webhook_id, "address": address}),
-        );
+        return refused(format!("cannot deliver to {address:?}"));
     }
 
     let sample = connectly_webhook::sample(kind).expect("kinds come from the samples");
@@ -157,7 +201,7 @@ pub(crate) async fn deliver(
             "topic": topic,
             "kind": kind,
             "status": answer.status.as_u16(),
-            "body": String::from_utf8_lossy(&answer.excerpt),
+            "body": Value::String(String::from_utf8_lossy(&answer.excerpt).into_owned()),
         }),
     )
 }

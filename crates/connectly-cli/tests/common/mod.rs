@@ -71,9 +71,12 @@ pub fn run_hiding(command: &mut Command, secret: &str) -> Out {
 }
 
 /// A `connectly mock` child process, killed when dropped so a failing test leaves no server
-/// behind.
+/// behind. Its stderr is read line by line on a thread (so it never blocks on a full pipe).
 pub struct MockProcess {
     child: std::process::Child,
+    stderr: std::sync::mpsc::Receiver<String>,
+    /// The stderr lines read so far.
+    pub stderr_lines: Vec<String>,
     /// The base URL it printed on its first line.
     pub base_url: String,
 }
@@ -89,15 +92,27 @@ impl MockProcess {
             .env_remove("CONNECTLY_API_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let process = Self {
             child,
+            stderr: rx,
+            stderr_lines: Vec::new(),
             base_url: first.trim_end().to_owned(),
         };
         assert!(
@@ -106,12 +121,51 @@ impl MockProcess {
         );
         process
     }
-}
 
-impl MockProcess {
     /// Whether it is still running.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Reads stderr until a line contains `text` (returned), failing the test after `limit`.
+    pub fn wait_for_stderr(&mut self, text: &str, limit: std::time::Duration) -> String {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    self.stderr_lines.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no stderr line with {text:?} within {limit:?}; got {:#?}",
+                    self.stderr_lines
+                ),
+            }
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C does.
+    pub fn interrupt(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for it to exit, at most `limit`; `None` if it is still running then.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
     }
 }
 

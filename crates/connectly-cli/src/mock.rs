@@ -1,0 +1,160 @@
+//! `connectly mock` (the fake API in the foreground) and the in-process fake API of `--mock`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use clap::Args;
+use connectly_mock::{MockConfig, MockServer, ServedRequest};
+use tokio::sync::oneshot;
+
+use crate::events::{parse_secret, Secret};
+use crate::Failure;
+
+/// `connectly mock`'s flags.
+#[derive(Args, Debug)]
+pub(crate) struct MockArgs {
+    /// Address to listen on: loopback, unless --allow-non-loopback.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// An API key to accept (repeatable) [default: mock-api-key].
+    #[arg(long = "api-key", value_name = "KEY")]
+    api_keys: Vec<String>,
+    /// Allow --listen on an address that is not loopback (e.g. 0.0.0.0): anyone who reaches it
+    /// can call the mock. Needs --api-key: the default key is public.
+    #[arg(long)]
+    allow_non_loopback: bool,
+    /// Enable the deliver endpoint (below), signing events with this webhook secret.
+    #[arg(long, value_name = "S", value_parser = parse_secret)]
+    deliver_secret: Option<Secret>,
+    /// Do not print a line per request on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The text after `connectly mock --help`'s options: the deliver endpoint's contract, from the
+/// mock crate (its Markdown code fences dropped), and the facts it leaves to the code.
+pub(crate) fn help() -> String {
+    let contract: Vec<&str> = connectly_mock::deliver::CONTRACT
+        .lines()
+        .filter(|line| !line.starts_with("```"))
+        .collect();
+    format!(
+        "Each request is printed on stderr: method, path, status, time taken (never the key).\n\
+         Ctrl-C stops the mock once the requests in flight are answered; a second Ctrl-C stops \
+         it at once.\n\n\
+         Timeouts: {} s to send a request's headers, {} s to send its body.\n\n\
+         {}\n\n{}\n\n\
+         Examples:\n  \
+         connectly mock --listen 127.0.0.1:9090 --api-key key_1 --api-key key_2\n  \
+         connectly mock --deliver-secret whsec_test",
+        connectly_mock::HEADER_READ_TIMEOUT.as_secs(),
+        connectly_mock::BODY_READ_TIMEOUT.as_secs(),
+        contract.join("\n").trim_end(),
+        connectly_mock::deliver::facts()
+    )
+}
+
+/// Prints `line` on stderr; a closed stderr is not a reason to fail a request.
+fn note(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Runs `connectly mock` until Ctrl-C (twice: at once).
+pub(crate) async fn run(args: MockArgs, json_output: bool) -> Result<(), Failure> {
+    let default_key = args.api_keys.is_empty();
+    let mut config = MockConfig::default()
+        .listen(args.listen)
+        // Nothing can read the log of a foreground mock: keep none.
+        .request_log_capacity(0);
+    for key in args.api_keys {
+        config = config.api_key(key);
+    }
+    if args.allow_non_loopback {
+        config = config.allow_non_loopback();
+    }
+    config
+        .check_listen(args.listen)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let delivering = args.deliver_secret.is_some();
+    if let Some(Secret(secret)) = args.deliver_secret {
+        config = config.deliver_secret(secret);
+    }
+    if !args.quiet {
+        config = config.on_request(|r: &ServedRequest| {
+            note(format_args!(
+                "{} {} {} {:.1}ms",
+                r.method,
+                r.path,
+                r.status,
+                r.latency.as_secs_f64() * 1000.0
+            ))
+        });
+    }
+    let listen = args.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Failure::failed(format!("cannot listen on {listen}")).caused_by(&e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;
+    if json_output {
+        crate::output::json(&serde_json::json!({"baseUrl": format!("http://{addr}")}));
+    } else {
+        crate::outln!("http://{addr}");
+    }
+    if default_key {
+        note(format_args!(
+            "connectly mock: listening on http://{addr}, accepting the API key {:?}; Ctrl-C stops it",
+            connectly_mock::DEFAULT_API_KEY
+        ));
+    } else {
+        note(format_args!(
+            "connectly mock: listening on http://{addr} with the given API keys; Ctrl-C stops it"
+        ));
+    }
+    if delivering {
+        note(format_args!(
+            "connectly mock: delivery enabled: POST http://{addr}/v1/businesses/ID/mock/deliver?topic=T&kind=K \
+             sends a signed sample event to the business's (loopback) address for T"
+        ));
+    }
+
+    let (first_tx, first_rx) = oneshot::channel::<()>();
+    let (second_tx, second_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        note(format_args!(
+            "connectly mock: stopping once the requests in flight are answered (Ctrl-C again to stop at once)"
+        ));
+        let _ = first_tx.send(());
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = second_tx.send(());
+        }
+    });
+    let server = connectly_mock::serve(listener, config, async {
+        let _ = first_rx.await;
+    });
+    tokio::select! {
+        result = server => {
+            result.map_err(|e| Failure::failed("the mock server failed").caused_by(&e))?;
+            note(format_args!("connectly mock: stopped"));
+        }
+        Ok(()) = second_rx => note(format_args!("connectly mock: stopped at once")),
+    }
+    Ok(())
+}
+
+/// The in-process fake API of `--mock`, announced on stderr.
+pub(crate) async fn in_process() -> Result<MockServer, Failure> {
+    let mock = MockServer::start()
+        .await
+        .map_err(|e| Failure::failed("cannot start the mock server").caused_by(&e))?;
+    note(format_args!(
+        "connectly: --mock: using an in-process fake Connectly API at {} (nothing is sent to \
+         Connectly); its state ends with this command",
+        mock.base_url()
+    ));
+    Ok(mock)
+}
