@@ -1,110 +1,105 @@
 //! Reading and validating webhooks config files, with every error located at its file, line and
 //! column.
 
-use std::io::Read;
-
 use connectly_client::types;
-use connectly_schema::{Document, Position, ValidationError};
+use connectly_schema::{Diagnostic, Document, ParseError, Position};
 use serde_json::{json, Value};
 
+use crate::input::{display_name, read_source, MAX_CONFIG_BYTES};
 use crate::Failure;
 
-/// One located problem in a file.
-struct Located {
-    position: Position,
-    pointer: String,
-    message: String,
-    hint: Option<String>,
-}
+/// At most this many errors are printed for one file, then how many more there are (a
+/// generated file with thousands of mistakes should not flood the terminal). `--json` output
+/// keeps every error.
+pub(crate) const MAX_ERRORS_SHOWN: usize = 50;
 
 /// The outcome of reading and validating one file.
 struct Checked {
     name: String,
     document: Option<Document>,
-    errors: Vec<Located>,
+    errors: Vec<Diagnostic>,
 }
 
-fn read_source(name: &str) -> Result<String, String> {
-    if name == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(name).map_err(|e| format!("cannot read {name}: {e}"))
-    }
-}
-
-/// Parses (JSON for `.json`, YAML otherwise) and validates one file.
-fn check(name: &str) -> Result<Checked, String> {
-    let text = read_source(name)?;
-    let display = if name == "-" { "<stdin>" } else { name };
+/// Reads (at most [`MAX_CONFIG_BYTES`]), parses (JSON for `.json`, YAML otherwise) and
+/// validates one file. `Err` when it cannot be read at all.
+fn check(source: &str) -> Result<Checked, String> {
+    let name = display_name(source);
+    let bytes = read_source(source, "a config file", MAX_CONFIG_BYTES)?;
     let mut checked = Checked {
-        name: display.to_owned(),
+        name: name.to_owned(),
         document: None,
         errors: Vec::new(),
     };
-    if name.ends_with(".json") {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).expect("valid up to here");
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            let position = Position {
+                line: valid.matches('\n').count() + 1,
+                column: valid[line_start..].chars().count() + 1,
+            };
+            let error = ParseError {
+                position,
+                message: "the file is not UTF-8 text".to_owned(),
+            };
+            checked
+                .errors
+                .push(Diagnostic::unreadable(name, "YAML or JSON", &error));
+            return Ok(checked);
+        }
+    };
+    if source.ends_with(".json") {
         // Strict JSON first: YAML would also take comments and single quotes.
         if let Err(e) = serde_json::from_str::<Value>(&text) {
-            checked.errors.push(Located {
+            let error = ParseError {
                 position: Position {
                     line: e.line(),
                     column: e.column(),
                 },
-                pointer: String::new(),
-                message: format!("not valid JSON: {e}"),
-                hint: None,
-            });
+                message: e.to_string(),
+            };
+            checked
+                .errors
+                .push(Diagnostic::unreadable(name, "JSON", &error));
             return Ok(checked);
         }
     }
     let document = match Document::parse(&text) {
         Ok(document) => document,
         Err(e) => {
-            checked.errors.push(Located {
-                position: e.position,
-                pointer: String::new(),
-                message: format!("not valid YAML: {}", e.message),
-                hint: None,
-            });
+            checked
+                .errors
+                .push(Diagnostic::unreadable(name, "YAML", &e));
             return Ok(checked);
         }
     };
     if let Err(errors) = connectly_schema::validate(document.value()) {
-        checked.errors = errors.iter().map(|e| locate(&document, e)).collect();
+        checked.errors = errors
+            .iter()
+            .map(|e| {
+                Diagnostic::at(&document, name, &e.pointer, e.points_at_key(), &e.message)
+                    .with_hint(e.hint())
+            })
+            .collect();
         checked.errors.sort_by_key(|e| e.position);
     }
     checked.document = Some(document);
     Ok(checked)
 }
 
-fn locate(document: &Document, error: &ValidationError) -> Located {
-    let position = if error.points_at_key() {
-        document.key_position(&error.pointer)
-    } else {
-        document.position(&error.pointer)
-    }
-    .unwrap_or_else(|| document.nearest_position(&error.pointer));
-    Located {
-        position,
-        pointer: error.pointer.clone(),
-        message: error.message.clone(),
-        hint: error.hint(),
-    }
-}
-
 fn print_human(checked: &Checked) {
-    for e in &checked.errors {
-        let at = if e.pointer.is_empty() {
-            String::new()
-        } else {
-            format!(" (at {})", e.pointer)
-        };
-        eprintln!("{}:{}: error: {}{at}", checked.name, e.position, e.message);
-        if let Some(hint) = &e.hint {
-            eprintln!("  hint: {hint}");
+    for e in checked.errors.iter().take(MAX_ERRORS_SHOWN) {
+        eprintln!("{e}");
+    }
+    if let Some(more) = checked.errors.len().checked_sub(MAX_ERRORS_SHOWN) {
+        if more > 0 {
+            eprintln!(
+                "{}: ... and {more} more error(s) (only the first {MAX_ERRORS_SHOWN} are shown; \
+                 `--json` lists them all)",
+                checked.name
+            );
         }
     }
 }

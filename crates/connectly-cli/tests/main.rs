@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod contract;
 mod events;
+mod hostile;
 mod ux;

@@ -28,12 +28,13 @@
 
 #![deny(missing_docs)]
 
-mod document;
-
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-pub use document::{escape_pointer_token, Document, ParseError, Position};
+pub use connectly_document::{
+    escape_pointer_token, Diagnostic, Document, ParseError, Position, MAX_ALIAS_BYTES, MAX_DEPTH,
+};
 use serde_json::Value;
 
 /// The JSON Schema (draft 2020-12) of one webhook registration, as committed in
@@ -119,10 +120,7 @@ fn parse_schema(text: &str) -> Value {
 /// When `schema` is not a valid schema: only ever called on the committed schemas, which the
 /// tests compile.
 pub fn compile(schema: &Value) -> jsonschema::Validator {
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(schema)
-        .expect("a valid draft 2020-12 schema")
+    connectly_document::compile_schema(schema).expect("a valid draft 2020-12 schema")
 }
 
 /// One problem found in a config or a registration.
@@ -393,14 +391,15 @@ fn duplicate_topics(config: &Value) -> Vec<ValidationError> {
     let Some(webhooks) = config.get("webhooks").and_then(Value::as_array) else {
         return Vec::new();
     };
-    let mut seen: Vec<(&str, usize)> = Vec::new();
+    // One pass with a hash map: linear in the number of registrations.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut errors = Vec::new();
     for (i, registration) in webhooks.iter().enumerate() {
         let Some(topic) = registration.get("topic").and_then(Value::as_str) else {
             continue;
         };
-        match seen.iter().find(|(t, _)| *t == topic) {
-            Some((_, first)) => errors.push(ValidationError {
+        match seen.get(topic) {
+            Some(first) => errors.push(ValidationError {
                 pointer: format!("/webhooks/{i}/topic"),
                 message: format!(
                     "topic {topic:?} is already registered by /webhooks/{first}: one address per topic per business"
@@ -409,7 +408,9 @@ fn duplicate_topics(config: &Value) -> Vec<ValidationError> {
                     first: format!("/webhooks/{first}"),
                 },
             }),
-            None => seen.push((topic, i)),
+            None => {
+                seen.insert(topic, i);
+            }
         }
     }
     errors
