@@ -9,26 +9,41 @@ use crate::input::{display_name, read_source, MAX_CONFIG_BYTES};
 use crate::Failure;
 
 /// At most this many errors are printed for one file, then how many more there are (a
-/// generated file with thousands of mistakes should not flood the terminal). `--json` output
-/// keeps every error.
+/// generated file with thousands of mistakes should not flood the terminal, nor cost memory for
+/// errors nobody reads). `--json` output keeps every error.
 pub(crate) const MAX_ERRORS_SHOWN: usize = 50;
 
 /// The outcome of reading and validating one file.
 struct Checked {
     name: String,
+    /// The text, to show the line of each error.
+    text: String,
     document: Option<Document>,
+    /// The errors kept (see [`MAX_ERRORS_SHOWN`]).
     errors: Vec<Diagnostic>,
+    /// How many errors there are in all.
+    total: usize,
+}
+
+impl Checked {
+    fn error(mut self, diagnostic: Diagnostic) -> Self {
+        self.errors.push(diagnostic);
+        self.total = 1;
+        self
+    }
 }
 
 /// Reads (at most [`MAX_CONFIG_BYTES`]), parses (JSON for `.json`, YAML otherwise) and
-/// validates one file. `Err` when it cannot be read at all.
-fn check(source: &str) -> Result<Checked, String> {
+/// validates one file, keeping at most `limit` errors. `Err` when it cannot be read at all.
+fn check(source: &str, limit: usize) -> Result<Checked, String> {
     let name = display_name(source);
     let bytes = read_source(source, "a config file", MAX_CONFIG_BYTES)?;
     let mut checked = Checked {
         name: name.to_owned(),
+        text: String::new(),
         document: None,
         errors: Vec::new(),
+        total: 0,
     };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -44,10 +59,7 @@ fn check(source: &str) -> Result<Checked, String> {
                 position,
                 message: "the file is not UTF-8 text".to_owned(),
             };
-            checked
-                .errors
-                .push(Diagnostic::unreadable(name, "YAML or JSON", &error));
-            return Ok(checked);
+            return Ok(checked.error(Diagnostic::unreadable(name, "YAML or JSON", &error)));
         }
     };
     if source.ends_with(".json") {
@@ -60,22 +72,18 @@ fn check(source: &str) -> Result<Checked, String> {
                 },
                 message: e.to_string(),
             };
-            checked
-                .errors
-                .push(Diagnostic::unreadable(name, "JSON", &error));
-            return Ok(checked);
+            checked.text = text;
+            return Ok(checked.error(Diagnostic::unreadable(name, "JSON", &error)));
         }
     }
-    let document = match Document::parse(&text) {
+    checked.text = text;
+    let document = match Document::parse(&checked.text) {
         Ok(document) => document,
-        Err(e) => {
-            checked
-                .errors
-                .push(Diagnostic::unreadable(name, "YAML", &e));
-            return Ok(checked);
-        }
+        Err(e) => return Ok(checked.error(Diagnostic::unreadable(name, "YAML", &e))),
     };
-    if let Err(errors) = connectly_schema::validate(document.value()) {
+    let (errors, total) = connectly_schema::validate_at_most(document.value(), limit);
+    checked.total = total;
+    if !errors.is_empty() {
         checked.errors = errors
             .iter()
             .map(|e| {
@@ -91,16 +99,15 @@ fn check(source: &str) -> Result<Checked, String> {
 
 fn print_human(checked: &Checked) {
     for e in checked.errors.iter().take(MAX_ERRORS_SHOWN) {
-        eprintln!("{e}");
+        eprint!("{}", e.render(&checked.text));
     }
-    if let Some(more) = checked.errors.len().checked_sub(MAX_ERRORS_SHOWN) {
-        if more > 0 {
-            eprintln!(
-                "{}: ... and {more} more error(s) (only the first {MAX_ERRORS_SHOWN} are shown; \
-                 `--json` lists them all)",
-                checked.name
-            );
-        }
+    let shown = checked.errors.len().min(MAX_ERRORS_SHOWN);
+    if checked.total > shown {
+        eprintln!(
+            "{}: ... and {} more error(s) (only the first {shown} are shown; `--json` lists them all)",
+            checked.name,
+            checked.total - shown
+        );
     }
 }
 
@@ -123,7 +130,12 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
     for name in names {
         // A file that cannot be read is reported like an invalid one; the others are still
         // checked.
-        let checked = match check(name) {
+        let limit = if json_output {
+            usize::MAX
+        } else {
+            MAX_ERRORS_SHOWN
+        };
+        let checked = match check(name, limit) {
             Ok(checked) => checked,
             Err(message) => {
                 invalid += 1;
@@ -140,7 +152,7 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
         };
         if !checked.errors.is_empty() {
             invalid += 1;
-            total_errors += checked.errors.len();
+            total_errors += checked.total;
         }
         if json_output {
             reports.push(as_json(&checked));
@@ -168,13 +180,12 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
 
 /// Reads a config file for `apply`: any error is reported, located, and nothing is sent.
 pub(crate) fn read_config(name: &str) -> Result<types::WebhooksConfig, Failure> {
-    let checked = check(name).map_err(Failure::failed)?;
+    let checked = check(name, MAX_ERRORS_SHOWN).map_err(Failure::failed)?;
     if !checked.errors.is_empty() {
         print_human(&checked);
         return Err(Failure::failed(format!(
             "{} is invalid ({} error(s)): nothing was changed",
-            checked.name,
-            checked.errors.len()
+            checked.name, checked.total
         ))
         .kind(crate::failure::Kind::Invalid));
     }

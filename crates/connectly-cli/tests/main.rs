@@ -6,4 +6,5 @@ mod common;
 mod contract;
 mod events;
 mod hostile;
+mod schema_messages;
 mod ux;

@@ -4,6 +4,16 @@ use std::fmt;
 
 use crate::{Document, ParseError, Position};
 
+/// A character of a source line as shown under a diagnostic: a tab as one space (so the caret
+/// lines up), other control characters escaped (so a file cannot drive the terminal).
+fn visible(c: char) -> String {
+    match c {
+        '\t' => " ".to_owned(),
+        c if c.is_control() => c.escape_debug().to_string(),
+        c => c.to_string(),
+    }
+}
+
 /// A problem at a place in a file: printed as `FILE:LINE:COL: error: MESSAGE (at POINTER)`,
 /// then `  hint: HINT` on the next line when there is a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +58,58 @@ impl Diagnostic {
             message: format!("not valid {language}: {}", error.message),
             hint: None,
         }
+    }
+
+    /// The diagnostic as [`Display`](fmt::Display) prints it, followed by the line of `source`
+    /// it points at with a caret under the place, as rustc shows it:
+    ///
+    /// ```text
+    /// hooks.yaml:3:5: error: unknown key "adress" (at /webhooks/0/adress)
+    ///   hint: did you mean `address`?
+    ///   |
+    /// 3 |     adress: https://example.com/h
+    ///   |     ^^^^^^
+    /// ```
+    ///
+    /// The caret spans the word at the position (up to a blank, `:`, `,` or a bracket). Control
+    /// characters of the line are shown escaped (a tab as a space), so a file cannot drive the terminal.
+    ///
+    /// ```
+    /// use connectly_document::{Diagnostic, Document};
+    /// let text = "topic: mesages\n";
+    /// let doc = Document::parse(text).unwrap();
+    /// let d = Diagnostic::at(&doc, "f.yaml", "/topic", false, "not allowed");
+    /// assert_eq!(
+    ///     d.render(text),
+    ///     "f.yaml:1:8: error: not allowed (at /topic)\n  |\n1 | topic: mesages\n  |        ^^^^^^^\n"
+    /// );
+    /// ```
+    pub fn render(&self, source: &str) -> String {
+        let mut out = format!("{self}\n");
+        let Some(line) = source.lines().nth(self.position.line.saturating_sub(1)) else {
+            return out;
+        };
+        let shown: String = line.chars().map(visible).collect();
+        // The caret's column in the shown line (escapes widen what precedes it).
+        let before: String = line
+            .chars()
+            .take(self.position.column.saturating_sub(1))
+            .map(visible)
+            .collect();
+        let word = line
+            .chars()
+            .skip(self.position.column.saturating_sub(1))
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | '[' | ']' | '{' | '}'))
+            .count()
+            .max(1);
+        let number = self.position.line.to_string();
+        let pad = " ".repeat(number.len());
+        out.push_str(&format!(
+            "{pad} |\n{number} | {shown}\n{pad} | {}{}\n",
+            " ".repeat(before.chars().count()),
+            "^".repeat(word)
+        ));
+        out
     }
 
     /// The same, with a hint.

@@ -115,13 +115,26 @@ impl Document {
         let mut builder = Builder::default();
         let mut documents = 0;
         loop {
-            let (event, mark) = parser.next_token().map_err(|e| ParseError {
-                position: position(e.marker()),
-                message: match e.info() {
-                    // The scanner's own cap on flow nesting (255), met while it looks ahead.
-                    "recursion limit exceeded" => too_deep(),
-                    info => info.to_owned(),
-                },
+            let (event, mark) = parser.next_token().map_err(|e| {
+                let at = position(e.marker());
+                match indenting_tab(text, at.line) {
+                    // The scanner notices a tab later than where it stands, or names something
+                    // else: say what and where it is.
+                    Some(tab) => ParseError {
+                        position: tab,
+                        message: "a tab in the indentation: YAML indents with spaces only"
+                            .to_owned(),
+                    },
+                    None => ParseError {
+                        position: at,
+                        message: match e.info() {
+                            // The scanner's own cap on flow nesting (255), met while it looks
+                            // ahead.
+                            "recursion limit exceeded" => too_deep(),
+                            info => info.to_owned(),
+                        },
+                    },
+                }
             })?;
             match event {
                 Event::StreamEnd => break,
@@ -223,6 +236,24 @@ impl Document {
         }
         (node, key, true)
     }
+}
+
+/// The first tab in the leading whitespace of a line with content (not a comment), up to the
+/// line after `line` (the scanner reports such a tab on the line before, while it scans a
+/// scalar): where a parse error caused by tab indentation really stands.
+fn indenting_tab(text: &str, line: usize) -> Option<Position> {
+    text.lines()
+        .take(line + 1)
+        .enumerate()
+        .find_map(|(i, line)| {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let rest = &line[indent..];
+            let tab = line[..indent].find('\t')?;
+            (!rest.is_empty() && !rest.starts_with('#')).then_some(Position {
+                line: i + 1,
+                column: tab + 1,
+            })
+        })
 }
 
 fn too_deep() -> String {
@@ -849,6 +880,35 @@ mod tests {
         assert!(err("a: &l [1]\n*l : 2\n")
             .message
             .contains("must be a scalar"));
+    }
+
+    /// Issue 16: a tab in the indentation is reported where it is.
+    #[test]
+    fn a_tab_in_the_indentation_is_reported_where_it_is() {
+        for (text, at) in [
+            (
+                "webhooks:\n\t- topic: messages\n",
+                Position { line: 2, column: 1 },
+            ),
+            (
+                "webhooks:\n  - topic: messages\n  \t  address: https://x.example\n  - topic: d\n",
+                Position { line: 3, column: 3 },
+            ),
+            ("a:\n  b: 1\n\tc: 2\n", Position { line: 3, column: 1 }),
+        ] {
+            let e = err(text);
+            assert_eq!(
+                (e.position, e.message.as_str()),
+                (
+                    at,
+                    "a tab in the indentation: YAML indents with spaces only"
+                ),
+                "{text:?}"
+            );
+        }
+        // Tabs elsewhere are fine: inside a scalar, in a block scalar, in a comment's indentation.
+        let doc = Document::parse("a: x\tz\n\t# note\nb: |\n  \tt\n").unwrap();
+        assert_eq!(doc.value(), &json!({"a": "x\tz", "b": "\tt\n"}));
     }
 
     #[test]
