@@ -103,8 +103,13 @@ fn print_human(checked: &Checked) {
     }
     let shown = checked.errors.len().min(MAX_ERRORS_SHOWN);
     if checked.total > shown {
+        let at_least = if checked.total >= connectly_schema::MAX_ERRORS_COUNTED {
+            "at least "
+        } else {
+            ""
+        };
         eprintln!(
-            "{}: ... and {} more error(s) (only the first {shown} are shown; `--json` lists them all)",
+            "{}: ... and {at_least}{} more error(s) (only the first {shown} are shown; `--json` lists them all)",
             checked.name,
             checked.total - shown
         );

@@ -4,6 +4,9 @@ use std::fmt;
 
 use crate::{Document, ParseError, Position};
 
+/// The most characters of a source line shown under a diagnostic.
+const WINDOW: usize = 120;
+
 /// A character of a source line as shown under a diagnostic: a tab as one space (so the caret
 /// lines up), other control characters escaped (so a file cannot drive the terminal).
 fn visible(c: char) -> String {
@@ -72,7 +75,8 @@ impl Diagnostic {
     /// ```
     ///
     /// The caret spans the word at the position (up to a blank, `:`, `,` or a bracket). Control
-    /// characters of the line are shown escaped (a tab as a space), so a file cannot drive the terminal.
+    /// characters of the line are shown escaped (a tab as a space), so a file cannot drive the
+    /// terminal; a long line is shown as a window of 120 characters around the position.
     ///
     /// ```
     /// use connectly_document::{Diagnostic, Document};
@@ -84,29 +88,54 @@ impl Diagnostic {
     ///     "f.yaml:1:8: error: not allowed (at /topic)\n  |\n1 | topic: mesages\n  |        ^^^^^^^\n"
     /// );
     /// ```
+    ///
+    /// ```
+    /// # use connectly_document::{Diagnostic, Document};
+    /// let text = format!("{{\"a\": [{}2]}}", "1, ".repeat(100));
+    /// let doc = Document::parse(&text).unwrap();
+    /// let d = Diagnostic::at(&doc, "f.json", "/a/100", false, "too big");
+    /// let shown = d.render(&text);
+    /// assert!(shown.ends_with("1, 1, 2]}\n  |                                                              ^\n"), "{shown}");
+    /// assert!(shown.lines().nth(2).unwrap().starts_with("1 | …"));
+    /// ```
     pub fn render(&self, source: &str) -> String {
         let mut out = format!("{self}\n");
         let Some(line) = source.lines().nth(self.position.line.saturating_sub(1)) else {
             return out;
         };
-        let shown: String = line.chars().map(visible).collect();
-        // The caret's column in the shown line (escapes widen what precedes it).
-        let before: String = line
-            .chars()
-            .take(self.position.column.saturating_sub(1))
-            .map(visible)
-            .collect();
-        let word = line
-            .chars()
-            .skip(self.position.column.saturating_sub(1))
-            .take_while(|c| !c.is_whitespace() && !matches!(c, ':' | ',' | '[' | ']' | '{' | '}'))
-            .count()
-            .max(1);
+        // A long line (minified JSON) is shown as a window around the position.
+        let column = self.position.column.saturating_sub(1);
+        let start = column.saturating_sub(WINDOW / 2);
+        let mut shown = String::new();
+        let mut before = 0;
+        if start > 0 {
+            shown.push('…');
+            before += 1;
+        }
+        let mut word = 0;
+        let mut in_word = true;
+        for (i, c) in line.chars().enumerate().skip(start) {
+            if i >= start + WINDOW {
+                shown.push('…');
+                break;
+            }
+            let c = visible(c);
+            if i < column {
+                before += c.chars().count();
+            } else if in_word && !c.starts_with(|c: char| c.is_whitespace() || ":,[]{}".contains(c))
+            {
+                word += 1;
+            } else {
+                in_word = false;
+            }
+            shown.push_str(&c);
+        }
+        let word = word.max(1);
         let number = self.position.line.to_string();
         let pad = " ".repeat(number.len());
         out.push_str(&format!(
             "{pad} |\n{number} | {shown}\n{pad} | {}{}\n",
-            " ".repeat(before.chars().count()),
+            " ".repeat(before),
             "^".repeat(word)
         ));
         out

@@ -101,8 +101,9 @@ struct Node {
 enum Children {
     None,
     Seq(Vec<Node>),
-    /// Each key with the position of the key, then the value's node.
-    Map(HashMap<String, (Position, Node)>),
+    /// Each key with the position of the key and the value's node, sorted by key (a sorted
+    /// vector costs a fraction of a hash map per mapping).
+    Map(Vec<(Box<str>, Position, Node)>),
 }
 
 impl Document {
@@ -226,7 +227,10 @@ impl Document {
                     .ok()
                     .and_then(|i| items.get(i))
                     .map(|n| (n.at, n)),
-                Children::Map(entries) => entries.get(token.as_ref()).map(|(k, n)| (*k, n)),
+                Children::Map(entries) => entries
+                    .binary_search_by(|(k, _, _)| k.as_ref().cmp(token.as_ref()))
+                    .ok()
+                    .map(|i| (entries[i].1, &entries[i].2)),
                 Children::None => None,
             };
             match next {
@@ -284,7 +288,7 @@ enum Container {
     Seq(Vec<Value>, Vec<Node>),
     Map {
         map: Map<String, Value>,
-        nodes: HashMap<String, (Position, Node)>,
+        nodes: Vec<(Box<str>, Position, Node)>,
         /// The key whose value comes next, and where it stands.
         key: Option<(String, Position)>,
     },
@@ -353,7 +357,7 @@ impl Builder {
                 } else {
                     Container::Map {
                         map: Map::new(),
-                        nodes: HashMap::new(),
+                        nodes: Vec::new(),
                         key: None,
                     }
                 };
@@ -370,8 +374,15 @@ impl Builder {
                     return Err(fail("unexpected end of a collection".to_owned()));
                 };
                 let (value, children) = match frame.container {
-                    Container::Seq(items, nodes) => (Value::Array(items), Children::Seq(nodes)),
-                    Container::Map { map, nodes, .. } => (Value::Object(map), Children::Map(nodes)),
+                    Container::Seq(items, mut nodes) => {
+                        nodes.shrink_to_fit();
+                        (Value::Array(items), Children::Seq(nodes))
+                    }
+                    Container::Map { map, mut nodes, .. } => {
+                        nodes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                        nodes.shrink_to_fit();
+                        (Value::Object(map), Children::Map(nodes))
+                    }
                 };
                 let node = Node {
                     at: frame.at,
@@ -441,10 +452,10 @@ impl Builder {
             let Some(frame) = self.stack.last_mut() else {
                 unreachable!("a key is expected only inside a mapping")
             };
-            let Container::Map { map, nodes, key } = &mut frame.container else {
+            let Container::Map { map, key, .. } = &mut frame.container else {
                 unreachable!("a key is expected only inside a mapping")
             };
-            if map.contains_key(&name) || nodes.contains_key(&name) {
+            if map.contains_key(&name) {
                 return Err(ParseError {
                     position: position(&mark),
                     message: format!("duplicate key {name:?}"),
@@ -492,7 +503,7 @@ impl Builder {
             Container::Map { map, nodes, key } => {
                 let (name, at) = key.take().expect("a value follows its key");
                 map.insert(name.clone(), value);
-                nodes.insert(name, (at, node));
+                nodes.push((name.into_boxed_str(), at, node));
             }
         }
         Ok(())

@@ -287,9 +287,19 @@ pub fn validate(config: &Value) -> Result<(), Vec<ValidationError>> {
     }
 }
 
-/// [`validate`], keeping at most `limit` errors (the first by pointer among those kept) and
-/// counting the others: returns the errors kept and how many there are in all. The cost of a
-/// file with a hundred thousand mistakes stays that of counting them.
+/// The most registrations a config may list. The API allows one per topic per business, so a
+/// real config lists a handful; a longer list is one error, and only its first registrations
+/// are checked (so a hostile list of a hundred thousand costs no more than this many).
+pub const MAX_REGISTRATIONS: usize = 1_000;
+
+/// When [`validate_at_most`] keeps fewer errors than all, it stops counting the others here: the
+/// count it returns is then a lower bound ("at least"), and a file with a hundred thousand
+/// mistakes costs no more than ten thousand.
+pub const MAX_ERRORS_COUNTED: usize = 10_000;
+
+/// [`validate`], keeping at most `limit` errors (the first found, sorted by pointer) and
+/// counting the others up to [`MAX_ERRORS_COUNTED`] (unless `limit` is `usize::MAX`): returns
+/// the errors kept and how many there are in all (at least, when it is `MAX_ERRORS_COUNTED`).
 ///
 /// ```
 /// let config = serde_json::json!({"webhooks": [{}, {}, {}]});
@@ -297,8 +307,40 @@ pub fn validate(config: &Value) -> Result<(), Vec<ValidationError>> {
 /// assert_eq!((kept.len(), total), (2, 6)); // each: no `topic`, no `address`
 /// ```
 pub fn validate_at_most(config: &Value, limit: usize) -> (Vec<ValidationError>, usize) {
+    // A list past the cap is one error, and only its first registrations are checked.
+    let too_many = config
+        .get("webhooks")
+        .and_then(Value::as_array)
+        .filter(|w| w.len() > MAX_REGISTRATIONS);
+    let truncated;
+    let config = match too_many {
+        Some(webhooks) => {
+            let mut copy = config.clone();
+            copy["webhooks"] = Value::Array(webhooks[..MAX_REGISTRATIONS].to_vec());
+            truncated = copy;
+            &truncated
+        }
+        None => config,
+    };
     let (mut errors, mut total) = schema_errors(SchemaKind::Config, config, limit);
+    if let Some(webhooks) = too_many {
+        total += 1;
+        if errors.len() < limit {
+            errors.push(ValidationError {
+                pointer: format!("/webhooks/{MAX_REGISTRATIONS}"),
+                message: format!(
+                    "{} registrations: a config holds at most {MAX_REGISTRATIONS} (one per topic \
+                     per business); only the first {MAX_REGISTRATIONS} were checked",
+                    webhooks.len()
+                ),
+                kind: ErrorKind::Other { expected: None },
+            });
+        }
+    }
     for error in duplicate_topics(config) {
+        if limit != usize::MAX && total >= MAX_ERRORS_COUNTED {
+            break;
+        }
         total += 1;
         if errors.len() < limit {
             errors.push(error);
@@ -353,6 +395,10 @@ fn schema_errors(
             K::AdditionalProperties { unexpected } => unexpected.len(),
             _ => 1,
         };
+        if limit != usize::MAX && total >= MAX_ERRORS_COUNTED {
+            total = MAX_ERRORS_COUNTED;
+            break;
+        }
         if errors.len() >= limit {
             continue;
         }
@@ -876,6 +922,23 @@ mod tests {
             Some("https://")
         );
         assert_eq!(literal_prefix("[a-z]+"), None);
+    }
+
+    #[test]
+    fn a_list_past_the_cap_is_one_error_and_checked_only_up_to_it() {
+        let webhooks: Vec<Value> = (0..=MAX_REGISTRATIONS)
+            .map(|i| json!({"topic": i}))
+            .collect();
+        let (errors, total) = validate_at_most(&json!({ "webhooks": webhooks }), usize::MAX);
+        let last = errors
+            .iter()
+            .filter(|e| e.pointer.starts_with("/webhooks/1000"))
+            .count();
+        assert_eq!(last, 1, "{:#?}", &errors[errors.len() - 3..]);
+        assert!(errors
+            .iter()
+            .any(|e| e.message.starts_with("1001 registrations")));
+        assert_eq!(total, errors.len());
     }
 
     #[test]
