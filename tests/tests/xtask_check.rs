@@ -264,3 +264,162 @@ fn an_open_request_body_is_refused() {
         "{err}"
     );
 }
+
+/// The files under `dir` whose names end with `.xtask-tmp` (regenerate's staged files).
+fn temp_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(".xtask-tmp") {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Every spec and generated file, `None` where missing.
+fn snapshot_or_missing(dir: &Path) -> Vec<(String, Option<String>)> {
+    files()
+        .into_iter()
+        .map(|f| {
+            let text = fs::read_to_string(dir.join(&f)).ok();
+            (f, text)
+        })
+        .collect()
+}
+
+/// Issue 11, item 1: the generator never depends on its own output.
+#[test]
+fn regenerate_restores_deleted_schema_files() {
+    let dir = copy_of_repo();
+    let before = snapshot(dir.path());
+    let deleted: Vec<String> = files()
+        .into_iter()
+        .filter(|f| f.starts_with("schemas/") || f.starts_with("crates/connectly-schema/schemas/"))
+        .collect();
+    assert_eq!(deleted.len(), 2 * xtask::EXPORTED_SCHEMAS.len());
+    for file in &deleted {
+        fs::remove_file(dir.path().join(file)).unwrap();
+    }
+    let (code, out, err) = xtask(dir.path(), &["regenerate", "--no-build"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for file in &deleted {
+        assert!(out.contains(&format!("wrote {file}\n")), "{out}");
+    }
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+/// Issue 11, item 1: xtask's dependencies (normal and build, transitively) include no crate of
+/// the workspace that embeds a generated file, so `cargo xtask regenerate` compiles when every
+/// generated file is missing.
+#[test]
+fn xtask_depends_on_no_crate_that_embeds_what_it_generates() {
+    let root = xtask::workspace_root();
+    let output = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let members: Vec<&str> = metadata["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    let nodes = metadata["resolve"]["nodes"].as_array().unwrap();
+    let node = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap();
+    let name = |id: &str| {
+        metadata["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let xtask_id = members.iter().find(|id| name(id) == "xtask").unwrap();
+    let mut reached = std::collections::BTreeSet::new();
+    let mut stack = vec![xtask_id.to_string()];
+    while let Some(id) = stack.pop() {
+        for dep in node(&id)["deps"].as_array().unwrap() {
+            let runtime = dep["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null() || k["kind"] == "build");
+            let dep_id = dep["pkg"].as_str().unwrap().to_owned();
+            if runtime && reached.insert(dep_id.clone()) {
+                stack.push(dep_id);
+            }
+        }
+    }
+    let ours: Vec<String> = reached
+        .iter()
+        .filter(|id| members.contains(&id.as_str()))
+        .map(|id| name(id))
+        .collect();
+    assert_eq!(ours, ["connectly-document"]);
+    // ...and that crate embeds no file.
+    for entry in fs::read_dir(root.join("crates/connectly-document/src")).unwrap() {
+        let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains("include_str!(\"") && !text.contains("include!(\""));
+    }
+}
+
+/// Issue 13, case 10: a failure while moving files into place restores every file already
+/// replaced (and removes every file already created), removes every temporary file, and says so.
+#[test]
+fn a_failed_regenerate_restores_the_tree_and_removes_its_temporary_files() {
+    let dir = copy_of_repo();
+    let edited = "schemas/webhooks-config.schema.json";
+    fs::write(dir.path().join(edited), "{\"stale\": true}\n").unwrap();
+    let created = "crates/connectly-schema/schemas/create-webhook.schema.json";
+    fs::remove_file(dir.path().join(created)).unwrap();
+    // The last artifact moved into place.
+    let last = "crates/connectly-webhook/src/samples.rs";
+    fs::write(dir.path().join(last), "// stale\n").unwrap();
+    let before = snapshot_or_missing(dir.path());
+
+    let mut moved = Vec::new();
+    let result = xtask::regenerate_with(dir.path(), &mut |from, to| {
+        if to.ends_with(last) {
+            return Err(std::io::Error::other("disk full"));
+        }
+        moved.push(to.to_path_buf());
+        fs::rename(from, to)
+    });
+    let err = result.unwrap_err();
+    assert_eq!(moved.len(), 2, "{moved:?}");
+    assert!(
+        err.contains(&format!(
+            "{last}: cannot move the new file into place: disk full"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("nothing was written, the tree is as it was"),
+        "{err}"
+    );
+    assert_eq!(snapshot_or_missing(dir.path()), before);
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+
+    // The same tree regenerates when nothing fails.
+    let (code, out, err) = xtask(dir.path(), &["regenerate", "--no-build"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+}

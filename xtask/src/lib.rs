@@ -1,8 +1,9 @@
 //! `cargo xtask`: regenerates and checks every committed artifact derived from
 //! `openapi/connectly.yaml`.
 //!
-//! - `cargo xtask regenerate` checks the spec, writes every artifact (atomically: each file is
-//!   written to a temporary file and renamed; nothing is written when the spec has errors), then
+//! - `cargo xtask regenerate` checks the spec, writes every artifact (all or nothing: every file
+//!   is staged in a temporary file first, then renamed into place; on any failure the files
+//!   already replaced are restored, and nothing is written when the spec has errors), then
 //!   builds the client and the schema crate so that the build-time client is regenerated too.
 //! - `cargo xtask check` checks the spec (errors with file, line and column), regenerates every
 //!   artifact in memory and compares it with the tree; anything stale is shown as a unified diff
@@ -187,7 +188,7 @@ pub fn load_spec(root: &Path) -> Result<spec::Spec, String> {
 fn render(diagnostics: Vec<spec::Diagnostic>) -> String {
     let mut text = String::new();
     for d in &diagnostics {
-        text.push_str(&format!("error: {d}\n"));
+        text.push_str(&format!("{d}\n"));
     }
     text.push_str(&format!("{SPEC}: {} error(s)\n", diagnostics.len()));
     text
@@ -231,40 +232,115 @@ pub fn check(root: &Path) -> Result<(), String> {
     }
 }
 
-/// `regenerate`: writes every stale artifact under `root`, atomically. Returns the paths written.
-/// Nothing is written when the spec has errors.
+/// `regenerate`: writes every stale artifact under `root`, all or nothing. Returns the paths
+/// written. Nothing is written when the spec has errors; when writing fails part way, every
+/// file already replaced is restored and every temporary file removed, and the error says
+/// exactly what state the tree is in.
 pub fn regenerate(root: &Path) -> Result<Vec<String>, String> {
-    let spec = load_spec(root)?;
-    let pending: Vec<(PathBuf, Artifact)> = artifacts(&spec)?
-        .into_iter()
-        .filter(|a| {
-            fs::read_to_string(root.join(&a.path))
-                .map(|t| normalise(&t))
-                .ok()
-                != Some(normalise(&a.contents))
-        })
-        .map(|a| (root.join(&a.path), a))
-        .collect();
-    // Stage every file first, so a failure leaves the tree as it was.
+    regenerate_with(root, &mut |from, to| fs::rename(from, to))
+}
+
+/// [`regenerate`], with the step that moves each staged file into place given (tests pass one
+/// that fails, to see the tree restored).
+#[doc(hidden)]
+pub fn regenerate_with(
+    root: &Path,
+    rename: &mut dyn FnMut(&Path, &Path) -> io::Result<()>,
+) -> Result<Vec<String>, String> {
+    const UNCHANGED: &str = "nothing was written: the tree is as it was";
+    let spec = load_spec(root).map_err(|report| format!("{report}{UNCHANGED}"))?;
+    // Each stale artifact with what is on disk now (`None`: no file), to restore on failure.
+    let mut pending: Vec<(PathBuf, Artifact, Option<Vec<u8>>)> = Vec::new();
+    for artifact in artifacts(&spec)? {
+        let path = root.join(&artifact.path);
+        let old = match fs::read(&path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("cannot read {}: {e}\n{UNCHANGED}", artifact.path)),
+        };
+        let current = old
+            .as_deref()
+            .map(|bytes| normalise(&String::from_utf8_lossy(bytes)));
+        if current != Some(normalise(&artifact.contents)) {
+            pending.push((path, artifact, old));
+        }
+    }
+    // Stage every file first, so a failure to write leaves the tree as it was.
     let mut staged = Vec::new();
-    for (path, artifact) in &pending {
-        match stage(path, &artifact.contents) {
-            Ok(tmp) => staged.push((tmp, path.clone())),
+    for (path, artifact, _) in &pending {
+        match stage(path, artifact.contents.as_bytes()) {
+            Ok(tmp) => staged.push(tmp),
             Err(e) => {
-                for (tmp, _) in &staged {
-                    let _ = fs::remove_file(tmp);
-                }
-                return Err(format!("{}: {e}", path.display()));
+                let leftovers = remove_all(&staged);
+                return Err(format!(
+                    "{}: cannot write a temporary file: {e}\n{}",
+                    artifact.path,
+                    state_report(&[], &leftovers)
+                ));
             }
         }
     }
-    for (tmp, path) in &staged {
-        fs::rename(tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for (i, tmp) in staged.iter().enumerate() {
+        let (path, artifact, _) = &pending[i];
+        if let Err(e) = rename(tmp, path) {
+            let mut not_restored = Vec::new();
+            for (path, artifact, old) in &pending[..i] {
+                let restored = match old {
+                    Some(bytes) => stage(path, bytes).and_then(|t| fs::rename(t, path)),
+                    None => fs::remove_file(path),
+                };
+                if let Err(e) = restored {
+                    not_restored.push(format!(
+                        "{} {} ({e})",
+                        artifact.path,
+                        if old.is_some() {
+                            "holds the new contents: it could not be restored"
+                        } else {
+                            "was created and could not be removed"
+                        }
+                    ));
+                }
+            }
+            let leftovers = remove_all(&staged[i..]);
+            return Err(format!(
+                "{}: cannot move the new file into place: {e}\n{}",
+                artifact.path,
+                state_report(&not_restored, &leftovers)
+            ));
+        }
     }
-    Ok(pending.into_iter().map(|(_, a)| a.path).collect())
+    Ok(pending.into_iter().map(|(_, a, _)| a.path).collect())
 }
 
-fn stage(path: &Path, contents: &str) -> io::Result<PathBuf> {
+/// Removes temporary files; returns those that could not be removed.
+fn remove_all(tmps: &[PathBuf]) -> Vec<String> {
+    tmps.iter()
+        .filter(|t| fs::remove_file(t).is_err() && t.exists())
+        .map(|t| t.display().to_string())
+        .collect()
+}
+
+/// What a failed `regenerate` left behind, in words.
+fn state_report(not_restored: &[String], leftovers: &[String]) -> String {
+    if not_restored.is_empty() && leftovers.is_empty() {
+        return "every file already replaced was restored and every temporary file removed: \
+                nothing was written, the tree is as it was\n"
+            .to_owned();
+    }
+    let mut text = "the tree is NOT as it was:\n".to_owned();
+    for line in not_restored {
+        text.push_str(&format!("  {line}\n"));
+    }
+    for tmp in leftovers {
+        text.push_str(&format!(
+            "  {tmp} is a temporary file that could not be removed\n"
+        ));
+    }
+    text.push_str("restore with `git checkout -- .` or run `cargo xtask regenerate` again\n");
+    text
+}
+
+fn stage(path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
     let dir = path.parent().expect("artifact paths have a directory");
     fs::create_dir_all(dir)?;
     let name = path
@@ -273,7 +349,7 @@ fn stage(path: &Path, contents: &str) -> io::Result<PathBuf> {
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.xtask-tmp"));
     let mut file = fs::File::create(&tmp)?;
-    file.write_all(contents.as_bytes())?;
+    file.write_all(contents)?;
     file.sync_all()?;
     Ok(tmp)
 }
@@ -376,7 +452,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 }
             }
             Err(report) => {
-                let _ = writeln!(err, "{report}nothing was written");
+                let _ = write!(err, "{report}");
                 1
             }
         },

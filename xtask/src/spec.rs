@@ -1,11 +1,9 @@
 //! Loading the OpenAPI document and checking the rules the rest of the pipeline relies on, each
 //! error reported at its file, line and column.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-
-use connectly_schema::{escape_pointer_token, Document, Position};
+use connectly_document::{compile_schema, escape_pointer_token, Document};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::jsonschema::bundle;
 
@@ -19,35 +17,8 @@ pub struct Spec {
     pub doc: Document,
 }
 
-/// One problem in the spec.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// File as shown.
-    pub path: String,
-    /// Where.
-    pub position: Position,
-    /// JSON pointer of the value at fault.
-    pub pointer: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {} (at {})",
-            self.path,
-            self.position,
-            self.message,
-            if self.pointer.is_empty() {
-                "/"
-            } else {
-                &self.pointer
-            }
-        )
-    }
-}
+/// One problem in the spec, located (the project's one way of printing such errors).
+pub use connectly_document::Diagnostic;
 
 const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -62,12 +33,7 @@ impl Spec {
                 text,
                 doc,
             }),
-            Err(e) => Err(vec![Diagnostic {
-                path: path.to_owned(),
-                position: e.position,
-                pointer: String::new(),
-                message: format!("not valid YAML: {}", e.message),
-            }]),
+            Err(e) => Err(vec![Diagnostic::unreadable(path, "YAML", &e)]),
         }
     }
 
@@ -77,12 +43,7 @@ impl Spec {
     }
 
     fn diag(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            path: self.path.clone(),
-            position: self.doc.nearest_position(pointer),
-            pointer: pointer.to_owned(),
-            message: message.into(),
-        }
+        Diagnostic::at(&self.doc, &self.path, pointer, false, message)
     }
 
     /// Every rule below; an empty list means the spec is fit for the pipeline.
@@ -319,7 +280,7 @@ impl Spec {
         }
         for (pointer, pair, component) in cases {
             let schema = bundle(spec, &pair["schema"], component.as_deref());
-            let validator = match jsonschema_validator(&schema) {
+            let validator = match compile_schema(&schema) {
                 Ok(v) => v,
                 Err(e) => {
                     out.push(self.diag(
@@ -384,13 +345,6 @@ impl Spec {
 
 fn json_pair(schema: &Value, example: &Value) -> Value {
     serde_json::json!({"schema": schema, "example": example})
-}
-
-fn jsonschema_validator(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(schema)
-        .map_err(|e| e.to_string())
 }
 
 /// `(pointer, media type object)` of every request body: of each operation and of each callback

@@ -3,7 +3,6 @@
 //! body's raw bytes; `inspect` shows how connectly-webhook reads a body.
 
 use std::fmt;
-use std::io::{IsTerminal, Read};
 use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
@@ -197,32 +196,9 @@ fn shown(url: &Url) -> String {
     connectly_net::shown(url)
 }
 
-/// The most a body read by these commands may hold (Connectly's events are a few KiB).
-const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
-
 fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
-    let mut bytes = Vec::new();
-    let read = if name == "-" {
-        if std::io::stdin().is_terminal() {
-            eprintln!("connectly: reading the body from stdin (end with Ctrl-D)");
-        }
-        std::io::stdin()
-            .take(MAX_BODY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Failure::failed(format!("cannot read stdin: {e}")))?
-    } else {
-        std::fs::File::open(name)
-            .and_then(|file| file.take(MAX_BODY_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|e| Failure::failed(format!("cannot read {name}: {e}")))?
-    };
-    if read as u64 > MAX_BODY_BYTES {
-        return Err(Failure::failed(format!(
-            "{} is larger than {} MiB: not a Connectly event",
-            if name == "-" { "stdin" } else { name },
-            MAX_BODY_BYTES / (1024 * 1024)
-        )));
-    }
-    Ok(bytes)
+    crate::input::read_source(name, "an event body", crate::input::MAX_EVENT_BYTES)
+        .map_err(Failure::failed)
 }
 
 /// An error and its causes, on one line.

@@ -1,111 +1,118 @@
 //! Reading and validating webhooks config files, with every error located at its file, line and
 //! column.
 
-use std::io::Read;
-
 use connectly_client::types;
-use connectly_schema::{Document, Position, ValidationError};
+use connectly_schema::{Diagnostic, Document, ParseError, Position};
 use serde_json::{json, Value};
 
+use crate::input::{display_name, read_source, MAX_CONFIG_BYTES};
 use crate::Failure;
 
-/// One located problem in a file.
-struct Located {
-    position: Position,
-    pointer: String,
-    message: String,
-    hint: Option<String>,
-}
+/// At most this many errors are printed for one file, then how many more there are (a
+/// generated file with thousands of mistakes should not flood the terminal, nor cost memory for
+/// errors nobody reads). `--json` output keeps every error.
+pub(crate) const MAX_ERRORS_SHOWN: usize = 50;
 
 /// The outcome of reading and validating one file.
 struct Checked {
     name: String,
+    /// The text, to show the line of each error.
+    text: String,
     document: Option<Document>,
-    errors: Vec<Located>,
+    /// The errors kept (see [`MAX_ERRORS_SHOWN`]).
+    errors: Vec<Diagnostic>,
+    /// How many errors there are in all.
+    total: usize,
 }
 
-fn read_source(name: &str) -> Result<String, String> {
-    if name == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        Ok(text)
-    } else {
-        std::fs::read_to_string(name).map_err(|e| format!("cannot read {name}: {e}"))
+impl Checked {
+    fn error(mut self, diagnostic: Diagnostic) -> Self {
+        self.errors.push(diagnostic);
+        self.total = 1;
+        self
     }
 }
 
-/// Parses (JSON for `.json`, YAML otherwise) and validates one file.
-fn check(name: &str) -> Result<Checked, String> {
-    let text = read_source(name)?;
-    let display = if name == "-" { "<stdin>" } else { name };
+/// Reads (at most [`MAX_CONFIG_BYTES`]), parses (JSON for `.json`, YAML otherwise) and
+/// validates one file, keeping at most `limit` errors. `Err` when it cannot be read at all.
+fn check(source: &str, limit: usize) -> Result<Checked, String> {
+    let name = display_name(source);
+    let bytes = read_source(source, "a config file", MAX_CONFIG_BYTES)?;
     let mut checked = Checked {
-        name: display.to_owned(),
+        name: name.to_owned(),
+        text: String::new(),
         document: None,
         errors: Vec::new(),
+        total: 0,
     };
-    if name.ends_with(".json") {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).expect("valid up to here");
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            let position = Position {
+                line: valid.matches('\n').count() + 1,
+                column: valid[line_start..].chars().count() + 1,
+            };
+            let error = ParseError {
+                position,
+                message: "the file is not UTF-8 text".to_owned(),
+            };
+            return Ok(checked.error(Diagnostic::unreadable(name, "YAML or JSON", &error)));
+        }
+    };
+    if source.ends_with(".json") {
         // Strict JSON first: YAML would also take comments and single quotes.
         if let Err(e) = serde_json::from_str::<Value>(&text) {
-            checked.errors.push(Located {
+            let error = ParseError {
                 position: Position {
                     line: e.line(),
                     column: e.column(),
                 },
-                pointer: String::new(),
-                message: format!("not valid JSON: {e}"),
-                hint: None,
-            });
-            return Ok(checked);
+                message: e.to_string(),
+            };
+            checked.text = text;
+            return Ok(checked.error(Diagnostic::unreadable(name, "JSON", &error)));
         }
     }
-    let document = match Document::parse(&text) {
+    checked.text = text;
+    let document = match Document::parse(&checked.text) {
         Ok(document) => document,
-        Err(e) => {
-            checked.errors.push(Located {
-                position: e.position,
-                pointer: String::new(),
-                message: format!("not valid YAML: {}", e.message),
-                hint: None,
-            });
-            return Ok(checked);
-        }
+        Err(e) => return Ok(checked.error(Diagnostic::unreadable(name, "YAML", &e))),
     };
-    if let Err(errors) = connectly_schema::validate(document.value()) {
-        checked.errors = errors.iter().map(|e| locate(&document, e)).collect();
+    let (errors, total) = connectly_schema::validate_at_most(document.value(), limit);
+    checked.total = total;
+    if !errors.is_empty() {
+        checked.errors = errors
+            .iter()
+            .map(|e| {
+                Diagnostic::at(&document, name, &e.pointer, e.points_at_key(), &e.message)
+                    .with_hint(e.hint())
+            })
+            .collect();
         checked.errors.sort_by_key(|e| e.position);
     }
     checked.document = Some(document);
     Ok(checked)
 }
 
-fn locate(document: &Document, error: &ValidationError) -> Located {
-    let position = if error.points_at_key() {
-        document.key_position(&error.pointer)
-    } else {
-        document.position(&error.pointer)
-    }
-    .unwrap_or_else(|| document.nearest_position(&error.pointer));
-    Located {
-        position,
-        pointer: error.pointer.clone(),
-        message: error.message.clone(),
-        hint: error.hint(),
-    }
-}
-
 fn print_human(checked: &Checked) {
-    for e in &checked.errors {
-        let at = if e.pointer.is_empty() {
-            String::new()
+    for e in checked.errors.iter().take(MAX_ERRORS_SHOWN) {
+        eprint!("{}", e.render(&checked.text));
+    }
+    let shown = checked.errors.len().min(MAX_ERRORS_SHOWN);
+    if checked.total > shown {
+        let at_least = if checked.total >= connectly_schema::MAX_ERRORS_COUNTED {
+            "at least "
         } else {
-            format!(" (at {})", e.pointer)
+            ""
         };
-        eprintln!("{}:{}: error: {}{at}", checked.name, e.position, e.message);
-        if let Some(hint) = &e.hint {
-            eprintln!("  hint: {hint}");
-        }
+        eprintln!(
+            "{}: ... and {at_least}{} more error(s) (only the first {shown} are shown; `--json` lists them all)",
+            checked.name,
+            checked.total - shown
+        );
     }
 }
 
@@ -128,7 +135,12 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
     for name in names {
         // A file that cannot be read is reported like an invalid one; the others are still
         // checked.
-        let checked = match check(name) {
+        let limit = if json_output {
+            usize::MAX
+        } else {
+            MAX_ERRORS_SHOWN
+        };
+        let checked = match check(name, limit) {
             Ok(checked) => checked,
             Err(message) => {
                 invalid += 1;
@@ -145,7 +157,7 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
         };
         if !checked.errors.is_empty() {
             invalid += 1;
-            total_errors += checked.errors.len();
+            total_errors += checked.total;
         }
         if json_output {
             reports.push(as_json(&checked));
@@ -173,13 +185,12 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
 
 /// Reads a config file for `apply`: any error is reported, located, and nothing is sent.
 pub(crate) fn read_config(name: &str) -> Result<types::WebhooksConfig, Failure> {
-    let checked = check(name).map_err(Failure::failed)?;
+    let checked = check(name, MAX_ERRORS_SHOWN).map_err(Failure::failed)?;
     if !checked.errors.is_empty() {
         print_human(&checked);
         return Err(Failure::failed(format!(
             "{} is invalid ({} error(s)): nothing was changed",
-            checked.name,
-            checked.errors.len()
+            checked.name, checked.total
         ))
         .kind(crate::failure::Kind::Invalid));
     }

@@ -7,6 +7,7 @@ mod export;
 mod failure;
 mod files;
 mod help;
+mod input;
 mod mock;
 mod output;
 mod reports;
@@ -497,9 +498,11 @@ async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
 
 fn api_key(api: &ApiArgs) -> Result<String, Failure> {
     if let Some(path) = &api.api_key_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = input::read_file(path, "an --api-key-file", input::MAX_KEY_FILE_BYTES)
+            .map_err(|e| Failure::usage(format!("--api-key-file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
             Failure::usage(format!(
-                "cannot read --api-key-file {}: {e}",
+                "--api-key-file {}: the key is not UTF-8 text",
                 path.display()
             ))
         })?;

@@ -5,5 +5,7 @@ mod cli;
 mod common;
 mod contract;
 mod events;
+mod hostile;
 mod mock;
+mod schema_messages;
 mod ux;

@@ -17,23 +17,24 @@
 //! let config = json!({"webhooks": [
 //!     {"topic": "messages", "address": "https://example.com/hook"},
 //!     {"topic": "messages", "adress": "http://example.com/hook"},
+//!     {"topic": "delivery_status"},
 //! ]});
 //! let errors = connectly_schema::validate(&config).unwrap_err();
 //! let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
-//! // the typo, the missing `address`, and the second registration of the topic:
-//! assert!(pointers.contains(&"/webhooks/1/adress"));
-//! assert!(pointers.contains(&"/webhooks/1"));
-//! assert!(pointers.contains(&"/webhooks/1/topic"));
+//! // the typo (not also a missing `address`: the typo was meant to be it), the second
+//! // registration of the topic, and the missing `address` of the third:
+//! assert_eq!(pointers, ["/webhooks/1/adress", "/webhooks/1/topic", "/webhooks/2"]);
 //! ```
 
 #![deny(missing_docs)]
 
-mod document;
-
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::LazyLock;
 
-pub use document::{escape_pointer_token, Document, ParseError, Position};
+pub use connectly_document::{
+    escape_pointer_token, Diagnostic, Document, ParseError, Position, MAX_ALIAS_BYTES, MAX_DEPTH,
+};
 use serde_json::Value;
 
 /// The JSON Schema (draft 2020-12) of one webhook registration, as committed in
@@ -66,6 +67,16 @@ pub enum SchemaKind {
 }
 
 impl SchemaKind {
+    /// What a document of this schema is, in words (`a config file`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            SchemaKind::Registration => "a registration",
+            SchemaKind::Update => "an update",
+            SchemaKind::Event => "an event",
+            SchemaKind::Config => "a config file",
+        }
+    }
+
     /// The schema's text.
     pub fn text(self) -> &'static str {
         match self {
@@ -119,10 +130,7 @@ fn parse_schema(text: &str) -> Value {
 /// When `schema` is not a valid schema: only ever called on the committed schemas, which the
 /// tests compile.
 pub fn compile(schema: &Value) -> jsonschema::Validator {
-    jsonschema::draft202012::options()
-        .should_validate_formats(true)
-        .build(schema)
-        .expect("a valid draft 2020-12 schema")
+    connectly_document::compile_schema(schema).expect("a valid draft 2020-12 schema")
 }
 
 /// One problem found in a config or a registration.
@@ -155,8 +163,30 @@ pub enum ErrorKind {
     },
     /// A value outside an enumeration.
     NotAllowed {
+        /// The value found.
+        found: Value,
         /// The allowed values.
         allowed: Vec<Value>,
+    },
+    /// A value of the wrong JSON type (`"yes"` where a boolean belongs).
+    WrongType {
+        /// The value found.
+        found: Value,
+        /// The types the schema allows there (`"boolean"`, `"string"`...).
+        expected: Vec<String>,
+    },
+    /// A string that does not start as the schema's pattern requires (`http://` where an
+    /// `https://` URL belongs).
+    WrongPrefix {
+        /// The string found.
+        found: String,
+        /// The literal start the pattern requires (`https://`).
+        prefix: String,
+    },
+    /// The whole document is empty (nothing, or only comments).
+    Empty {
+        /// What it needs, from the schema: `` `webhooks` (a list, each item with `topic` and `address`) ``.
+        needs: String,
     },
     /// A second registration for a topic; `first` points at the first one.
     DuplicateTopic {
@@ -189,40 +219,42 @@ impl ValidationError {
     /// ```
     pub fn hint(&self) -> Option<String> {
         match &self.kind {
-            ErrorKind::UnknownProperty { name, known } => {
-                let best = known
+            ErrorKind::UnknownProperty { name, known } => match closest(name, known) {
+                Some(key) => Some(format!("did you mean `{key}`?")),
+                None if !known.is_empty() => Some(format!(
+                    "allowed keys: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                None => None,
+            },
+            ErrorKind::MissingProperty { name } => Some(format!("add `{name}`")),
+            ErrorKind::NotAllowed { found, allowed } => {
+                let names: Vec<String> = allowed
                     .iter()
-                    .map(|k| {
-                        (
-                            strsim::damerau_levenshtein(&name.to_lowercase(), &k.to_lowercase()),
-                            k,
-                        )
-                    })
-                    .min();
-                match best {
-                    Some((distance, key)) if distance <= 2.max(name.len() / 3) => {
-                        Some(format!("did you mean `{key}`?"))
-                    }
-                    _ if !known.is_empty() => Some(format!(
-                        "allowed keys: {}",
-                        known
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect();
+                match found.as_str().and_then(|f| closest(f, &names)) {
+                    Some(near) => Some(format!("did you mean {:?}?", near)),
+                    None => Some(format!(
+                        "use one of: {}",
+                        allowed
                             .iter()
-                            .map(|k| format!("`{k}`"))
+                            .map(Value::to_string)
                             .collect::<Vec<_>>()
                             .join(", ")
                     )),
-                    _ => None,
                 }
             }
-            ErrorKind::MissingProperty { name } => Some(format!("add `{name}`")),
-            ErrorKind::NotAllowed { allowed } => Some(format!(
-                "use one of: {}",
-                allowed
-                    .iter()
-                    .map(Value::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            ErrorKind::WrongType { found, expected } => type_hint(found, expected),
+            ErrorKind::WrongPrefix { found, prefix } => Some(match found.split_once("://") {
+                Some((_, rest)) => format!("write `{prefix}{rest}`"),
+                None => format!("it must start with `{prefix}`"),
+            }),
+            ErrorKind::Empty { needs } => Some(format!("it needs {needs}")),
             ErrorKind::DuplicateTopic { first } => Some(format!(
                 "keep one registration per topic: merge it with {first} or remove one"
             )),
@@ -247,13 +279,75 @@ impl std::error::Error for ValidationError {}
 /// Validates a webhooks config file: the config schema, plus what JSON Schema cannot say (at
 /// most one registration per topic: the API answers 409 to a second). Returns every error.
 pub fn validate(config: &Value) -> Result<(), Vec<ValidationError>> {
-    let mut errors = schema_errors(SchemaKind::Config, config);
-    errors.extend(duplicate_topics(config));
+    let (errors, _) = validate_at_most(config, usize::MAX);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
     }
+}
+
+/// The most registrations a config may list. The API allows one per topic per business, so a
+/// real config lists a handful; a longer list is one error, and only its first registrations
+/// are checked (so a hostile list of a hundred thousand costs no more than this many).
+pub const MAX_REGISTRATIONS: usize = 1_000;
+
+/// When [`validate_at_most`] keeps fewer errors than all, it stops counting the others here: the
+/// count it returns is then a lower bound ("at least"), and a file with a hundred thousand
+/// mistakes costs no more than ten thousand.
+pub const MAX_ERRORS_COUNTED: usize = 10_000;
+
+/// [`validate`], keeping at most `limit` errors (the first found, sorted by pointer) and
+/// counting the others up to [`MAX_ERRORS_COUNTED`] (unless `limit` is `usize::MAX`): returns
+/// the errors kept and how many there are in all (at least, when it is `MAX_ERRORS_COUNTED`).
+///
+/// ```
+/// let config = serde_json::json!({"webhooks": [{}, {}, {}]});
+/// let (kept, total) = connectly_schema::validate_at_most(&config, 2);
+/// assert_eq!((kept.len(), total), (2, 6)); // each: no `topic`, no `address`
+/// ```
+pub fn validate_at_most(config: &Value, limit: usize) -> (Vec<ValidationError>, usize) {
+    // A list past the cap is one error, and only its first registrations are checked.
+    let too_many = config
+        .get("webhooks")
+        .and_then(Value::as_array)
+        .filter(|w| w.len() > MAX_REGISTRATIONS);
+    let truncated;
+    let config = match too_many {
+        Some(webhooks) => {
+            let mut copy = config.clone();
+            copy["webhooks"] = Value::Array(webhooks[..MAX_REGISTRATIONS].to_vec());
+            truncated = copy;
+            &truncated
+        }
+        None => config,
+    };
+    let (mut errors, mut total) = schema_errors(SchemaKind::Config, config, limit);
+    if let Some(webhooks) = too_many {
+        total += 1;
+        if errors.len() < limit {
+            errors.push(ValidationError {
+                pointer: format!("/webhooks/{MAX_REGISTRATIONS}"),
+                message: format!(
+                    "{} registrations: a config holds at most {MAX_REGISTRATIONS} (one per topic \
+                     per business); only the first {MAX_REGISTRATIONS} were checked",
+                    webhooks.len()
+                ),
+                kind: ErrorKind::Other { expected: None },
+            });
+        }
+    }
+    for error in duplicate_topics(config) {
+        if limit != usize::MAX && total >= MAX_ERRORS_COUNTED {
+            break;
+        }
+        total += 1;
+        if errors.len() < limit {
+            errors.push(error);
+        }
+    }
+    errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    (errors, total)
 }
 
 /// Validates one registration (a Create Webhook body). Returns every error.
@@ -263,7 +357,7 @@ pub fn validate_registration(registration: &Value) -> Result<(), Vec<ValidationE
 
 /// Validates `instance` against one schema alone (for a config, [`validate`] also checks topics).
 pub fn validate_as(kind: SchemaKind, instance: &Value) -> Result<(), Vec<ValidationError>> {
-    let errors = schema_errors(kind, instance);
+    let (errors, _) = schema_errors(kind, instance, usize::MAX);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -271,14 +365,49 @@ pub fn validate_as(kind: SchemaKind, instance: &Value) -> Result<(), Vec<Validat
     }
 }
 
-fn schema_errors(kind: SchemaKind, instance: &Value) -> Vec<ValidationError> {
+/// The schema's errors, at most `limit` of them, and how many there are in all.
+fn schema_errors(
+    kind: SchemaKind,
+    instance: &Value,
+    limit: usize,
+) -> (Vec<ValidationError>, usize) {
     use jsonschema::error::ValidationErrorKind as K;
+    let root = kind.schema();
+    if instance.is_null()
+        && schema_at(root, "").and_then(|s| s.get("type")) == Some(&"object".into())
+    {
+        let empty = ValidationError {
+            pointer: String::new(),
+            message: format!(
+                "{} cannot be empty (the document holds nothing but comments or whitespace)",
+                kind.noun()
+            ),
+            kind: ErrorKind::Empty {
+                needs: needs(root, ""),
+            },
+        };
+        return (vec![empty], 1);
+    }
     let mut errors = Vec::new();
+    let mut total = 0;
     for e in kind.validator().iter_errors(instance) {
+        total += match e.kind() {
+            K::AdditionalProperties { unexpected } => unexpected.len(),
+            _ => 1,
+        };
+        if limit != usize::MAX && total >= MAX_ERRORS_COUNTED {
+            total = MAX_ERRORS_COUNTED;
+            break;
+        }
+        if errors.len() >= limit {
+            continue;
+        }
         let pointer = e.instance_path().as_str().to_owned();
-        match e.kind() {
+        let here = schema_at(root, &pointer);
+        let found = || e.instance().clone().into_owned();
+        let error = match e.kind() {
             K::AdditionalProperties { unexpected } => {
-                let known = schema_at(kind.schema(), &pointer)
+                let known: Vec<String> = here
                     .and_then(|s| s.get("properties"))
                     .and_then(Value::as_object)
                     .map(|props| props.keys().cloned().collect())
@@ -289,48 +418,199 @@ fn schema_errors(kind: SchemaKind, instance: &Value) -> Vec<ValidationError> {
                         message: format!("unknown key {name:?}"),
                         kind: ErrorKind::UnknownProperty {
                             name: name.clone(),
-                            known: Vec::clone(&known),
+                            known: known.clone(),
                         },
                     });
                 }
+                continue;
             }
-            K::Required { property } => errors.push(ValidationError {
+            K::Required { property } => ValidationError {
                 message: format!("missing required key {property}"),
                 kind: ErrorKind::MissingProperty {
                     name: property.as_str().unwrap_or_default().to_owned(),
                 },
                 pointer,
-            }),
-            K::Enum { options } => errors.push(ValidationError {
-                message: e.to_string(),
-                kind: ErrorKind::NotAllowed {
-                    allowed: options.as_array().cloned().unwrap_or_default(),
-                },
-                pointer,
-            }),
-            K::OneOfNotValid { .. } if enum_at(kind, &pointer).is_some() => {
+            },
+            // An enumeration, in either form (`enum`, or a `oneOf` of `const`s).
+            K::Enum { .. } | K::OneOfNotValid { .. } | K::AnyOf { .. }
+                if enum_at(kind, &pointer).is_some() =>
+            {
                 let allowed = enum_at(kind, &pointer).unwrap_or_default();
-                errors.push(not_one_of(e.instance(), allowed, pointer));
+                not_one_of(e.instance(), allowed, pointer)
             }
-            _ => errors.push(ValidationError {
+            K::Type { .. } => ValidationError {
                 message: e.to_string(),
-                kind: ErrorKind::Other {
-                    expected: schema_at(kind.schema(), &pointer)
-                        .and_then(|s| s.get("description"))
-                        .and_then(Value::as_str)
-                        .map(|d| d.lines().next().unwrap_or_default().to_owned()),
+                kind: ErrorKind::WrongType {
+                    found: found(),
+                    expected: here.map(schema_types).unwrap_or_default(),
                 },
                 pointer,
-            }),
-        }
+            },
+            K::Pattern { pattern } => match (literal_prefix(pattern), found().as_str()) {
+                (Some(prefix), Some(text)) if !text.starts_with(&prefix) => ValidationError {
+                    message: format!("{text:?} does not start with `{prefix}`"),
+                    kind: ErrorKind::WrongPrefix {
+                        found: text.to_owned(),
+                        prefix,
+                    },
+                    pointer,
+                },
+                _ => other(e.to_string(), here, pointer),
+            },
+            _ => other(e.to_string(), here, pointer),
+        };
+        errors.push(error);
     }
+    let found = errors.len();
+    drop_meant_keys(&mut errors);
     errors.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     errors.dedup();
-    errors
+    let dropped = found - errors.len();
+    (errors, total - dropped)
+}
+
+fn other(message: String, here: Option<&Value>, pointer: String) -> ValidationError {
+    ValidationError {
+        message,
+        kind: ErrorKind::Other {
+            expected: here
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+                .map(|d| d.lines().next().unwrap_or_default().to_owned()),
+        },
+        pointer,
+    }
+}
+
+/// A `missing required key K` beside an unknown key that is a near miss of `K` says the same
+/// thing twice: only the unknown key (`did you mean K?`) is kept.
+fn drop_meant_keys(errors: &mut Vec<ValidationError>) {
+    let meant: HashSet<(String, String)> = errors
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ErrorKind::UnknownProperty { name, known } => {
+                let parent = &e.pointer[..e.pointer.rfind('/').unwrap_or(0)];
+                closest(name, known).map(|k| (parent.to_owned(), k.to_owned()))
+            }
+            _ => None,
+        })
+        .collect();
+    errors.retain(|e| match &e.kind {
+        ErrorKind::MissingProperty { name } => !meant.contains(&(e.pointer.clone(), name.clone())),
+        _ => true,
+    });
+}
+
+/// The candidate closest to `name` (case-insensitive Damerau–Levenshtein), when close enough to
+/// be a typo of it. The one rule for "did you mean" (keys and enumeration values).
+fn closest<'a>(name: &str, candidates: &'a [String]) -> Option<&'a str> {
+    let name = name.to_lowercase();
+    candidates
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&name, &k.to_lowercase()), k))
+        .min()
+        .filter(|(distance, _)| *distance <= 2.max(name.len() / 3))
+        .map(|(_, k)| k.as_str())
+}
+
+/// The `type`s a subschema allows.
+fn schema_types(schema: &Value) -> Vec<String> {
+    match schema.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The literal text a regular expression requires at the start (`^https://[^/]+` → `https://`),
+/// when it has one.
+fn literal_prefix(pattern: &str) -> Option<String> {
+    let rest = pattern.strip_prefix('^')?;
+    let prefix: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '_'))
+        .collect();
+    (!prefix.is_empty()).then_some(prefix)
+}
+
+/// How to write `found` as one of the `expected` types, when there is a common slip to name.
+fn type_hint(found: &Value, expected: &[String]) -> Option<String> {
+    let wants = |t: &str| expected.iter().any(|e| e == t);
+    match found {
+        Value::String(s) if wants("boolean") => {
+            let word = match s.to_lowercase().as_str() {
+                "yes" | "y" | "on" | "true" => "true",
+                "no" | "n" | "off" | "false" => "false",
+                _ => return Some("write `true` or `false`, without quotes".to_owned()),
+            };
+            Some(format!(
+                "write `{word}`, without quotes (YAML 1.2 reads {s:?} as a string)"
+            ))
+        }
+        Value::String(s)
+            if (wants("integer") || wants("number")) && s.trim().parse::<f64>().is_ok() =>
+        {
+            Some(format!("write `{}`, without quotes", s.trim()))
+        }
+        Value::Number(_) | Value::Bool(_) if wants("string") => {
+            Some(format!("quote it: `\"{found}\"`"))
+        }
+        Value::Null if expected.len() == 1 => Some(format!(
+            "the value is missing (empty): write {} after the key",
+            match expected[0].as_str() {
+                "array" => "a list",
+                "object" => "a mapping",
+                "integer" => "an integer",
+                t =>
+                    return Some(format!(
+                        "the value is missing (empty): write a {t} after the key"
+                    )),
+            }
+        )),
+        _ => None,
+    }
+}
+
+/// What the object at `pointer` needs, from the schema's `required` (one level into lists):
+/// `` `webhooks` (a list, each item with `topic` and `address`) ``.
+fn needs(root: &Value, pointer: &str) -> String {
+    let required = |p: &str| -> Vec<String> {
+        schema_at(root, p)
+            .and_then(|s| s.get("required"))
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|k| k.as_str().map(|k| format!("`{k}`")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let and = |items: Vec<String>| match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    and(required(pointer)
+        .into_iter()
+        .map(|key| {
+            let child = format!("{pointer}/{}", key.trim_matches('`'));
+            let is_list =
+                schema_at(root, &child).map(schema_types) == Some(vec!["array".to_owned()]);
+            let each = required(&format!("{child}/0"));
+            if is_list && !each.is_empty() {
+                format!("{key} (a list, each item with {})", and(each))
+            } else {
+                key
+            }
+        })
+        .collect())
 }
 
 /// The values an enumeration allows, or `None` when `schema` is not one: the `const` of each
-/// `oneOf` branch (the form the generated schemas use, so that every value has a description),
+/// `oneOf` (or `anyOf`) branch (the form the generated schemas use, so that every value has a description),
 /// or the items of an `enum`.
 ///
 /// ```
@@ -342,9 +622,11 @@ pub fn allowed_values(schema: &Value) -> Option<Vec<&Value>> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return Some(values.iter().collect());
     }
-    let branches = schema.get("oneOf")?.as_array()?;
-    let values: Option<Vec<&Value>> = branches.iter().map(|b| b.get("const")).collect();
-    values.filter(|v| !v.is_empty())
+    ["oneOf", "anyOf"].iter().find_map(|key| {
+        let branches = schema.get(*key)?.as_array()?;
+        let values: Option<Vec<&Value>> = branches.iter().map(|b| b.get("const")).collect();
+        values.filter(|v| !v.is_empty())
+    })
 }
 
 fn enum_at(kind: SchemaKind, pointer: &str) -> Option<Vec<Value>> {
@@ -362,7 +644,10 @@ fn not_one_of(instance: &Value, allowed: Vec<Value>, pointer: String) -> Validat
     };
     ValidationError {
         message: format!("{instance} is not one of {list}"),
-        kind: ErrorKind::NotAllowed { allowed },
+        kind: ErrorKind::NotAllowed {
+            found: instance.clone(),
+            allowed,
+        },
         pointer,
     }
 }
@@ -393,14 +678,15 @@ fn duplicate_topics(config: &Value) -> Vec<ValidationError> {
     let Some(webhooks) = config.get("webhooks").and_then(Value::as_array) else {
         return Vec::new();
     };
-    let mut seen: Vec<(&str, usize)> = Vec::new();
+    // One pass with a hash map: linear in the number of registrations.
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut errors = Vec::new();
     for (i, registration) in webhooks.iter().enumerate() {
         let Some(topic) = registration.get("topic").and_then(Value::as_str) else {
             continue;
         };
-        match seen.iter().find(|(t, _)| *t == topic) {
-            Some((_, first)) => errors.push(ValidationError {
+        match seen.get(topic) {
+            Some(first) => errors.push(ValidationError {
                 pointer: format!("/webhooks/{i}/topic"),
                 message: format!(
                     "topic {topic:?} is already registered by /webhooks/{first}: one address per topic per business"
@@ -409,7 +695,9 @@ fn duplicate_topics(config: &Value) -> Vec<ValidationError> {
                     first: format!("/webhooks/{first}"),
                 },
             }),
-            None => seen.push((topic, i)),
+            None => {
+                seen.insert(topic, i);
+            }
         }
     }
     errors
@@ -503,10 +791,23 @@ mod tests {
             Some("did you mean `address`?")
         );
         assert!(find("/webhooks/0/adress").points_at_key());
-        assert_eq!(find("/webhooks/0").hint().as_deref(), Some("add `address`"));
+        // No redundant `missing required key "address"` beside the typo that meant it.
+        assert!(
+            errors.iter().all(|e| e.pointer != "/webhooks/0"),
+            "{errors:#?}"
+        );
         assert_eq!(
             find("/webhooks/0/topic").hint().as_deref(),
-            Some("use one of: \"messages\", \"delivery_status\"")
+            Some("did you mean \"messages\"?")
+        );
+        let missing = validate_registration(&json!({"topic": "messages"})).unwrap_err();
+        assert_eq!(missing[0].hint().as_deref(), Some("add `address`"));
+        let far =
+            validate_registration(&json!({"topic": "zzzzzzzz", "address": "https://x.example"}))
+                .unwrap_err();
+        assert_eq!(
+            far[0].hint().as_deref(),
+            Some("use one of: \"messages\", \"delivery_status\", \"report\"")
         );
         assert_eq!(
             find("/webhooks/1/configuration/chanelTypes")
@@ -526,13 +827,136 @@ mod tests {
         let http = validate_registration(&json!({"topic": "messages", "address": "http://x"}))
             .unwrap_err();
         assert_eq!(
-            http[0].hint().as_deref(),
-            Some("expected: A publicly accessible HTTPS URL.")
+            http[0].message,
+            "\"http://x\" does not start with `https://`"
         );
+        assert_eq!(http[0].hint().as_deref(), Some("write `https://x`"));
         let far = validate(&json!({"webhooks": [], "zzzzzzzz": 1})).unwrap_err();
         assert_eq!(
             far[0].hint().as_deref(),
             Some("allowed keys: `businessId`, `webhooks`")
+        );
+    }
+
+    /// Issue 16: the common schema failures get a message a person can act on, derived from
+    /// the schema.
+    #[test]
+    fn common_failures_get_human_messages_and_hints() {
+        let empty = validate(&Value::Null).unwrap_err();
+        assert_eq!(empty.len(), 1, "{empty:#?}");
+        assert!(
+            empty[0].message.contains("a config file cannot be empty"),
+            "{empty:#?}"
+        );
+        assert_eq!(
+            empty[0].hint().as_deref(),
+            Some("it needs `webhooks` (a list, each item with `topic` and `address`)")
+        );
+
+        let hint_at = |config: Value, pointer: &str| {
+            let errors = validate(&config).unwrap_err();
+            errors
+                .iter()
+                .find(|e| e.pointer == pointer)
+                .unwrap_or_else(|| panic!("{pointer}: {errors:#?}"))
+                .hint()
+        };
+        let with = |configuration: Value| {
+            json!({"webhooks": [{"topic": "messages", "address": "https://x.example/h",
+                                 "configuration": configuration}]})
+        };
+        assert_eq!(
+            hint_at(
+                with(json!({"echo": "yes"})),
+                "/webhooks/0/configuration/echo"
+            )
+            .as_deref(),
+            Some("write `true`, without quotes (YAML 1.2 reads \"yes\" as a string)")
+        );
+        assert_eq!(
+            hint_at(
+                with(json!({"echo": "maybe"})),
+                "/webhooks/0/configuration/echo"
+            )
+            .as_deref(),
+            Some("write `true` or `false`, without quotes")
+        );
+        assert_eq!(
+            hint_at(json!({"businessId": 12, "webhooks": []}), "/businessId").as_deref(),
+            Some("quote it: `\"12\"`")
+        );
+        assert_eq!(
+            hint_at(json!({"webhooks": null}), "/webhooks").as_deref(),
+            Some("the value is missing (empty): write a list after the key")
+        );
+        let zaiper = json!({"webhooks": [{"topic": "messages", "address": "https://x.example/h", "type": "zaiper"}]});
+        assert_eq!(
+            hint_at(zaiper, "/webhooks/0/type").as_deref(),
+            Some("did you mean \"zapier\"?")
+        );
+        assert_eq!(
+            hint_at(
+                json!({"webhooks": [{"topic": "messages", "address": "ftp://x.example/h"}]}),
+                "/webhooks/0/address"
+            )
+            .as_deref(),
+            Some("write `https://x.example/h`")
+        );
+    }
+
+    #[test]
+    fn enumerations_are_read_in_either_form() {
+        let values = [json!("a"), json!("b")];
+        let refs: Vec<&Value> = values.iter().collect();
+        assert_eq!(allowed_values(&json!({"enum": values})), Some(refs.clone()));
+        assert_eq!(
+            allowed_values(&json!({"anyOf": [{"const": "a", "description": "A"}, {"const": "b"}]})),
+            Some(refs)
+        );
+        assert_eq!(
+            allowed_values(&json!({"oneOf": [{"const": "a"}, {"type": "string"}]})),
+            None
+        );
+        assert_eq!(
+            literal_prefix("^https://[^\\s/?#]+[^\\s]*$").as_deref(),
+            Some("https://")
+        );
+        assert_eq!(literal_prefix("[a-z]+"), None);
+    }
+
+    #[test]
+    fn a_list_past_the_cap_is_one_error_and_checked_only_up_to_it() {
+        let webhooks: Vec<Value> = (0..=MAX_REGISTRATIONS)
+            .map(|i| json!({"topic": i}))
+            .collect();
+        let (errors, total) = validate_at_most(&json!({ "webhooks": webhooks }), usize::MAX);
+        let last = errors
+            .iter()
+            .filter(|e| e.pointer.starts_with("/webhooks/1000"))
+            .count();
+        assert_eq!(last, 1, "{:#?}", &errors[errors.len() - 3..]);
+        assert!(errors
+            .iter()
+            .any(|e| e.message.starts_with("1001 registrations")));
+        assert_eq!(total, errors.len());
+    }
+
+    #[test]
+    fn duplicate_topics_are_found_in_one_pass() {
+        // 80,000 registrations (the issue's quadratic case took 38 s): each topic but the last
+        // unique, the last a repeat of the first.
+        let mut webhooks: Vec<Value> = (0..80_000)
+            .map(|i| json!({"topic": format!("t{i}")}))
+            .collect();
+        webhooks.push(json!({"topic": "t0"}));
+        let errors = duplicate_topics(&json!({ "webhooks": webhooks }));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].pointer, "/webhooks/80000/topic");
+        assert_eq!(
+            errors[0].kind,
+            ErrorKind::DuplicateTopic {
+                first: "/webhooks/0".into()
+            }
         );
     }
 
