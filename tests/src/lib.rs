@@ -1,1 +1,40 @@
-//! End-to-end tests live in tests/.
+//! Helpers shared by the workspace's integration tests (`tests/tests/main.rs`) and the
+//! `connectly` binary's (`crates/connectly-cli/tests/main.rs`): one axum test receiver, a
+//! client pointed at a mock, Connectly's error-body check, and (in [`cli`]) running the binary.
+//! Everything listens on and talks to loopback only.
+
+#![deny(missing_docs)]
+
+pub mod cli;
+mod receiver;
+
+pub use receiver::{Receiver, Seen};
+
+use connectly_client::Client;
+use connectly_mock::MockServer;
+use serde_json::Value;
+
+/// A multi-thread runtime with one worker: it serves loopback servers while a test blocks
+/// (on a child process, say).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A client for `mock`: its base URL and the key it accepts.
+pub fn client_for(mock: &MockServer) -> Client {
+    Client::builder(mock.api_key())
+        .base_url(mock.base_url())
+        .build()
+        .unwrap()
+}
+
+/// Fails unless `body` has the four string fields of Connectly's error body.
+pub fn assert_error_body(body: &Value) {
+    for field in ["message", "type", "code", "cntTraceId"] {
+        assert!(body[field].is_string(), "{field} missing from {body}");
+    }
+}

@@ -5,42 +5,13 @@
 
 use std::io::ErrorKind;
 
-use axum::http::HeaderMap;
-use axum::{routing::post, Router};
-use connectly_client::{types, Client};
+use connectly_client::types;
 use connectly_mock::{MockConfig, MockServer};
-use connectly_webhook::axum::ConnectlyEvent;
+use connectly_tests::{assert_error_body, client_for, Receiver};
 use connectly_webhook::{parse, Event, Verifier};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 const SECRET: &str = "whsec_loop_7Qm2";
-
-/// What the receiver's handler saw: the verified event and the request's headers.
-type Seen = (Event, HeaderMap);
-
-/// An axum receiver on 127.0.0.1 that verifies with `secret`; returns its port and what it got.
-async fn receiver(secret: &str) -> (u16, mpsc::UnboundedReceiver<Seen>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route(
-            "/webhook",
-            post(
-                move |headers: HeaderMap, ConnectlyEvent(event): ConnectlyEvent| {
-                    let tx = tx.clone();
-                    async move {
-                        tx.send((event, headers)).unwrap();
-                        "ok"
-                    }
-                },
-            ),
-        )
-        .with_state(Verifier::new(secret));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (port, rx)
-}
 
 async fn mock_delivering(secret: &str) -> MockServer {
     MockServer::start_with(MockConfig::default().deliver_secret(secret))
@@ -48,17 +19,10 @@ async fn mock_delivering(secret: &str) -> MockServer {
         .unwrap()
 }
 
-fn client(mock: &MockServer) -> Client {
-    Client::builder(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
-}
-
 async fn register(mock: &MockServer, business: &str, topic: &str, address: &str) {
     let registration: types::CreateWebhookRequest =
         serde_json::from_value(json!({"topic": topic, "address": address})).unwrap();
-    client(mock)
+    client_for(mock)
         .create_webhook(business, &registration)
         .await
         .unwrap();
@@ -88,15 +52,10 @@ async fn deliver_with_key(
     (status, response.json().await.unwrap())
 }
 
-fn assert_error_body(body: &Value) {
-    for field in ["message", "type", "code", "cntTraceId"] {
-        assert!(body[field].is_string(), "{field} missing from {body}");
-    }
-}
-
 #[tokio::test]
 async fn register_deliver_receive_verify_for_every_sample_kind() {
-    let (port, mut seen) = receiver(SECRET).await;
+    let receiver = Receiver::start(Verifier::new(SECRET)).await;
+    let port = receiver.port();
     let mock = mock_delivering(SECRET).await;
     // One address per topic, spelt in each accepted way.
     let addresses = [
@@ -127,7 +86,7 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
             json!({"address": address, "topic": topic, "kind": kind, "status": 200, "body": "ok"})
         );
         // The handler ran (so the signature was verified) before the receiver answered.
-        let (event, headers) = seen.try_recv().expect("the receiver got the event");
+        let (event, headers) = receiver.next_event();
         assert_eq!(event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
         assert!(!matches!(event, Event::Unknown(_)), "{kind}");
         assert_eq!(event.topic(), topic);
@@ -151,7 +110,7 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
     ] {
         let (status, body) = deliver(&mock, "biz_loop", &format!("topic={topic}")).await;
         assert_eq!((status, &body["kind"]), (200, &json!(kind)), "{body}");
-        let (event, _) = seen.try_recv().unwrap();
+        let (event, _) = receiver.next_event();
         let sample = connectly_webhook::sample(kind).unwrap();
         assert_eq!(event, parse(sample.body.as_bytes()).unwrap());
     }
@@ -159,7 +118,8 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
 
 #[tokio::test]
 async fn a_wrong_secret_is_refused_by_the_receiver_and_its_401_reported_back() {
-    let (port, mut seen) = receiver(SECRET).await;
+    let receiver = Receiver::start(Verifier::new(SECRET)).await;
+    let port = receiver.port();
     let mock = mock_delivering("whsec_not_the_receivers").await;
     let address = format!("https://127.0.0.1:{port}/webhook");
     register(&mock, "biz_wrong", "messages", &address).await;
@@ -175,10 +135,8 @@ async fn a_wrong_secret_is_refused_by_the_receiver_and_its_401_reported_back() {
         body["body"].as_str().unwrap().contains("does not match"),
         "{body}"
     );
-    assert!(
-        seen.try_recv().is_err(),
-        "the handler never ran for an unverified event"
-    );
+    // The handler never ran for an unverified event.
+    receiver.assert_nothing_received();
 }
 
 #[tokio::test]

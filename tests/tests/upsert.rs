@@ -2,18 +2,12 @@
 //! an empty list as `[]` (so clearing is done in place), and upsert never makes a second
 //! registration.
 
-use connectly_client::{reconcile, types, Client, UpsertOutcome};
+use connectly_client::{reconcile, types, UpsertOutcome};
 use connectly_mock::MockServer;
+use connectly_tests::client_for;
 use serde_json::{json, Value};
 
 const BIZ: &str = "biz_upsert";
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
-}
 
 fn registration(value: Value) -> types::CreateWebhookRequest {
     serde_json::from_value(value).unwrap()
@@ -22,7 +16,7 @@ fn registration(value: Value) -> types::CreateWebhookRequest {
 #[tokio::test]
 async fn an_update_sends_an_empty_list_and_clears_it_in_place() {
     let mock = MockServer::start().await.unwrap();
-    let client = client(&mock);
+    let client = client_for(&mock);
     let filtered = registration(
         json!({"topic": "messages", "address": "https://example.com/m",
         "configuration": {"filters": [{"field": "campaign_name", "expression": "a*"}],
@@ -69,7 +63,7 @@ fn an_absent_list_is_not_sent_and_an_empty_one_is() {
 #[tokio::test]
 async fn upsert_of_an_existing_registration_returns_its_id_and_sends_no_create() {
     let mock = MockServer::start().await.unwrap();
-    let client = client(&mock);
+    let client = client_for(&mock);
     let wanted = registration(json!({"topic": "messages", "address": "https://example.com/m"}));
     let first = client.upsert_webhook(BIZ, &wanted).await.unwrap();
     assert_eq!(first.outcome, UpsertOutcome::Created);
@@ -84,7 +78,7 @@ async fn upsert_of_an_existing_registration_returns_its_id_and_sends_no_create()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_upserts_of_one_topic_end_with_one_registration() {
     let mock = MockServer::start().await.unwrap();
-    let client = client(&mock);
+    let client = client_for(&mock);
     let wanted = registration(json!({"topic": "messages", "address": "https://example.com/m"}));
     let tasks: Vec<_> = (0..8)
         .map(|_| {
@@ -109,7 +103,7 @@ async fn concurrent_upserts_of_one_topic_end_with_one_registration() {
 #[tokio::test]
 async fn upsert_refuses_a_type_change_and_sends_nothing() {
     let mock = MockServer::start().await.unwrap();
-    let client = client(&mock);
+    let client = client_for(&mock);
     let zapier = registration(
         json!({"topic": "messages", "address": "https://example.com/m", "type": "zapier"}),
     );

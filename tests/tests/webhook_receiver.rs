@@ -5,12 +5,10 @@
 
 use std::time::Duration;
 
-use axum::{routing::post, Router};
 use connectly_schema::{validate_as, SchemaKind};
-use connectly_webhook::axum::ConnectlyEvent;
-use connectly_webhook::{parse, sign, Delivery, Event, Verifier, SIGNATURE_HEADER};
+use connectly_tests::Receiver;
+use connectly_webhook::{parse, sign, Event, Verifier, SIGNATURE_HEADER};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
 
 const SECRET: &str = "whsec_e2e_Xq81";
 const OLD_SECRET: &str = "whsec_e2e_old_77";
@@ -110,32 +108,6 @@ fn the_schema_and_the_parser_agree_on_tolerance_and_the_parser_keeps_what_it_can
     }
 }
 
-/// An axum receiver on 127.0.0.1 whose handler takes a [`Delivery`]; returns its URL and what
-/// the handler got.
-async fn receiver(verifier: Verifier) -> (String, mpsc::UnboundedReceiver<Delivery>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let app = Router::new()
-        .route(
-            "/webhook",
-            post(move |delivery: Delivery| {
-                let tx = tx.clone();
-                async move {
-                    tx.send(delivery).unwrap();
-                    "ok"
-                }
-            }),
-        )
-        .route(
-            "/event",
-            post(|ConnectlyEvent(event): ConnectlyEvent| async move { event.kind().to_owned() }),
-        )
-        .with_state(verifier);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, rx)
-}
-
 async fn post_event(url: &str, body: &[u8], signature: Option<String>) -> (u16, String) {
     let mut request = reqwest::Client::new()
         .post(url)
@@ -150,13 +122,13 @@ async fn post_event(url: &str, body: &[u8], signature: Option<String>) -> (u16, 
 
 #[tokio::test]
 async fn every_documented_shape_and_any_signed_object_reaches_the_handler() {
-    let (base, mut seen) = receiver(Verifier::new(SECRET)).await;
-    let url = format!("{base}/webhook");
+    let receiver = Receiver::start(Verifier::new(SECRET)).await;
+    let url = receiver.url("/delivery");
     for (name, body, topic, kind) in documented_shapes() {
         let body = body.as_bytes();
         let (status, text) = post_event(&url, body, Some(sign(SECRET, body))).await;
         assert_eq!((status, text.as_str()), (200, "ok"), "{name}");
-        let delivery = seen.try_recv().expect("the handler ran");
+        let delivery = receiver.next_delivery();
         assert_eq!(delivery.event, parse(body).unwrap(), "{name}");
         assert_eq!(
             (delivery.event.topic(), delivery.event.kind()),
@@ -165,7 +137,7 @@ async fn every_documented_shape_and_any_signed_object_reaches_the_handler() {
         assert_eq!(delivery.secret_index, 0);
         // The simple extractor sees the same event.
         let (status, text) =
-            post_event(&format!("{base}/event"), body, Some(sign(SECRET, body))).await;
+            post_event(&receiver.url("/event"), body, Some(sign(SECRET, body))).await;
         assert_eq!((status, text.as_str()), (200, kind), "{name}");
     }
 
@@ -178,7 +150,7 @@ async fn every_documented_shape_and_any_signed_object_reaches_the_handler() {
     ] {
         let (status, _) = post_event(&url, body, Some(sign(SECRET, body))).await;
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
-        let delivery = seen.try_recv().expect("the handler ran");
+        let delivery = receiver.next_delivery();
         let Event::Unknown(unknown) = delivery.event else {
             panic!("{:?}", delivery.event)
         };
@@ -191,8 +163,8 @@ async fn every_documented_shape_and_any_signed_object_reaches_the_handler() {
 
 #[tokio::test]
 async fn only_a_bad_signature_is_401_and_only_a_signed_non_object_is_400() {
-    let (base, mut seen) = receiver(Verifier::new(SECRET)).await;
-    let url = format!("{base}/webhook");
+    let receiver = Receiver::start(Verifier::new(SECRET)).await;
+    let url = receiver.url("/delivery");
     let body = connectly_webhook::sample("button").unwrap().body.as_bytes();
     let mut flipped = body.to_vec();
     flipped[20] ^= 1;
@@ -227,10 +199,8 @@ async fn only_a_bad_signature_is_401_and_only_a_signed_non_object_is_400() {
         assert!(text.contains(says), "{text:?} lacks {says:?}");
         assert!(!text.contains(SECRET));
     }
-    assert!(
-        seen.try_recv().is_err(),
-        "no refused request reached the handler"
-    );
+    // No refused request reached the handler.
+    receiver.assert_nothing_received();
 }
 
 #[tokio::test]
@@ -238,8 +208,8 @@ async fn rotation_delivery_key_and_freshness_through_the_extractor() {
     let verifier = Verifier::new(SECRET)
         .also_accept(OLD_SECRET)
         .max_age(Duration::from_secs(600));
-    let (base, mut seen) = receiver(verifier).await;
-    let url = format!("{base}/webhook");
+    let receiver = Receiver::start(verifier).await;
+    let url = receiver.url("/delivery");
 
     // A fresh event (now, in both timestamp formats), signed with either secret.
     let now = std::time::SystemTime::now()
@@ -255,7 +225,7 @@ async fn rotation_delivery_key_and_freshness_through_the_extractor() {
         let (status, answer) =
             post_event(&url, text.as_bytes(), Some(sign(secret, text.as_bytes()))).await;
         assert_eq!(status, 200, "{answer}");
-        let delivery = seen.try_recv().unwrap();
+        let delivery = receiver.next_delivery();
         assert_eq!(delivery.secret_index, index);
         keys.push(delivery.key);
     }
@@ -272,5 +242,5 @@ async fn rotation_delivery_key_and_freshness_through_the_extractor() {
             "{answer}"
         );
     }
-    assert!(seen.try_recv().is_err());
+    receiver.assert_nothing_received();
 }

@@ -445,12 +445,10 @@ fn apply_prune_is_refused_off_a_terminal_without_yes_and_changes_nothing() {
     assert_eq!(fake.registrations().len(), 1);
 }
 
-#[test]
-fn apply_with_one_impossible_entry_writes_nothing_in_any_file() {
-    let fake = Fake::start();
-    let dir = tempfile::tempdir().unwrap();
-    // Business 1: a type change (needs --prune) beside a plain update.
-    fake.create(&[
+/// Creates a `zapier` registration of `messages` at `/m` (returns its id) beside a custom one of
+/// `delivery_status` at `/d`.
+fn zapier_messages_beside_delivery(fake: &Fake) -> String {
+    let messages = fake.create(&[
         "--topic",
         "messages",
         "--address",
@@ -464,6 +462,15 @@ fn apply_with_one_impossible_entry_writes_nothing_in_any_file() {
         "--address",
         "https://example.com/d",
     ]);
+    messages
+}
+
+#[test]
+fn apply_with_one_impossible_entry_writes_nothing_in_any_file() {
+    let fake = Fake::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Business 1: a type change (needs --prune) beside a plain update.
+    zapier_messages_beside_delivery(&fake);
     write(
         dir.path(),
         "a.yaml",
@@ -895,20 +902,7 @@ fn each_failure_point_reports_the_true_state_and_a_rerun_converges() {
             _ => unreachable!(),
         };
         let fake = Fake::start();
-        let old = fake.create(&[
-            "--topic",
-            "messages",
-            "--address",
-            "https://example.com/m",
-            "--type",
-            "zapier",
-        ]);
-        fake.create(&[
-            "--topic",
-            "delivery_status",
-            "--address",
-            "https://example.com/d",
-        ]);
+        let old = zapier_messages_beside_delivery(&fake);
         let file = ConfigFile::new(WANTED);
         let proxy = Proxy::start(&fake, fault.clone());
         let mut cmd = connectly(&["apply", &file.path(), "--prune", "--yes", "--json"]);

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use crate::common::{connectly, Fake, Out, Run, BIZ, KEY};
+use crate::common::{connectly, list_unreachable, Fake, Out, Run};
 use crate::ux::verbs;
 use serde_json::Value;
 
@@ -60,9 +60,7 @@ fn help_of_every_verb() {
 fn json_of_the_webhooks_verbs() {
     let fake = Fake::start();
     let out = fake
-        .cmd(&[
-            "webhooks",
-            "create",
+        .create_cmd(&[
             "--topic",
             "messages",
             "--address",
@@ -209,17 +207,6 @@ fn json_of_errors() {
         .run()
         .code(1);
     insta::assert_snapshot!("json-error-not-found", normalised(&out));
-    let out = connectly(&[
-        "webhooks",
-        "list",
-        "--json",
-        "--base-url",
-        "http://127.0.0.1:1",
-        "--business-id",
-        BIZ,
-    ])
-    .env("CONNECTLY_API_KEY", KEY)
-    .run()
-    .code(1);
+    let out = list_unreachable(&["--json"]).run().code(1);
     insta::assert_snapshot!("json-error-connection", normalised(&out));
 }

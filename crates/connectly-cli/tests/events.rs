@@ -5,15 +5,12 @@
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::common::Out;
+use crate::common::{connectly, Out};
 use assert_cmd::Command;
-use axum::body::Bytes;
 use axum::http::HeaderMap;
-use axum::{routing::post, Router};
-use connectly_webhook::axum::ConnectlyEvent;
+use connectly_tests::{Receiver, Seen};
 use connectly_webhook::{parse, sign, Event, Verifier, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 
@@ -23,97 +20,9 @@ const SECRET: &str = "whsec_cli_SECRET_4b7c1d";
 // ----------------------------------------------------------------------------------------------
 // Harness
 
-/// What the receiver saw.
-#[derive(Debug)]
-enum Seen {
-    /// `/webhook`: a request the extractor verified and parsed.
-    Event(Box<Event>, HeaderMap),
-    /// `/raw`: any request, as received.
-    Raw(Bytes, HeaderMap),
-}
-
-/// An axum receiver on 127.0.0.1 that verifies with [`SECRET`] (`/webhook`) or records any
-/// request (`/raw`), served by its own runtime while the (blocking) commands run. Its handlers
-/// run before it answers, so once a command has exited, what it sent is already in `seen`.
-struct Receiver {
-    port: u16,
-    seen: mpsc::Receiver<Seen>,
-    _rt: tokio::runtime::Runtime,
-}
-
-impl Receiver {
-    fn start() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (tx, seen) = mpsc::channel();
-        let raw_tx = tx.clone();
-        let app = Router::new()
-            .route(
-                "/webhook",
-                post(
-                    move |headers: HeaderMap, ConnectlyEvent(event): ConnectlyEvent| {
-                        let tx = tx.clone();
-                        async move {
-                            tx.send(Seen::Event(Box::new(event), headers)).unwrap();
-                            "ok"
-                        }
-                    },
-                ),
-            )
-            .route(
-                "/raw",
-                post(move |headers: HeaderMap, body: Bytes| {
-                    let tx = raw_tx.clone();
-                    async move {
-                        tx.send(Seen::Raw(body, headers)).unwrap();
-                        "ok"
-                    }
-                }),
-            )
-            .with_state(Verifier::new(SECRET));
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let port = listener.local_addr().unwrap().port();
-        rt.spawn(async move { axum::serve(listener, app).await });
-        Self {
-            port,
-            seen,
-            _rt: rt,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// What the last command delivered (it has exited, so the handler has run).
-    fn next(&self) -> Seen {
-        self.seen.try_recv().expect("the receiver got a request")
-    }
-
-    fn assert_nothing_received(&self) {
-        assert!(self.seen.try_recv().is_err(), "the receiver's handler ran");
-    }
-}
-
-/// The binary with `ARGS`, none of the CONNECTLY_* variables of the caller's environment, and
-/// a timeout so that a hang fails instead of blocking the suite.
-fn connectly(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("connectly").unwrap();
-    for var in [
-        "CONNECTLY_API_KEY",
-        "CONNECTLY_BASE_URL",
-        "CONNECTLY_BUSINESS_ID",
-        "CONNECTLY_WEBHOOK_SECRET",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args).timeout(Duration::from_secs(20));
-    cmd
+/// The shared test receiver, verifying with [`SECRET`] and served while the commands run.
+fn start_receiver() -> Receiver {
+    Receiver::start_blocking(Verifier::new(SECRET))
 }
 
 /// `connectly ARGS` with the secret in the environment.
@@ -149,7 +58,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 
 #[test]
 fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
-    let receiver = Receiver::start();
+    let receiver = start_receiver();
     let url = receiver.url("/webhook");
     let mut sent = 0;
     for sample in connectly_webhook::samples() {
@@ -200,7 +109,7 @@ fn send_help_lists_every_topic_and_kind_of_the_spec() {
 
 #[test]
 fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
-    let receiver = Receiver::start();
+    let receiver = start_receiver();
     let url = receiver.url("/webhook");
     for (topic, kind) in [("messages", "text"), ("delivery_status", "sent")] {
         // The secret as a flag this time.
@@ -220,7 +129,7 @@ fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
         assert_eq!(*event, parse(sample.body.as_bytes()).unwrap());
     }
     // `localhost` is loopback too.
-    let localhost = format!("http://localhost:{}/webhook", receiver.port);
+    let localhost = format!("http://localhost:{}/webhook", receiver.port());
     with_secret(&["events", "send", "--to", &localhost, "--topic", "messages"])
         .run()
         .code(0);
@@ -229,7 +138,7 @@ fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
 
 #[test]
 fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
-    let receiver = Receiver::start();
+    let receiver = start_receiver();
     let url = receiver.url("/webhook");
     let out = connectly(&[
         "events", "send", "--to", &url, "--topic", "messages", "--kind", "button",
@@ -268,7 +177,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
 
 #[test]
 fn send_body_file_sends_its_bytes_unchanged_and_signed() {
-    let receiver = Receiver::start();
+    let receiver = start_receiver();
     let dir = tempfile::tempdir().unwrap();
     // Odd spacing, key order, a non-ASCII name, CRLF and a trailing newline: all must survive.
     let mut bytes = b"{ \"timestamp\":\"1\",\r\n  \"sender\": {\"id\": \"a\", \"channelType\": \"whatsapp\", \"name\": \"Zo\xc3\xab\"},\n\"recipient\": {\"id\": \"b\", \"channelType\": \"whatsapp\"}, \"message\": {\"text\": \"hi  there\"} }\n".to_vec();
@@ -411,7 +320,7 @@ fn send_refuses_plain_http_off_loopback_and_other_schemes_with_exit_2() {
 
 #[test]
 fn send_a_kind_of_the_other_topic_is_a_usage_error() {
-    let receiver = Receiver::start();
+    let receiver = start_receiver();
     let url = receiver.url("/webhook");
     for (topic, kind) in [
         ("messages", "delivered"),
@@ -755,11 +664,11 @@ fn post_raw(base: &str, path: &str) -> (u16, Value) {
 
 #[test]
 fn mock_deliver_secret_sends_a_signed_sample_to_the_registered_loopback_address() {
-    let receiver = Receiver::start();
+    let receiver = start_receiver();
     let mut mock = crate::common::MockProcess::start(&["--deliver-secret", SECRET]);
     let base = mock.base_url.clone();
 
-    let address = format!("https://127.0.0.1:{}/webhook", receiver.port);
+    let address = format!("https://127.0.0.1:{}/webhook", receiver.port());
     connectly(&[
         "webhooks",
         "create",

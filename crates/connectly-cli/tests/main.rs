@@ -2,7 +2,7 @@
 
 mod apply;
 mod cli;
-mod common;
+use connectly_tests::cli as common;
 mod contract;
 mod events;
 mod hostile;

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
 
-use crate::common::{connectly, Fake, Out, Run, BIZ, KEY};
+use crate::common::{connectly, list_unreachable, Fake, Out, Run, BIZ, KEY};
 use serde_json::{json, Value};
 
 /// Every verb, as its path of subcommand names, found by walking `--help` (so a new verb is
@@ -56,17 +56,7 @@ fn json_error(out: &Out) -> Value {
 #[test]
 fn connection_refused_prints_the_cause_chain_and_asks_whether_the_mock_runs() {
     // Port 1 on loopback: nothing listens there.
-    let out = connectly(&[
-        "webhooks",
-        "list",
-        "--base-url",
-        "http://127.0.0.1:1",
-        "--business-id",
-        BIZ,
-    ])
-    .env("CONNECTLY_API_KEY", KEY)
-    .run()
-    .code(1);
+    let out = list_unreachable(&[]).run().code(1);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert!(lines[0].starts_with("error: "), "{out:?}");
     assert!(
@@ -270,9 +260,7 @@ fn json_errors_are_an_object_on_stdout_with_the_usual_exit_code() {
     // A conflict carries its hint.
     fake.create(&["--topic", "messages", "--address", "https://example.com/a"]);
     let out = fake
-        .cmd(&[
-            "webhooks",
-            "create",
+        .create_cmd(&[
             "--topic",
             "messages",
             "--address",
@@ -288,18 +276,7 @@ fn json_errors_are_an_object_on_stdout_with_the_usual_exit_code() {
         .unwrap()
         .contains("connectly webhooks update"));
     // A connection failure: its causes and hint.
-    let out = connectly(&[
-        "webhooks",
-        "list",
-        "--json",
-        "--base-url",
-        "http://127.0.0.1:1",
-        "--business-id",
-        BIZ,
-    ])
-    .env("CONNECTLY_API_KEY", KEY)
-    .run()
-    .code(1);
+    let out = list_unreachable(&["--json"]).run().code(1);
     let error = json_error(&out);
     assert_eq!(error["kind"], "connection");
     assert!(
@@ -324,19 +301,7 @@ fn json_after_a_report_is_still_one_document() {
 
 #[test]
 fn mock_json_prints_its_base_url_as_an_object() {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
-        .args(["mock", "--listen", "127.0.0.1:0", "--json"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    let read = BufReader::new(child.stdout.take().unwrap()).read_line(&mut first);
-    let _ = child.kill();
-    let _ = child.wait();
-    read.unwrap();
+    let (_mock, first) = crate::common::MockProcess::spawn(&["--json"]);
     let value: Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first:?}"));
     let url = value["baseUrl"].as_str().unwrap();
     assert!(url.starts_with("http://127.0.0.1:"), "{value}");

@@ -1,10 +1,10 @@
-//! What the CLI test files share: running the binary, checking its output never shows a
-//! secret, and a mock API on loopback.
-
-#![allow(dead_code)] // each test file uses its own part
+//! What the `connectly` binary's tests share: running the binary, checking its output never
+//! shows a secret, and a mock API on loopback. Only for the tests of connectly-cli, whose
+//! build puts the binary where [`Command::cargo_bin`] finds it.
 
 use std::fmt;
-
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -13,8 +13,11 @@ use serde_json::Value;
 
 /// What a run printed, and how it ended.
 pub struct Out {
+    /// The exit code.
     pub code: i32,
+    /// All of stdout.
     pub stdout: String,
+    /// All of stderr.
     pub stderr: String,
 }
 
@@ -84,8 +87,17 @@ pub struct MockProcess {
 impl MockProcess {
     /// Starts `connectly mock --listen 127.0.0.1:0 EXTRA...` and reads the base URL it prints.
     pub fn start(extra: &[&str]) -> Self {
-        use std::io::{BufRead, BufReader};
-        use std::process::Stdio;
+        let (process, first) = Self::spawn(extra);
+        assert!(
+            process.base_url.starts_with("http://127.0.0.1:"),
+            "a loopback URL, got {first:?}"
+        );
+        process
+    }
+
+    /// Starts `connectly mock --listen 127.0.0.1:0 EXTRA...`; returns it and the first line it
+    /// printed (`base_url` is that line, trimmed).
+    pub fn spawn(extra: &[&str]) -> (Self, String) {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
             .args(["mock", "--listen", "127.0.0.1:0"])
             .args(extra)
@@ -115,11 +127,7 @@ impl MockProcess {
             stderr_lines: Vec::new(),
             base_url: first.trim_end().to_owned(),
         };
-        assert!(
-            process.base_url.starts_with("http://127.0.0.1:"),
-            "a loopback URL, got {first:?}"
-        );
-        process
+        (process, first)
     }
 
     /// Whether it is still running.
@@ -178,12 +186,15 @@ impl Drop for MockProcess {
 
 /// A distinctive key, so that any leak of it (or of a part of it) is found in the output.
 pub const KEY: &str = "sk_test_SECRET_9f8e7d";
+/// The part of [`KEY`] whose appearance in any output fails a test.
 pub const KEY_PART: &str = "SECRET_9f8e7d";
+/// The business id the commands of [`Fake::cmd`] use.
 pub const BIZ: &str = "biz_cli_test";
 
 /// A mock server on loopback, with the multi-thread runtime that serves it while the (blocking)
 /// commands run. Fields drop in order: the server, then its runtime.
 pub struct Fake {
+    /// The mock API.
     pub mock: MockServer,
     /// Serves the mock; tests may run their own loopback servers on it too.
     pub rt: tokio::runtime::Runtime,
@@ -195,12 +206,9 @@ impl Fake {
         Self::accepting(KEY)
     }
 
+    /// A mock that accepts `key`.
     pub fn accepting(key: &str) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = crate::runtime();
         let mock = rt
             .block_on(MockServer::start_with(MockConfig::default().api_key(key)))
             .unwrap();
@@ -220,6 +228,7 @@ impl Fake {
         cmd
     }
 
+    /// The requests received.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.mock.requests()
     }
@@ -232,15 +241,32 @@ impl Fake {
             .collect()
     }
 
+    /// The registrations of [`BIZ`].
     pub fn registrations(&self) -> Vec<Value> {
         self.mock.registrations(BIZ)
     }
 
-    /// Creates a registration through the CLI; returns its id.
-    pub fn create(&self, args: &[&str]) -> String {
+    /// `connectly webhooks create ARGS`, as [`Fake::cmd`].
+    pub fn create_cmd(&self, args: &[&str]) -> Command {
         let mut all = vec!["webhooks", "create"];
         all.extend_from_slice(args);
-        let out = self.cmd(&all).run().code(0);
+        self.cmd(&all)
+    }
+
+    /// Runs `command` (one of [`Fake::cmd`]'s) expecting a usage error: exit code 2, and
+    /// nothing sent to the mock.
+    pub fn usage_error(&self, command: &mut Command) -> Out {
+        let out = command.run().code(2);
+        assert!(
+            self.requests().is_empty(),
+            "a usage error sent a request: {out:?}"
+        );
+        out
+    }
+
+    /// Creates a registration through the CLI; returns its id.
+    pub fn create(&self, args: &[&str]) -> String {
+        let out = self.create_cmd(args).run().code(0);
         out.stdout.trim_end().to_owned()
     }
 }
@@ -253,6 +279,7 @@ pub fn connectly(args: &[&str]) -> Command {
         "CONNECTLY_API_KEY",
         "CONNECTLY_BASE_URL",
         "CONNECTLY_BUSINESS_ID",
+        "CONNECTLY_WEBHOOK_SECRET",
     ] {
         cmd.env_remove(var);
     }
@@ -260,6 +287,18 @@ pub fn connectly(args: &[&str]) -> Command {
     cmd
 }
 
+/// `connectly webhooks list EXTRA... --base-url http://127.0.0.1:1 --business-id BIZ` with
+/// [`KEY`]: nothing listens on port 1 of loopback, so the connection is refused.
+pub fn list_unreachable(extra: &[&str]) -> Command {
+    let mut all = vec!["webhooks", "list"];
+    all.extend_from_slice(extra);
+    all.extend_from_slice(&["--base-url", "http://127.0.0.1:1", "--business-id", BIZ]);
+    let mut cmd = connectly(&all);
+    cmd.env("CONNECTLY_API_KEY", KEY);
+    cmd
+}
+
+/// Running a command and checking that [`KEY`] never shows.
 pub trait Run {
     /// Runs to completion; fails the test if the API key shows in any output.
     fn run(&mut self) -> Out;
