@@ -255,8 +255,9 @@ fn the_config_debug_never_shows_the_deliver_secret() {
 
 #[tokio::test]
 async fn delivery_only_ever_targets_the_registered_address_and_the_query_is_decoded() {
-    let (registered, mut seen) = receiver(SECRET).await;
-    let (elsewhere, mut seen_elsewhere) = receiver(SECRET).await;
+    let seen = Receiver::start(Verifier::new(SECRET)).await;
+    let seen_elsewhere = Receiver::start(Verifier::new(SECRET)).await;
+    let (registered, elsewhere) = (seen.port(), seen_elsewhere.port());
     let mock = mock_delivering(SECRET).await;
     let address = format!("https://127.0.0.1:{registered}/webhook");
     register(&mock, "biz_only", "delivery_status", &address).await;
@@ -271,20 +272,14 @@ async fn delivery_only_ever_targets_the_registered_address_and_the_query_is_deco
         assert_eq!(status, 400, "{query}: {body}");
         assert_error_body(&body);
     }
-    assert!(
-        seen.try_recv().is_err(),
-        "nothing reached the registered receiver"
-    );
-    assert!(
-        seen_elsewhere.try_recv().is_err(),
-        "nothing reached the other one"
-    );
+    seen.assert_nothing_received();
+    seen_elsewhere.assert_nothing_received();
 
     // Percent-escapes in the query are decoded (axum's Query): `delivery%5Fstatus`.
     let (status, body) = deliver(&mock, "biz_only", "topic=delivery%5Fstatus&kind=rea%64").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["address"], address.as_str());
     assert_eq!(body["kind"], "read");
-    seen.try_recv().expect("the registered receiver got it");
-    assert!(seen_elsewhere.try_recv().is_err());
+    seen.next_event();
+    seen_elsewhere.assert_nothing_received();
 }

@@ -513,7 +513,9 @@ impl Client {
             safety: Safety::Idempotent,
         };
         let (response, _) = self
-            .call(op, |c| async move { c.list_reports(id, report_type.as_ref()).await })
+            .call(op, |c| async move {
+                c.list_reports(id, report_type.as_ref()).await
+            })
             .await;
         Ok(response?.data)
     }
