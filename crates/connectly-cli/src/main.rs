@@ -78,6 +78,10 @@ pub(crate) struct ApiArgs {
     /// and Retry-After; a create only when it certainly was not applied. 0 disables [default: 2].
     #[arg(long, global = true, value_name = "N")]
     retries: Option<u32>,
+    /// At most N requests per second from this command, shared by all `--parallel` workers
+    /// (retries count), to stay under Connectly's rate limits [default: no limit].
+    #[arg(long, global = true, value_name = "N")]
+    rate: Option<u32>,
 }
 
 /// Traces (the client's `connectly` span per call, its retry events) go to stderr, filtered by
@@ -488,6 +492,9 @@ async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
     }
     if let Some(retries) = api.retries {
         builder = builder.retry(connectly_client::RetryPolicy::default().max_retries(retries));
+    }
+    if let Some(rate) = api.rate {
+        builder = builder.rate_limit(rate);
     }
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(Connection {
