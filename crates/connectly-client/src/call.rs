@@ -54,7 +54,8 @@ impl Client {
             elapsed_ms = Empty,
             retry_reason = Empty,
         );
-        let started = tokio::time::Instant::now();
+        // Wall time (the budget is wall time), read without the runtime.
+        let started = std::time::Instant::now();
         let mut attempts = Attempts::default();
         async {
             let mut attempt = 0u32;
