@@ -1,6 +1,7 @@
 //! Helpers shared by the workspace's integration tests (`tests/tests/main.rs`) and the
 //! `connectly` binary's (`crates/connectly-cli/tests/main.rs`): one axum test receiver, a
-//! client pointed at a mock, Connectly's error-body check, and (in [`cli`]) running the binary.
+//! client pointed at a mock, Connectly's error-body check, the bare create server the benches
+//! compare against, and (in [`cli`]) running the binary.
 //! Everything listens on and talks to loopback only.
 
 #![deny(missing_docs)]
@@ -37,4 +38,26 @@ pub fn assert_error_body(body: &Value) {
     for field in ["message", "type", "code", "cntTraceId"] {
         assert!(body[field].is_string(), "{field} missing from {body}");
     }
+}
+
+/// A bare axum route that answers every create with a fixed id: no key check, no validation, no
+/// state. The benches' baseline (the client's request overhead, the mock's throughput); returns
+/// its `http://127.0.0.1:PORT` base URL. Call it inside a Tokio runtime.
+pub async fn bare_create_server() -> String {
+    use axum::routing::post;
+    let router = axum::Router::new().route(
+        "/v1/businesses/{business_id}/create/webhooks",
+        post(|| async {
+            (
+                [("content-type", "application/json")],
+                r#"{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}"#,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
 }

@@ -1,6 +1,7 @@
 //! What the generated client costs per request: `connectly_client::Client::create_webhook`
 //! against a hand-written minimal reqwest POST of the same JSON body with the same headers, both
-//! against the same bare axum route on loopback (started here), in the same run.
+//! against the same bare axum route on loopback (`connectly_tests::bare_create_server`), in the
+//! same run.
 //!
 //! - latency at 1 request in flight: p50/p99 over interleaved rounds of single requests
 //!   (printed first, collected with `Instant`), then criterion's own estimate;
@@ -148,7 +149,7 @@ fn request_overhead(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let base_url = runtime.block_on(bare_axum_server());
+    let base_url = runtime.block_on(connectly_tests::bare_create_server());
     // The API version header the generated client sends; the baseline hard-codes the same.
     assert_eq!(connectly_client::generated::Client::api_version(), "1.0.0");
     let registration: types::CreateWebhookRequest = serde_json::from_str(
@@ -259,26 +260,6 @@ fn request_overhead(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// A route that answers every create with a fixed id: the same server for both clients.
-async fn bare_axum_server() -> String {
-    use axum::routing::post;
-    let router = axum::Router::new().route(
-        "/v1/businesses/{business_id}/create/webhooks",
-        post(|| async {
-            (
-                [("content-type", "application/json")],
-                r#"{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}"#,
-            )
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
 }
 
 criterion_group!(benches, request_overhead);

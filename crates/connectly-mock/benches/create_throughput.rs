@@ -21,7 +21,7 @@ fn create_throughput(c: &mut Criterion) {
     let mock = runtime
         .block_on(connectly_mock::MockServer::start())
         .expect("the mock starts");
-    let baseline = runtime.block_on(bare_axum_server());
+    let baseline = runtime.block_on(connectly_tests::bare_create_server());
     let targets = [
         ("create_32_connections", mock.base_url()),
         ("baseline_bare_axum_32_connections", baseline),
@@ -79,26 +79,6 @@ fn create_throughput(c: &mut Criterion) {
     });
     }
     group.finish();
-}
-
-/// A route that answers every create with a fixed id: no key check, no validation, no state.
-async fn bare_axum_server() -> String {
-    use axum::routing::post;
-    let router = axum::Router::new().route(
-        "/v1/businesses/{business_id}/create/webhooks",
-        post(|| async {
-            (
-                [("content-type", "application/json")],
-                r#"{"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV"}"#,
-            )
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("an address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
 }
 
 criterion_group!(benches, create_throughput);
