@@ -3,16 +3,10 @@
 
 use connectly_client::{types, Client, Error, StatusCode};
 use connectly_mock::{MockConfig, MockServer};
+use connectly_tests::{assert_error_body, client_for as client};
 use serde_json::{json, Value};
 
 const BIZ: &str = "biz_1";
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder(mock.api_key())
-        .base_url(mock.base_url())
-        .build()
-        .unwrap()
-}
 
 fn registration(topic: &str, address: &str) -> types::CreateWebhookRequest {
     serde_json::from_value(json!({"topic": topic, "address": address})).unwrap()
@@ -36,12 +30,6 @@ async fn raw(
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, body)
-}
-
-fn assert_error_body(body: &Value) {
-    for field in ["message", "type", "code", "cntTraceId"] {
-        assert!(body[field].is_string(), "{field} missing from {body}");
-    }
 }
 
 #[tokio::test]
@@ -719,7 +707,8 @@ async fn the_observer_sees_method_path_status_and_latency_never_the_key() {
     assert!(seen
         .iter()
         .all(|r| !format!("{r:?}").contains("observer-key-42")));
-    assert!(seen[0].latency < std::time::Duration::from_secs(10));
+    // The latency is measured, not left at its default.
+    assert!(seen[0].latency > std::time::Duration::ZERO, "{seen:?}");
 }
 
 #[tokio::test]

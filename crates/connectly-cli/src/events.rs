@@ -90,17 +90,19 @@ pub(crate) fn parse_secret(text: &str) -> Result<Secret, String> {
 pub(crate) enum EventsCommand {
     /// POST a signed sample event (or a file's raw bytes) to a receiver, as Connectly would;
     /// prints the status the receiver answered.
-    #[command(after_help = send_help())]
+    #[command(after_help = send_help(), mut_arg("secret", |a| a.required(true)))]
     Send(SendArgs),
     /// Check an x-connectly-hmac-sha256 signature against a body's raw bytes.
-    #[command(after_help = VERIFY_HELP)]
+    #[command(after_help = VERIFY_HELP, mut_arg("secret", |a| a.required(true)))]
     Verify(VerifyArgs),
     /// Show how the library reads a body: signature, topic, kind, delivery key, main fields.
     #[command(after_help = INSPECT_HELP)]
     Inspect(InspectArgs),
 }
 
-/// The webhook secret, from `--secret` or `CONNECTLY_WEBHOOK_SECRET`.
+/// The webhook secret, from `--secret` or `CONNECTLY_WEBHOOK_SECRET`: one flag for the three
+/// verbs; `send` and `verify` mark it required (`mut_arg`), `inspect` needs it only with
+/// `--signature` ([`SecretArg::needed`]).
 #[derive(Args, Debug)]
 pub(crate) struct SecretArg {
     /// The webhook secret (never printed).
@@ -111,7 +113,18 @@ pub(crate) struct SecretArg {
         value_name = "S",
         value_parser = parse_secret
     )]
-    value: Secret,
+    secret: Option<Secret>,
+}
+
+impl SecretArg {
+    /// The secret, or a usage error (exit 2) saying how to give it.
+    fn needed(&self, by: &str) -> Result<&Secret, Failure> {
+        self.secret.as_ref().ok_or_else(|| {
+            Failure::usage(format!(
+                "{by} needs the webhook secret (--secret or CONNECTLY_WEBHOOK_SECRET)"
+            ))
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -136,15 +149,8 @@ pub(crate) struct SendArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct InspectArgs {
-    /// The webhook secret, to check --signature with (never printed).
-    #[arg(
-        long = "secret",
-        env = "CONNECTLY_WEBHOOK_SECRET",
-        hide_env_values = true,
-        value_name = "S",
-        value_parser = parse_secret
-    )]
-    secret: Option<Secret>,
+    #[command(flatten)]
+    secret: SecretArg,
     /// The value of the x-connectly-hmac-sha256 header (Base64); checked when given.
     #[arg(long, value_name = "SIG")]
     signature: Option<String>,
@@ -216,6 +222,7 @@ fn chain(error: &dyn std::error::Error) -> String {
 async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), Failure> {
     let topic = args.topic.as_str();
     // Everything is checked before anything is read or sent.
+    let secret = args.secret.needed("events send")?;
     let sample = match (&args.body, &args.kind) {
         (Some(_), None) => None,
         (_, kind) => Some(
@@ -272,22 +279,21 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     };
 
     let length = body.len();
-    let answer =
-        connectly_webhook::send::send_event(&url, args.secret.value.0.as_bytes(), body, timeout)
-            .await
-            .map_err(|e| {
-                let failure = Failure::failed(format!("cannot deliver to {}", shown(&url)))
-                    .caused_by(&e)
-                    .network(&url, "--to");
-                // The sender words a timeout as "no answer within N s".
-                if e.to_string().starts_with("no answer within") {
-                    failure
-                        .kind(Kind::Timeout)
-                        .hint("pass --timeout SECONDS to wait longer")
-                } else {
-                    failure
-                }
-            })?;
+    let answer = connectly_webhook::send::send_event(&url, secret.0.as_bytes(), body, timeout)
+        .await
+        .map_err(|e| {
+            let failure = Failure::failed(format!("cannot deliver to {}", shown(&url)))
+                .caused_by(&e)
+                .network(&url, "--to");
+            // The sender words a timeout as "no answer within N s".
+            if e.to_string().starts_with("no answer within") {
+                failure
+                    .kind(Kind::Timeout)
+                    .hint("pass --timeout SECONDS to wait longer")
+            } else {
+                failure
+            }
+        })?;
     let status = answer.status;
     eprintln!(
         "connectly: sent {what}, {length} bytes, signed, to {}",
@@ -301,10 +307,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     if status.is_success() {
         return Ok(());
     }
-    let answer = masked(
-        String::from_utf8_lossy(&answer.excerpt).trim(),
-        &args.secret.value.0,
-    );
+    let answer = masked(String::from_utf8_lossy(&answer.excerpt).trim(), &secret.0);
     Err(Failure::failed(if answer.is_empty() {
         format!("the receiver answered {status}")
     } else {
@@ -313,8 +316,8 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
 }
 
 fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
+    let secret = args.secret.needed("events verify")?.0.as_bytes();
     let body = read_bytes(&args.file)?;
-    let secret = args.secret.value.0.as_bytes();
     match connectly_webhook::verify(secret, &body, args.signature.as_deref()) {
         Ok(()) => {
             if global.json {
@@ -446,15 +449,9 @@ fn main_fields(event: &connectly_webhook::Event) -> Vec<(&'static str, serde_jso
 
 fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
     // Checked before anything is read.
-    let secret = match (&args.signature, &args.secret) {
-        (Some(_), None) => {
-            return Err(Failure::usage(
-                "--signature needs the webhook secret (--secret or CONNECTLY_WEBHOOK_SECRET)"
-                    .to_owned(),
-            ))
-        }
-        (Some(_), Some(secret)) => Some(secret),
-        (None, _) => None,
+    let secret = match &args.signature {
+        Some(_) => Some(args.secret.needed("--signature")?),
+        None => None,
     };
     let body = read_bytes(&args.file)?;
     let name = if args.file == "-" {

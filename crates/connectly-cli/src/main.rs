@@ -75,9 +75,9 @@ pub(crate) struct ApiArgs {
     #[arg(long, global = true)]
     mock: bool,
     /// Retries of a failed call: after connection failures, 429, 502, 503 and 504, with backoff
-    /// and Retry-After; a create only when it certainly was not applied. 0 disables [default: 2].
-    #[arg(long, global = true, value_name = "N")]
-    retries: Option<u32>,
+    /// and Retry-After; a create only when it certainly was not applied. 0 disables.
+    #[arg(long, global = true, value_name = "N", default_value_t = connectly_client::DEFAULT_MAX_RETRIES)]
+    retries: u32,
     /// At most N requests per second from this command, shared by all `--parallel` workers
     /// (retries count), to stay under Connectly's rate limits [default: no limit].
     #[arg(long, global = true, value_name = "N")]
@@ -105,8 +105,9 @@ fn init_tracing(verbose: u8) {
 /// `--timeout`.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct TimeoutArg {
-    /// Time allowed for each whole request, in seconds [default: 30].
-    #[arg(long = "timeout", global = true, value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long = "timeout", global = true, value_name = "SECONDS", value_parser = parse_timeout,
+          help = format!("Time allowed for each whole request, in seconds [default: {}]",
+                         connectly_client::DEFAULT_TIMEOUT.as_secs()))]
     seconds: Option<Duration>,
 }
 
@@ -490,9 +491,7 @@ async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
     if let Some(timeout) = api.timeout.seconds {
         builder = builder.timeout(timeout);
     }
-    if let Some(retries) = api.retries {
-        builder = builder.retry(connectly_client::RetryPolicy::default().max_retries(retries));
-    }
+    builder = builder.retry(connectly_client::RetryPolicy::default().max_retries(api.retries));
     if let Some(rate) = api.rate {
         builder = builder.rate_limit(rate);
     }

@@ -16,8 +16,8 @@ pub(crate) struct MockArgs {
     /// Address to listen on: loopback, unless --allow-non-loopback.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     listen: SocketAddr,
-    /// An API key to accept (repeatable) [default: mock-api-key].
-    #[arg(long = "api-key", value_name = "KEY")]
+    #[arg(long = "api-key", value_name = "KEY",
+          help = format!("An API key to accept (repeatable) [default: {}]", connectly_mock::DEFAULT_API_KEY))]
     api_keys: Vec<String>,
     /// Allow --listen on an address that is not loopback (e.g. 0.0.0.0): anyone who reaches it
     /// can call the mock. Needs --api-key: the default key is public.

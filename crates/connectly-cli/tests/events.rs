@@ -336,7 +336,7 @@ fn send_a_kind_of_the_other_topic_is_a_usage_error() {
         assert!(out.stderr.contains(kind), "{out:#?}");
         assert!(out.stderr.contains(topic), "{out:#?}");
     }
-    // Unknown values, a missing secret: clap's usage errors.
+    // Unknown values (clap's usage errors) and a missing secret: exit 2.
     with_secret(&[
         "events", "send", "--to", &url, "--topic", "messages", "--kind", "sticker",
     ])
@@ -345,9 +345,15 @@ fn send_a_kind_of_the_other_topic_is_a_usage_error() {
     with_secret(&["events", "send", "--to", &url, "--topic", "orders"])
         .run()
         .code(2);
-    connectly(&["events", "send", "--to", &url, "--topic", "messages"])
+    let out = connectly(&["events", "send", "--to", &url, "--topic", "messages"])
         .run()
         .code(2);
+    assert!(out.stderr.contains("--secret <S>"), "{out:#?}");
+    let out = connectly(&["events", "verify", "--signature", "AAAA", "-"])
+        .write_stdin("{}")
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("--secret <S>"), "{out:#?}");
     receiver.assert_nothing_received();
 }
 

@@ -3,7 +3,6 @@
 //! cap that the error names.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use assert_cmd::Command;
 
@@ -11,17 +10,10 @@ use crate::common::Out;
 
 const SECRET: &str = "whsec_hostile_0f3a";
 
+/// The binary (none of the caller's CONNECTLY_* variables) with [`SECRET`] as its webhook secret.
 fn connectly(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("connectly").unwrap();
-    for var in [
-        "CONNECTLY_API_KEY",
-        "CONNECTLY_BASE_URL",
-        "CONNECTLY_BUSINESS_ID",
-    ] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = crate::common::connectly(args);
     cmd.env("CONNECTLY_WEBHOOK_SECRET", SECRET);
-    cmd.args(args).timeout(Duration::from_secs(20));
     cmd
 }
 

@@ -7,23 +7,9 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-use crate::common::{run_hiding, MockProcess, Out};
+use crate::common::{connectly, run_hiding, MockProcess, Out};
 
 const KEY: &str = "mock-test-key-5d1f";
-
-/// The binary with `ARGS`, none of the caller's CONNECTLY_* variables, and a timeout.
-fn connectly(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("connectly").unwrap();
-    for var in [
-        "CONNECTLY_API_KEY",
-        "CONNECTLY_BASE_URL",
-        "CONNECTLY_BUSINESS_ID",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args).timeout(Duration::from_secs(20));
-    cmd
-}
 
 fn run(cmd: &mut Command) -> Out {
     run_hiding(cmd, KEY)
