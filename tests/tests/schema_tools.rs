@@ -22,12 +22,7 @@ use std::process::Command;
 use connectly_schema::{allowed_values, validate_as, Document, SchemaKind};
 use serde_json::{json, Value};
 
-const KINDS: [SchemaKind; 4] = [
-    SchemaKind::Registration,
-    SchemaKind::Update,
-    SchemaKind::Config,
-    SchemaKind::Event,
-];
+const KINDS: [SchemaKind; 4] = SchemaKind::ALL;
 
 /// One instance and what every validator must say of it.
 struct Case {

@@ -53,7 +53,7 @@ pub const EVENT_SCHEMA: &str = include_str!("../schemas/webhook-event.schema.jso
 /// `schemas/webhooks-config.schema.json`.
 pub const CONFIG_SCHEMA: &str = include_str!("../schemas/webhooks-config.schema.json");
 
-/// Which of the two schemas.
+/// Which of the four committed schemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SchemaKind {
     /// One registration ([`REGISTRATION_SCHEMA`]).
@@ -67,6 +67,14 @@ pub enum SchemaKind {
 }
 
 impl SchemaKind {
+    /// Every schema, in the order `connectly schema` lists them.
+    pub const ALL: [SchemaKind; 4] = [
+        SchemaKind::Registration,
+        SchemaKind::Update,
+        SchemaKind::Event,
+        SchemaKind::Config,
+    ];
+
     /// What a document of this schema is, in words (`a config file`).
     pub fn noun(self) -> &'static str {
         match self {
@@ -710,11 +718,7 @@ mod tests {
 
     #[test]
     fn committed_schemas_compile_and_declare_themselves() {
-        for kind in [
-            SchemaKind::Registration,
-            SchemaKind::Update,
-            SchemaKind::Config,
-        ] {
+        for kind in SchemaKind::ALL {
             let schema = kind.schema();
             assert_eq!(
                 schema["$schema"],
