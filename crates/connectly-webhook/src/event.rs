@@ -375,6 +375,7 @@ mod tests {
             assert_eq!(Some(guessed), parse_probed(body).ok(), "{}", s.name);
         }
         let text = sample("text").unwrap().body;
+        assert!(text.contains(r#""Hello""#), "{text}");
         let with = |key: &str, value: &str| {
             let mut v: Value = serde_json::from_str(text).unwrap();
             v[key] = serde_json::from_str(value).unwrap();
@@ -382,10 +383,13 @@ mod tests {
         };
         let tricky = [
             // The keys' bytes where they are not top-level keys.
-            with("metadata", r#"{"statusUpdate": {"id": "x", "status": "read"}}"#),
+            with(
+                "metadata",
+                r#"{"statusUpdate": {"id": "x", "status": "read"}}"#,
+            ),
             with("metadata", r#"{"report": 1}"#),
             with("x", r#""report""#),
-            text.replace("TEST", "\"statusUpdate\" \"report\""),
+            text.replace(r#""Hello""#, r#""\"statusUpdate\": \"report\": ""#),
             // A top-level key spelled with an escape, beside a valid message.
             format!(
                 r#"{},"\u0073tatusUpdate":{{"id":"m","status":"read"}}}}"#,
@@ -400,7 +404,8 @@ mod tests {
             "{".to_owned(),
         ];
         // Results compared as text: `Error` holds a `serde_json::Error`, which has no `PartialEq`.
-        let shown = |result: Result<Event, Error>| format!("{:?}", result.map_err(|e| e.to_string()));
+        let shown =
+            |result: Result<Event, Error>| format!("{:?}", result.map_err(|e| e.to_string()));
         let mut guessed = 0;
         for body in &tricky {
             let probed = shown(parse_probed(body.as_bytes()));
@@ -410,7 +415,10 @@ mod tests {
             }
             assert_eq!(shown(parse(body.as_bytes())), probed, "{body}");
         }
-        assert!(guessed >= 2, "the fast path took {guessed} of the tricky bodies");
+        assert!(
+            guessed >= 2,
+            "the fast path took {guessed} of the tricky bodies"
+        );
     }
 
     #[test]
