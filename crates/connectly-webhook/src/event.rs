@@ -389,6 +389,7 @@ mod tests {
             ),
             with("metadata", r#"{"report": 1}"#),
             with("x", r#""report""#),
+            with("x", r#""statusUpdate""#),
             text.replace(r#""Hello""#, r#""\"statusUpdate\": \"report\": ""#),
             // A top-level key spelled with an escape, beside a valid message.
             format!(
