@@ -249,11 +249,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let (body, what) = match (&args.body, sample) {
         (Some(file), _) => {
             let bytes = read_bytes(file)?;
-            let name = if file == "-" {
-                "<stdin>"
-            } else {
-                file.as_str()
-            };
+            let name = crate::input::display_name(file);
             match connectly_webhook::parse(&bytes) {
                 Ok(connectly_webhook::Event::Unknown(event)) => eprintln!(
                     "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
@@ -454,11 +450,7 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
         None => None,
     };
     let body = read_bytes(&args.file)?;
-    let name = if args.file == "-" {
-        "<stdin>"
-    } else {
-        args.file.as_str()
-    };
+    let name = crate::input::display_name(&args.file);
     let verified = secret.map(|secret| {
         connectly_webhook::verify(secret.0.as_bytes(), &body, args.signature.as_deref())
     });
