@@ -61,19 +61,25 @@ impl Client {
             let mut attempt = 0u32;
             loop {
                 attempt += 1;
-                span.record("attempt", attempt);
+                // Nothing is recorded for a span no subscriber wants (the common case).
+                let traced = !span.is_disabled();
+                if traced {
+                    span.record("attempt", attempt);
+                }
                 if let Some(limit) = &self.rate_limit {
                     limit.acquire().await;
                 }
                 let result = self.attempt(&operation).await;
                 let error = match result {
                     Ok((value, status)) => {
-                        if let Some(status) = status {
-                            span.record("status", status.as_u16());
+                        if traced {
+                            if let Some(status) = status {
+                                span.record("status", status.as_u16());
+                            }
+                            let elapsed = started.elapsed();
+                            span.record("elapsed_ms", elapsed.as_millis() as u64);
+                            tracing::debug!(attempt, ?elapsed, "call succeeded");
                         }
-                        let elapsed = started.elapsed();
-                        span.record("elapsed_ms", elapsed.as_millis() as u64);
-                        tracing::debug!(attempt, ?elapsed, "call succeeded");
                         return (Ok(value), attempts);
                     }
                     Err(error) => error,
