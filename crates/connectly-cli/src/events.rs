@@ -281,8 +281,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
             let failure = Failure::failed(format!("cannot deliver to {}", shown(&url)))
                 .caused_by(&e)
                 .network(&url, "--to");
-            // The sender words a timeout as "no answer within N s".
-            if e.to_string().starts_with("no answer within") {
+            if e.is_timeout() {
                 failure
                     .kind(Kind::Timeout)
                     .hint("pass --timeout SECONDS to wait longer")

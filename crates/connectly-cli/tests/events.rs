@@ -358,6 +358,33 @@ fn send_a_kind_of_the_other_topic_is_a_usage_error() {
 }
 
 #[test]
+fn send_to_a_receiver_that_never_answers_is_a_timeout_with_a_hint() {
+    // Accepts connections (the kernel's backlog) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhook", silent.local_addr().unwrap());
+    let out = with_secret(&[
+        "events",
+        "send",
+        "--to",
+        &url,
+        "--topic",
+        "messages",
+        "--timeout",
+        "0.5",
+        "--json",
+    ])
+    .run()
+    .code(1);
+    let error = &out.json()["error"];
+    assert_eq!(error["kind"], "timeout", "{out:#?}");
+    assert!(
+        error["hint"].as_str().unwrap_or("").contains("--timeout"),
+        "{out:#?}"
+    );
+    drop(silent);
+}
+
+#[test]
 fn send_to_nothing_listening_exits_1() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -21,10 +21,18 @@ pub struct Answer {
 
 /// Why an event could not be sent: the error and its causes, on one line.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SendError(String);
+#[error("{text}")]
+pub struct SendError {
+    text: String,
+    timed_out: bool,
+}
 
 impl SendError {
+    /// Whether the receiver gave no (complete) answer within the timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.timed_out
+    }
+
     fn new(error: &reqwest::Error, timeout: Duration) -> Self {
         let mut text = if error.is_timeout() {
             format!("no answer within {} s", timeout.as_secs_f64())
@@ -37,7 +45,10 @@ impl SendError {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
-        Self(text)
+        Self {
+            text,
+            timed_out: error.is_timeout(),
+        }
     }
 }
 
