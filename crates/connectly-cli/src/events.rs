@@ -207,18 +207,6 @@ fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
         .map_err(Failure::failed)
 }
 
-/// An error and its causes, on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), Failure> {
     let topic = args.topic.as_str();
     // Everything is checked before anything is read or sent.
@@ -262,7 +250,8 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
                 ),
                 Err(e) => eprintln!(
                     "connectly: warning: {name} is not a Connectly event ({}); sending it unchanged",
-                    chain(&e)
+                    // The error and its causes on one line, as `Failure` words them.
+                    Failure::failed(e.to_string()).caused_by(&e)
                 ),
             }
             (bytes, format!("{name} ({topic})"))

@@ -226,7 +226,12 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
         out.json(),
         json!({"status": 200, "kind": null, "topic": "delivery_status"})
     );
-    assert!(out.stderr.contains("warning"), "{out:#?}");
+    // The warning carries the error's cause (serde_json's), on one line.
+    assert!(
+        out.stderr
+            .contains("<stdin> is not a Connectly event (the body is not JSON: expected"),
+        "{out:#?}"
+    );
     let Seen::Raw(got, headers) = receiver.next() else {
         panic!()
     };

@@ -112,13 +112,7 @@ impl IntoResponse for Rejection {
         match self.0 {
             Inner::Body(rejection) => rejection.into_response(),
             Inner::Event(ref error) => {
-                let mut text = error.to_string();
-                let mut source = std::error::Error::source(error);
-                while let Some(cause) = source {
-                    text.push_str(": ");
-                    text.push_str(&cause.to_string());
-                    source = cause.source();
-                }
+                let text = format!("{error}{}", crate::causes(error));
                 (self.status(), text).into_response()
             }
         }

@@ -71,6 +71,20 @@ pub use sample::{choose_sample, default_sample, sample, samples, samples_of, Sam
 pub use samples::TOPICS;
 pub use signature::{sign, verify, SIGNATURE_HEADER};
 
+/// `": cause: its cause: ..."`: the causes of `error`, for a message on one line (the axum
+/// rejection's body, a failed send).
+#[cfg(any(feature = "axum", feature = "send"))]
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = String::new();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The event payload types, generated from the spec's event components. The event itself is
 /// [`Event`].
 pub mod types {

@@ -39,12 +39,7 @@ impl SendError {
         } else {
             String::from("request failed")
         };
-        let mut source = std::error::Error::source(error);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        text.push_str(&crate::causes(error));
         Self {
             text,
             timed_out: error.is_timeout(),
