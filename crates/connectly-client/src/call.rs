@@ -3,11 +3,10 @@
 
 use std::future::Future;
 
-use progenitor_client::{Error as GenError, ResponseValue};
 use tracing::{field::Empty, Instrument as _};
 
 use crate::{
-    error::{self, ApiError},
+    error::{self, Outcome},
     generated,
     retry::{Decision, Safety},
     transport::CallContext,
@@ -36,6 +35,9 @@ impl Client {
     /// Runs `operation` with the retry policy, inside one `connectly` span that records the
     /// operation, the business id, the attempt, the status, the elapsed time and the last retry
     /// reason. Each retry is an `INFO` event; the end of the call a `DEBUG` event.
+    ///
+    /// The attempts run inside the span (so the HTTP stack's own events are in it) only when a
+    /// subscriber wants the span; otherwise they are awaited as they are, without a wrapper.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         op: Operation<'_>,
@@ -43,7 +45,7 @@ impl Client {
     ) -> (Result<T, Error>, Attempts)
     where
         F: Fn(generated::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GenError<ApiError>>>,
+        Fut: Future<Output = Outcome<T>>,
     {
         let span = tracing::info_span!(
             "connectly",
@@ -54,83 +56,85 @@ impl Client {
             elapsed_ms = Empty,
             retry_reason = Empty,
         );
+        let traced = !span.is_disabled();
         // Wall time (the budget is wall time), read without the runtime.
         let started = std::time::Instant::now();
         let mut attempts = Attempts::default();
-        async {
-            let mut attempt = 0u32;
-            loop {
-                attempt += 1;
-                // Nothing is recorded for a span no subscriber wants (the common case).
-                let traced = !span.is_disabled();
-                if traced {
-                    span.record("attempt", attempt);
-                }
-                if let Some(limit) = &self.rate_limit {
-                    limit.acquire().await;
-                }
-                let result = self.attempt(&operation).await;
-                let error = match result {
-                    Ok((value, status)) => {
-                        if traced {
-                            if let Some(status) = status {
-                                span.record("status", status.as_u16());
-                            }
-                            let elapsed = started.elapsed();
-                            span.record("elapsed_ms", elapsed.as_millis() as u64);
-                            tracing::debug!(attempt, ?elapsed, "call succeeded");
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if let Some(limit) = &self.rate_limit {
+                limit.acquire().await;
+            }
+            let result = if traced {
+                span.record("attempt", attempt);
+                self.attempt(&operation).instrument(span.clone()).await
+            } else {
+                self.attempt(&operation).await
+            };
+            let error = match result {
+                Ok((value, status)) => {
+                    if traced {
+                        if let Some(status) = status {
+                            span.record("status", status.as_u16());
                         }
-                        return (Ok(value), attempts);
-                    }
-                    Err(error) => error,
-                };
-                if let Some(status) = error.status() {
-                    span.record("status", status.as_u16());
-                }
-                let elapsed = started.elapsed();
-                match self.retry.decide(op.safety, &error, attempt, elapsed) {
-                    Decision::Retry { reason, delay } => {
-                        span.record("retry_reason", reason);
-                        tracing::info!(attempt, reason, ?delay, %error, "retrying");
-                        attempts.earlier_outcome_unknown |= error.outcome_unknown();
-                        tokio::time::sleep(delay).await;
-                    }
-                    Decision::Stop(why) => {
+                        let elapsed = started.elapsed();
                         span.record("elapsed_ms", elapsed.as_millis() as u64);
-                        tracing::debug!(attempt, ?elapsed, not_retried = why, %error, "call failed");
-                        return (Err(error), attempts);
+                        span.in_scope(|| tracing::debug!(attempt, ?elapsed, "call succeeded"));
                     }
+                    return (Ok(value), attempts);
+                }
+                Err(error) => error,
+            };
+            if let Some(status) = error.status() {
+                span.record("status", status.as_u16());
+            }
+            let elapsed = started.elapsed();
+            match self.retry.decide(op.safety, &error, attempt, elapsed) {
+                Decision::Retry { reason, delay } => {
+                    span.record("retry_reason", reason);
+                    span.in_scope(|| tracing::info!(attempt, reason, ?delay, %error, "retrying"));
+                    attempts.earlier_outcome_unknown |= error.outcome_unknown();
+                    tokio::time::sleep(delay).await;
+                }
+                Decision::Stop(why) => {
+                    span.record("elapsed_ms", elapsed.as_millis() as u64);
+                    span.in_scope(|| {
+                        tracing::debug!(attempt, ?elapsed, not_retried = why, %error, "call failed")
+                    });
+                    return (Err(error), attempts);
                 }
             }
         }
-        .instrument(span.clone())
-        .await
     }
 
     /// One attempt: a generated client around a fresh [`CallContext`], and its outcome turned
-    /// into the call's result by [`error::from_outcome`].
+    /// into the call's result (a success without building a further future; anything else by
+    /// [`error::from_failure`]).
     async fn attempt<T, F, Fut>(
         &self,
         operation: &F,
     ) -> Result<(T, Option<reqwest::StatusCode>), Error>
     where
         F: Fn(generated::Client) -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, GenError<ApiError>>>,
+        Fut: Future<Output = Outcome<T>>,
     {
         let ctx = CallContext::new(self.max_response_bytes);
         let client =
             generated::Client::new_with_client(&self.base_url, self.http.clone(), ctx.clone());
         let outcome = operation(client).await;
         let state = ctx.state();
-        let value = error::from_outcome(
-            outcome,
-            error::Context {
-                state,
-                limit: self.max_response_bytes,
-                key: self.api_key.expose(),
-            },
-        )
-        .await?;
-        Ok((value, state.status))
+        match error::success(outcome, &state) {
+            Ok(value) => Ok((value, state.status)),
+            Err(failure) => Err(error::from_failure(
+                failure,
+                error::Context {
+                    state,
+                    limit: self.max_response_bytes,
+                    key: self.api_key.expose(),
+                },
+            )
+            .await),
+        }
     }
 }

@@ -257,29 +257,49 @@ pub(crate) struct Context<'a> {
     pub(crate) key: &'a str,
 }
 
-/// Turns what a generated operation returned into the call's result: the one place where a
-/// response becomes an [`Error`].
+/// What a generated operation returns.
+pub(crate) type Outcome<T> = Result<ResponseValue<T>, GenError<ApiError>>;
+
+/// The value of a decoded documented success whose body was within the cap; any other outcome
+/// is handed back for [`from_failure`]. Not async: the common case builds no further future.
+///
+/// With [`from_failure`], the one place where a response becomes the call's result.
+#[expect(
+    clippy::result_large_err,
+    reason = "the outcome is handed back once, by value, on the failure path"
+)]
+pub(crate) fn success<T>(outcome: Outcome<T>, state: &CallState) -> Result<T, Outcome<T>> {
+    match outcome {
+        Ok(value) if !state.too_large => Ok(value.into_inner()),
+        other => Err(other),
+    }
+}
+
+/// The [`Error`] of an outcome [`success`] did not take.
 ///
 /// The transport hook has read every error body (under the cap) and left it in the response;
 /// the generated code has matched the status against the operation's documented responses and
 /// decoded a documented error body (or failed to). Nothing is decoded twice here.
-pub(crate) async fn from_outcome<T>(
-    outcome: Result<ResponseValue<T>, GenError<ApiError>>,
-    cx: Context<'_>,
-) -> Result<T, Error> {
+pub(crate) async fn from_failure<T>(outcome: Outcome<T>, cx: Context<'_>) -> Error {
     if cx.state.too_large {
         if let Some(status) = cx.state.status {
-            return Err(Error::ResponseTooLarge {
+            return Error::ResponseTooLarge {
                 status,
                 limit: cx.limit,
-            });
+            };
         }
     }
     let error = match outcome {
-        Ok(value) => return Ok(value.into_inner()),
+        // Only a body cut at the cap comes here with a value (and then the status is known).
+        Ok(value) => {
+            return Error::ResponseTooLarge {
+                status: value.status(),
+                limit: cx.limit,
+            }
+        }
         Err(error) => error,
     };
-    Err(match error {
+    match error {
         // A documented error status with Connectly's error body.
         GenError::ErrorResponse(response) => {
             let status = response.status();
@@ -332,7 +352,7 @@ pub(crate) async fn from_outcome<T>(
             what: "request",
             reason,
         },
-    })
+    }
 }
 
 /// The variant of a status the operation documents.

@@ -525,8 +525,7 @@ impl Client {
 /// inside the segment, but the dot segments would still be resolved by URL normalisation.
 fn path_segment<T>(what: &'static str, value: &str) -> Result<T, Error>
 where
-    T: TryFrom<String>,
-    T::Error: fmt::Display,
+    T: for<'v> TryFrom<&'v str, Error: fmt::Display>,
 {
     if value == "." || value == ".." {
         return Err(Error::InvalidInput {
@@ -542,7 +541,7 @@ where
             reason: "a backslash would be read as `/` and change the request path".to_owned(),
         });
     }
-    T::try_from(value.to_owned()).map_err(|e| Error::InvalidInput {
+    T::try_from(value).map_err(|e| Error::InvalidInput {
         what,
         reason: if value.is_empty() {
             "it is empty".to_owned()

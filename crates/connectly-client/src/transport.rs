@@ -2,7 +2,7 @@
 //! does not declare a length within the cap, is read here, once, under the size cap, and handed
 //! on to the generated code in memory. What the generated code cannot keep (the status of an
 //! undecodable body, a body cut at the cap) is recorded in the call's context for
-//! [`crate::error::from_outcome`].
+//! [`crate::error::from_failure`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
