@@ -961,6 +961,40 @@ async fn success_status_with_non_json_body_maps_to_decode_with_status_and_excerp
 
 // 9. Response cap -----------------------------------------------------------------------------
 
+/// A body cut at the cap can still be valid JSON (here: padding after the object). It is refused
+/// all the same: what arrived is not the whole response.
+#[tokio::test]
+async fn a_success_cut_at_the_cap_is_too_large_even_when_what_remains_decodes() {
+    const CAP: usize = 256;
+    let padded = format!(r#"{{"id":"x"}}{}"#, " ".repeat(CAP));
+    let server = start_server().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::POST).path(CREATE_PATH);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(&padded);
+        })
+        .await;
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .max_response_bytes(CAP)
+        .build()
+        .unwrap();
+
+    let result = client
+        .create_webhook(BUSINESS, &from_example(&example_messages()))
+        .await;
+
+    match result {
+        Err(Error::ResponseTooLarge { status, limit }) => {
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(limit, CAP);
+        }
+        other => panic!("expected ResponseTooLarge, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn response_larger_than_max_response_bytes_maps_to_response_too_large() {
     const CAP: usize = 256;
