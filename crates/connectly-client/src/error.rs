@@ -1,6 +1,6 @@
 //! The errors of [`crate::Client`] and [`crate::ClientBuilder`], and the one place where what
 //! came back from a call (a response, a generated-code error, a transport failure) becomes an
-//! [`Error`]: [`from_outcome`].
+//! [`Error`]: [`success`] takes a decoded success within the cap, [`from_failure`] the rest.
 //!
 //! Everything in an error that came from the server (Connectly's error body, an excerpt of the
 //! body, a JSON error quoting it) has the API key replaced by `[redacted]` when the error is

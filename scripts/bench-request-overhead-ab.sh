@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Benchmark 1 of BENCHMARKS.md, before/after: the request-overhead bench of a base commit and of
+# the working tree, run alternately (base, tree, base, tree, ...) so both see the same machine.
+# Each run prints its own ratios against the hand-written reqwest baseline in the same binary;
+# this script keeps the p50 latency ratio and the median throughput ratio of every run and prints
+# one line per run, then the median of each column.
+#
+#   bash scripts/bench-request-overhead-ab.sh BASE [RUNS]     (RUNS default 9)
+#
+# The base binary is built in a `git worktree` of BASE with its own target directory (about
+# 5 minutes cold on 2 cores; reused on the next call). The bench file is BASE's own, so the
+# comparison is of the whole client as it was. Loopback only. Not run by CI.
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+base="${1:?usage: bench-request-overhead-ab.sh BASE [RUNS]}"
+runs="${2:-9}"
+base_commit="$(git -C "$repo_root" rev-parse --verify "$base^{commit}")"
+work="${BENCH_AB_DIR:-${TMPDIR:-/tmp}/connectly-bench-ab}"
+tree="$work/base-${base_commit:0:12}"
+
+bench_binary() { # DIR TARGET_DIR -> path of the request_overhead bench executable
+    (cd "$1" && CARGO_TARGET_DIR="$2" cargo bench -p connectly-client --bench request_overhead \
+        --no-run --message-format=json 2>/dev/null) |
+        python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "request_overhead" and m.get("executable"):
+        print(m["executable"])'
+}
+
+mkdir -p "$work"
+if [ ! -d "$tree" ]; then
+    git -C "$repo_root" worktree add --detach "$tree" "$base_commit" >/dev/null
+fi
+echo "building the base ($base_commit) and the working tree ..." >&2
+old="$(bench_binary "$tree" "$tree/target")"
+new="$(bench_binary "$repo_root" "${CARGO_TARGET_DIR:-$repo_root/target}")"
+[ -x "$old" ] && [ -x "$new" ] || { echo "a bench binary was not built" >&2; exit 1; }
+# Copies, so a later build cannot replace a binary between runs.
+cp "$old" "$work/base.bin"
+cp "$new" "$work/tree.bin"
+
+ratios() { # BIN -> "p50_ratio throughput_ratio"
+    "$1" --bench no_criterion_group 2>/dev/null | python3 -c 'import re, sys
+text = sys.stdin.read()
+p50 = re.search(r"ratio connectly / minimal: p50 ([0-9.]+)", text).group(1)
+thr = re.search(r"ratio connectly / minimal \(medians\): ([0-9.]+)", text).group(1)
+print(p50, thr)'
+}
+
+results="$work/results.txt"
+: >"$results"
+printf '%-5s %-5s %-10s %-10s %s\n' run which p50 throughput load
+for i in $(seq "$runs"); do
+    for which in base tree; do
+        r="$(ratios "$work/$which.bin")"
+        echo "$which $r" >>"$results"
+        printf '%-5s %-5s %-10s %-10s %s\n' "$i" "$which" $r "$(cut -d' ' -f1 /proc/loadavg)"
+    done
+done
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    which, p50, thr = line.split()
+    rows.setdefault(which, []).append((float(p50), float(thr)))
+for which, v in rows.items():
+    print(f"median {which}: p50 ratio {statistics.median(p for p, _ in v):.3f}×  "
+          f"throughput ratio {statistics.median(t for _, t in v):.3f}×  ({len(v)} runs)")
+PY
