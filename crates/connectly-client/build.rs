@@ -39,8 +39,8 @@ fn main() {
     settings
         .with_interface(progenitor::InterfaceStyle::Positional)
         .with_derive("PartialEq")
-        // Each call gets its own context (see `src/transport.rs`), and the transport hook
-        // that fills it must exist: forgetting it is a compile error.
+        // The transport hook's settings (see `src/transport.rs`); the hook must exist:
+        // forgetting it is a compile error.
         .with_inner_type(
             "crate::transport::CallContext"
                 .parse()

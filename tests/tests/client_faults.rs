@@ -1020,6 +1020,73 @@ async fn endless_chunked_body_stops_at_the_response_cap() {
     );
 }
 
+/// What the transport saw of one response (its status, a body cut at the cap) belongs to that
+/// call alone, even when another call of the same client, in the same task, ends in between.
+///
+/// The create's answer is held between its head and its body; meanwhile a list of the same
+/// client gets a body over the cap and ends in `ResponseTooLarge`. The create must still
+/// succeed: a state shared by the client (or by the task) would show it the list's cut body.
+#[tokio::test]
+async fn a_response_over_the_cap_does_not_leak_into_a_concurrent_call_of_the_same_client() {
+    const CAP: usize = 256;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let create_head_sent = Arc::new(tokio::sync::Notify::new());
+    let list_done = Arc::new(tokio::sync::Notify::new());
+    let (head_sent, done) = (create_head_sent.clone(), list_done.clone());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (head_sent, done) = (head_sent.clone(), done.clone());
+            tokio::spawn(async move {
+                let Some(request) = read_request(&mut stream).await else {
+                    return;
+                };
+                if request.head.starts_with("POST ") {
+                    let created = response(200, "application/json", br#"{"id":"wh_1"}"#);
+                    let body_at = created.len() - br#"{"id":"wh_1"}"#.len();
+                    stream.write_all(&created[..body_at]).await.unwrap();
+                    stream.flush().await.unwrap();
+                    head_sent.notify_one();
+                    done.notified().await;
+                    stream.write_all(&created[body_at..]).await.unwrap();
+                } else {
+                    let webhooks = format!(r#"{{"webhooks":[],"pad":"{}"}}"#, "x".repeat(CAP));
+                    let list = response(200, "application/json", webhooks.as_bytes());
+                    stream.write_all(&list).await.unwrap();
+                }
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    let client = Client::builder(KEY)
+        .base_url(format!("http://{addr}"))
+        .max_response_bytes(CAP)
+        .build()
+        .unwrap();
+
+    let registration = messages_registration();
+    let (created, listed) = guarded(async {
+        tokio::join!(client.create_webhook(BUSINESS, &registration), async {
+            create_head_sent.notified().await;
+            let listed = client.list_webhooks(BUSINESS).await;
+            list_done.notify_one();
+            listed
+        },)
+    })
+    .await;
+
+    match listed {
+        Err(Error::ResponseTooLarge { status, limit }) => {
+            assert_eq!((status, limit), (StatusCode::OK, CAP));
+        }
+        other => panic!("expected ResponseTooLarge for the list, got {other:?}"),
+    }
+    assert_eq!(
+        created.expect("the create's own response is fine").id,
+        "wh_1"
+    );
+}
+
 // Inputs: ids that would leave their path segment -------------------------------------------
 
 #[tokio::test]

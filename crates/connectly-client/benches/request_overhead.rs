@@ -13,7 +13,7 @@
 //! The baseline's reqwest client has the transport settings the connectly client gives its own
 //! (connect timeout, whole-request timeout, no redirects), so the ratio is the cost of the
 //! generated layer: typed path and body, the transport hook that reads the body under a cap, the
-//! per-call context and the typed error mapping.
+//! per-attempt state and the typed error mapping.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

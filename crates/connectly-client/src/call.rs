@@ -7,10 +7,8 @@ use tracing::{field::Empty, Instrument as _};
 
 use crate::{
     error::{self, Outcome},
-    generated,
     retry::{Decision, Safety},
-    transport::CallContext,
-    Client, Error,
+    transport, Client, Error,
 };
 
 /// What the span and the retry policy need to know about an operation.
@@ -44,7 +42,7 @@ impl Client {
         operation: F,
     ) -> (Result<T, Error>, Attempts)
     where
-        F: Fn(generated::Client) -> Fut,
+        F: Fn() -> Fut,
         Fut: Future<Output = Outcome<T>>,
     {
         let span = tracing::info_span!(
@@ -108,29 +106,25 @@ impl Client {
         }
     }
 
-    /// One attempt: a generated client around a fresh [`CallContext`], and its outcome turned
-    /// into the call's result (a success without building a further future; anything else by
+    /// One attempt: `operation` observed by the transport hook, and its outcome turned into the
+    /// call's result (a success without building a further future; anything else by
     /// [`error::from_failure`]).
     async fn attempt<T, F, Fut>(
         &self,
         operation: &F,
     ) -> Result<(T, Option<reqwest::StatusCode>), Error>
     where
-        F: Fn(generated::Client) -> Fut,
+        F: Fn() -> Fut,
         Fut: Future<Output = Outcome<T>>,
     {
-        let ctx = CallContext::new(self.max_response_bytes);
-        let client =
-            generated::Client::new_with_client(&self.base_url, self.http.clone(), ctx.clone());
-        let outcome = operation(client).await;
-        let state = ctx.state();
+        let (outcome, state) = transport::observe(operation).await;
         match error::success(outcome, &state) {
             Ok(value) => Ok((value, state.status)),
             Err(failure) => Err(error::from_failure(
                 failure,
                 error::Context {
                     state,
-                    limit: self.max_response_bytes,
+                    limit: self.api.inner.max_response_bytes,
                     key: self.api_key.expose(),
                 },
             )

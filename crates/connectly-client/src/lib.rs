@@ -277,9 +277,13 @@ impl ClientBuilder {
             .build()
             .map_err(BuildError::Http)?;
         Ok(Client {
-            http,
-            base_url,
-            max_response_bytes: self.max_response_bytes,
+            api: generated::Client::new_with_client(
+                &base_url,
+                http,
+                transport::CallContext {
+                    max_response_bytes: self.max_response_bytes,
+                },
+            ),
             api_key: self.api_key,
             retry: self.retry,
             rate_limit: (self.rate_limit > 0)
@@ -319,9 +323,8 @@ fn check_base_url(given: &str) -> Result<String, BuildError> {
 /// Its `Debug` output shows the base URL, never the API key.
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    base_url: String,
-    max_response_bytes: usize,
+    /// The generated client: base URL, connection pool, and the transport hook's settings.
+    api: generated::Client,
     api_key: ApiKey,
     retry: RetryPolicy,
     rate_limit: Option<Arc<rate::RateLimit>>,
@@ -330,7 +333,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url())
             .field("api_key", &self.api_key)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
@@ -359,7 +362,7 @@ impl Client {
 
     /// The base URL requests go to (without a trailing slash).
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.api.baseurl
     }
 
     /// Registers `registration.address` for `registration.topic` (Create Webhook). Returns the
@@ -409,12 +412,9 @@ impl Client {
             business_id,
             safety: Safety::NotIdempotent,
         };
-        self.call(
-            op,
-            |c| async move { c.create_webhook(id, registration).await },
-        )
-        .await
-        .0
+        self.call(op, || self.api.create_webhook(id, registration))
+            .await
+            .0
     }
 
     /// Lists the business's registrations (Get Webhooks). Retried per the [`RetryPolicy`].
@@ -425,9 +425,7 @@ impl Client {
             business_id,
             safety: Safety::Idempotent,
         };
-        let (response, _) = self
-            .call(op, |c| async move { c.list_webhooks(id).await })
-            .await;
+        let (response, _) = self.call(op, || self.api.list_webhooks(id)).await;
         Ok(response?.entity)
     }
 
@@ -448,9 +446,7 @@ impl Client {
             safety: Safety::Idempotent,
         };
         let (response, _) = self
-            .call(op, |c| async move {
-                c.update_webhook(id, webhook, update).await
-            })
+            .call(op, || self.api.update_webhook(id, webhook, update))
             .await;
         response.map(drop)
     }
@@ -467,9 +463,7 @@ impl Client {
             business_id,
             safety: Safety::Idempotent,
         };
-        let (response, attempts) = self
-            .call(op, |c| async move { c.delete_webhook(id, webhook).await })
-            .await;
+        let (response, attempts) = self.call(op, || self.api.delete_webhook(id, webhook)).await;
         match response {
             Ok(_) => Ok(()),
             Err(Error::NotFound { .. }) if attempts.earlier_outcome_unknown => {
@@ -513,9 +507,7 @@ impl Client {
             safety: Safety::Idempotent,
         };
         let (response, _) = self
-            .call(op, |c| async move {
-                c.list_reports(id, report_type.as_ref()).await
-            })
+            .call(op, || self.api.list_reports(id, report_type.as_ref()))
             .await;
         Ok(response?.data)
     }

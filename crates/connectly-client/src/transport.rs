@@ -1,10 +1,11 @@
 //! The transport hook of the generated client: every error body, and every success body that
 //! does not declare a length within the cap, is read here, once, under the size cap, and handed
 //! on to the generated code in memory. What the generated code cannot keep (the status of an
-//! undecodable body, a body cut at the cap) is recorded in the call's context for
-//! [`crate::error::from_failure`].
+//! undecodable body, a body cut at the cap) is recorded in the attempt's task-local state
+//! ([`observe`]) for [`crate::error::from_failure`].
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::cell::Cell;
+use std::future::Future;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
@@ -12,14 +13,15 @@ use reqwest::{ResponseBuilderExt as _, StatusCode};
 
 use crate::generated;
 
-/// Per-attempt state shared between the transport hook and the error mapping.
+/// The generated client's context: the settings its transport hook needs.
 ///
-/// Every attempt builds its own generated client around a fresh context, so concurrent calls
-/// never see each other's state.
+/// One generated client, built with the [`crate::Client`], serves every call. What the hook
+/// sees of one attempt's response goes to a task-local [`CallState`] that [`observe`] scopes to
+/// that attempt, so concurrent calls never see each other's state, and an attempt allocates
+/// nothing for it.
 #[derive(Clone, Debug, Default)]
 pub struct CallContext {
     pub(crate) max_response_bytes: usize,
-    state: Arc<Mutex<CallState>>,
 }
 
 /// What the transport saw of the response.
@@ -31,21 +33,33 @@ pub(crate) struct CallState {
     pub(crate) too_large: bool,
 }
 
-impl CallContext {
-    pub(crate) fn new(max_response_bytes: usize) -> Self {
-        Self {
-            max_response_bytes,
-            state: Arc::default(),
-        }
-    }
+tokio::task_local! {
+    /// The state of the attempt being polled (set by [`observe`]).
+    static ATTEMPT: Cell<CallState>;
+}
 
-    pub(crate) fn state(&self) -> CallState {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+/// Runs one attempt (the future `attempt` makes) and returns its output with what the
+/// transport hook saw of its response.
+///
+/// It takes the maker rather than the future so that the future is built in place, inside the
+/// scope: awaiting a future held by value would keep two copies of it in the call's state.
+pub(crate) async fn observe<F, Fut>(attempt: F) -> (Fut::Output, CallState)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future,
+{
+    ATTEMPT
+        .scope(Cell::default(), async {
+            let output = attempt().await;
+            (output, ATTEMPT.with(Cell::get))
+        })
+        .await
+}
 
-    fn update(&self, f: impl FnOnce(&mut CallState)) {
-        f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner));
-    }
+/// Records what the hook saw, when an attempt is being observed (a generated client used
+/// directly, outside [`crate::Client`], has nobody to tell).
+fn record(state: CallState) {
+    let _ = ATTEMPT.try_with(|cell| cell.set(state));
 }
 
 impl ClientHooks<CallContext> for generated::Client {
@@ -65,13 +79,16 @@ impl ClientHooks<CallContext> for generated::Client {
                 .content_length()
                 .is_some_and(|n| n <= ctx.max_response_bytes as u64)
         {
-            ctx.update(|s| s.status = Some(status));
+            record(CallState {
+                status: Some(status),
+                too_large: false,
+            });
             return Ok(response);
         }
         let (body, too_large) = read_capped(&mut response, ctx.max_response_bytes).await?;
-        ctx.update(|s| {
-            s.status = Some(status);
-            s.too_large = too_large;
+        record(CallState {
+            status: Some(status),
+            too_large,
         });
         Ok(rebuild(response, Bytes::from(body)))
     }
