@@ -1,9 +1,9 @@
 //! One call of an operation: the rate limit, the attempts, the retry decisions and the call's
 //! tracing span.
 
-use std::future::Future;
+use std::{future::Future, time::Instant};
 
-use tracing::{field::Empty, Instrument as _};
+use tracing::{field::Empty, Instrument as _, Span};
 
 use crate::{
     error::{self, Outcome},
@@ -36,6 +36,10 @@ impl Client {
     ///
     /// The attempts run inside the span (so the HTTP stack's own events are in it) only when a
     /// subscriber wants the span; otherwise they are awaited as they are, without a wrapper.
+    ///
+    /// A call that succeeds at once costs one attempt and nothing more: the retry machinery
+    /// (decisions, backoff, the later attempts) is a separate future, boxed and built only after
+    /// a failure, so that neither its state nor its code weighs on the common path.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         op: Operation<'_>,
@@ -45,50 +49,43 @@ impl Client {
         F: Fn() -> Fut,
         Fut: Future<Output = Outcome<T>>,
     {
-        let span = tracing::info_span!(
-            "connectly",
-            operation = op.name,
-            business_id = op.business_id,
-            attempt = Empty,
-            status = Empty,
-            elapsed_ms = Empty,
-            retry_reason = Empty,
-        );
-        let traced = !span.is_disabled();
+        let span = call_span(&op);
         // Wall time (the budget is wall time), read without the runtime.
-        let started = std::time::Instant::now();
-        let mut attempts = Attempts::default();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            if let Some(limit) = &self.rate_limit {
-                limit.acquire().await;
+        let started = Instant::now();
+        match self.traced_attempt(&span, 1, &operation).await {
+            Ok((value, status)) => {
+                succeeded(&span, 1, status, started);
+                (Ok(value), Attempts::default())
             }
-            let result = if traced {
-                span.record("attempt", attempt);
-                self.attempt(&operation).instrument(span.clone()).await
-            } else {
-                self.attempt(&operation).await
-            };
-            let error = match result {
-                Ok((value, status)) => {
-                    if traced {
-                        if let Some(status) = status {
-                            span.record("status", status.as_u16());
-                        }
-                        let elapsed = started.elapsed();
-                        span.record("elapsed_ms", elapsed.as_millis() as u64);
-                        span.in_scope(|| tracing::debug!(attempt, ?elapsed, "call succeeded"));
-                    }
-                    return (Ok(value), attempts);
-                }
-                Err(error) => error,
-            };
+            Err(error) => {
+                let retries = self.retries(op.safety, &span, started, &operation, error);
+                Box::pin(retries).await
+            }
+        }
+    }
+
+    /// What follows a failed first attempt: retry decisions, waits and further attempts, until
+    /// one succeeds or the policy stops.
+    async fn retries<T, F, Fut>(
+        &self,
+        safety: Safety,
+        span: &Span,
+        started: Instant,
+        operation: &F,
+        mut error: Error,
+    ) -> (Result<T, Error>, Attempts)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Outcome<T>>,
+    {
+        let mut attempts = Attempts::default();
+        let mut attempt = 1u32;
+        loop {
             if let Some(status) = error.status() {
                 span.record("status", status.as_u16());
             }
             let elapsed = started.elapsed();
-            match self.retry.decide(op.safety, &error, attempt, elapsed) {
+            match self.retry.decide(safety, &error, attempt, elapsed) {
                 Decision::Retry { reason, delay } => {
                     span.record("retry_reason", reason);
                     span.in_scope(|| tracing::info!(attempt, reason, ?delay, %error, "retrying"));
@@ -103,12 +100,43 @@ impl Client {
                     return (Err(error), attempts);
                 }
             }
+            attempt += 1;
+            match self.traced_attempt(span, attempt, operation).await {
+                Ok((value, status)) => {
+                    succeeded(span, attempt, status, started);
+                    return (Ok(value), attempts);
+                }
+                Err(next) => error = next,
+            }
+        }
+    }
+
+    /// One attempt after its turn under the rate limit, inside `span` when a subscriber wants
+    /// it.
+    async fn traced_attempt<T, F, Fut>(
+        &self,
+        span: &Span,
+        attempt: u32,
+        operation: &F,
+    ) -> Result<(T, Option<reqwest::StatusCode>), Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Outcome<T>>,
+    {
+        if let Some(limit) = &self.rate_limit {
+            limit.acquire().await;
+        }
+        if span.is_disabled() {
+            self.attempt(operation).await
+        } else {
+            span.record("attempt", attempt);
+            self.attempt(operation).instrument(span.clone()).await
         }
     }
 
     /// One attempt: `operation` observed by the transport hook, and its outcome turned into the
     /// call's result (a success without building a further future; anything else by
-    /// [`error::from_failure`]).
+    /// [`error::from_failure`], boxed: it is not the common path).
     async fn attempt<T, F, Fut>(
         &self,
         operation: &F,
@@ -120,15 +148,42 @@ impl Client {
         let (outcome, state) = transport::observe(operation).await;
         match error::success(outcome, &state) {
             Ok(value) => Ok((value, state.status)),
-            Err(failure) => Err(error::from_failure(
+            Err(failure) => Err(Box::pin(error::from_failure(
                 failure,
                 error::Context {
                     state,
                     limit: self.api.inner.max_response_bytes,
                     key: self.api_key.expose(),
                 },
-            )
+            ))
             .await),
         }
     }
+}
+
+/// The call's span (disabled, and nearly free, when no subscriber wants it).
+#[inline(never)]
+fn call_span(op: &Operation<'_>) -> Span {
+    tracing::info_span!(
+        "connectly",
+        operation = op.name,
+        business_id = op.business_id,
+        attempt = Empty,
+        status = Empty,
+        elapsed_ms = Empty,
+        retry_reason = Empty,
+    )
+}
+
+/// Records a successful attempt in the span, when a subscriber wants it.
+fn succeeded(span: &Span, attempt: u32, status: Option<reqwest::StatusCode>, started: Instant) {
+    if span.is_disabled() {
+        return;
+    }
+    if let Some(status) = status {
+        span.record("status", status.as_u16());
+    }
+    let elapsed = started.elapsed();
+    span.record("elapsed_ms", elapsed.as_millis() as u64);
+    span.in_scope(|| tracing::debug!(attempt, ?elapsed, "call succeeded"));
 }
