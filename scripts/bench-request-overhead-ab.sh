@@ -67,4 +67,13 @@ for line in open(sys.argv[1]):
 for which, v in rows.items():
     print(f"median {which}: p50 ratio {statistics.median(p for p, _ in v):.3f}×  "
           f"throughput ratio {statistics.median(t for _, t in v):.3f}×  ({len(v)} runs)")
+# Run i of the base and run i of the tree were made a few seconds apart: their difference is
+# the fairest estimate (the machine's drift cancels), with its standard error over the pairs.
+pairs = list(zip(rows["base"], rows["tree"]))
+if len(pairs) > 1:
+    for column, name in ((0, "p50 ratio"), (1, "throughput ratio")):
+        d = [tree[column] - base[column] for base, tree in pairs]
+        se = statistics.stdev(d) / len(d) ** 0.5
+        print(f"tree - base, paired: {name} {statistics.mean(d):+.4f} ± {se:.4f} (mean ± s.e., "
+              f"{len(d)} pairs)")
 PY
