@@ -52,7 +52,7 @@ impl Client {
         let span = call_span(&op);
         // Wall time (the budget is wall time), read without the runtime.
         let started = Instant::now();
-        match self.traced_attempt(&span, 1, &operation).await {
+        match self.attempt(&span, 1, &operation).await {
             Ok((value, status)) => {
                 succeeded(&span, 1, status, started);
                 (Ok(value), Attempts::default())
@@ -101,7 +101,7 @@ impl Client {
                 }
             }
             attempt += 1;
-            match self.traced_attempt(span, attempt, operation).await {
+            match self.attempt(span, attempt, operation).await {
                 Ok((value, status)) => {
                     succeeded(span, attempt, status, started);
                     return (Ok(value), attempts);
@@ -111,9 +111,11 @@ impl Client {
         }
     }
 
-    /// One attempt after its turn under the rate limit, inside `span` when a subscriber wants
-    /// it.
-    async fn traced_attempt<T, F, Fut>(
+    /// One attempt, after its turn under the rate limit: `operation` observed by the transport
+    /// hook (inside `span` when a subscriber wants it), and its outcome turned into the call's
+    /// result (a success without building a further future; anything else by
+    /// [`error::from_failure`], boxed: it is not the common path).
+    async fn attempt<T, F, Fut>(
         &self,
         span: &Span,
         attempt: u32,
@@ -126,26 +128,12 @@ impl Client {
         if let Some(limit) = &self.rate_limit {
             limit.acquire().await;
         }
-        if span.is_disabled() {
-            self.attempt(operation).await
+        let (outcome, state) = if span.is_disabled() {
+            transport::observe(operation).await
         } else {
             span.record("attempt", attempt);
-            self.attempt(operation).instrument(span.clone()).await
-        }
-    }
-
-    /// One attempt: `operation` observed by the transport hook, and its outcome turned into the
-    /// call's result (a success without building a further future; anything else by
-    /// [`error::from_failure`], boxed: it is not the common path).
-    async fn attempt<T, F, Fut>(
-        &self,
-        operation: &F,
-    ) -> Result<(T, Option<reqwest::StatusCode>), Error>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Outcome<T>>,
-    {
-        let (outcome, state) = transport::observe(operation).await;
+            transport::observe(operation).instrument(span.clone()).await
+        };
         match error::success(outcome, &state) {
             Ok(value) => Ok((value, state.status)),
             Err(failure) => Err(Box::pin(error::from_failure(

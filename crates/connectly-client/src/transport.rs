@@ -43,17 +43,15 @@ tokio::task_local! {
 ///
 /// It takes the maker rather than the future so that the future is built in place, inside the
 /// scope: awaiting a future held by value would keep two copies of it in the call's state.
-pub(crate) async fn observe<F, Fut>(attempt: F) -> (Fut::Output, CallState)
+pub(crate) fn observe<F, Fut>(attempt: F) -> impl Future<Output = (Fut::Output, CallState)>
 where
     F: FnOnce() -> Fut,
     Fut: Future,
 {
-    ATTEMPT
-        .scope(Cell::default(), async {
-            let output = attempt().await;
-            (output, ATTEMPT.with(Cell::get))
-        })
-        .await
+    ATTEMPT.scope(Cell::default(), async move {
+        let output = attempt().await;
+        (output, ATTEMPT.with(Cell::get))
+    })
 }
 
 /// Records what the hook saw, when an attempt is being observed (a generated client used
