@@ -1042,8 +1042,9 @@ async fn a_response_over_the_cap_does_not_leak_into_a_concurrent_call_of_the_sam
                     return;
                 };
                 if request.head.starts_with("POST ") {
-                    let created = response(200, "application/json", br#"{"id":"wh_1"}"#);
-                    let body_at = created.len() - br#"{"id":"wh_1"}"#.len();
+                    const CREATED: &[u8] = br#"{"id":"wh_1"}"#;
+                    let created = response(200, "application/json", CREATED);
+                    let body_at = created.len() - CREATED.len();
                     stream.write_all(&created[..body_at]).await.unwrap();
                     stream.flush().await.unwrap();
                     head_sent.notify_one();

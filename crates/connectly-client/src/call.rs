@@ -37,9 +37,8 @@ impl Client {
     /// The attempts run inside the span (so the HTTP stack's own events are in it) only when a
     /// subscriber wants the span; otherwise they are awaited as they are, without a wrapper.
     ///
-    /// A call that succeeds at once costs one attempt and nothing more: the retry machinery
-    /// (decisions, backoff, the later attempts) is a separate future, boxed and built only after
-    /// a failure, so that neither its state nor its code weighs on the common path.
+    /// The retry machinery (decisions, backoff, the later attempts) is a separate future, boxed
+    /// and built only after a failure, so that its state is not part of every call's future.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         op: Operation<'_>,
