@@ -1,7 +1,7 @@
 //! One call of an operation: the rate limit, the attempts, the retry decisions and the call's
 //! tracing span.
 
-use std::{future::Future, time::Instant};
+use std::{future::Future, pin::Pin, time::Instant};
 
 use tracing::{field::Empty, Instrument as _, Span};
 
@@ -57,10 +57,30 @@ impl Client {
                 (Ok(value), Attempts::default())
             }
             Err(error) => {
-                let retries = self.retries(op.safety, &span, started, &operation, error);
-                Box::pin(retries).await
+                self.after_failure(op.safety, span, started, &operation, error)
+                    .await
             }
         }
+    }
+
+    /// The retries of a call whose first attempt failed, boxed: a cold path, kept out of line
+    /// and out of the call's future.
+    #[cold]
+    #[inline(never)]
+    fn after_failure<'a, T, F, Fut>(
+        &'a self,
+        safety: Safety,
+        span: Span,
+        started: Instant,
+        operation: &'a F,
+        error: Error,
+    ) -> Pin<Box<impl Future<Output = (Result<T, Error>, Attempts)> + 'a>>
+    where
+        T: 'a,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Outcome<T>> + 'a,
+    {
+        Box::pin(async move { self.retries(safety, &span, started, operation, error).await })
     }
 
     /// What follows a failed first attempt: retry decisions, waits and further attempts, until
@@ -135,16 +155,29 @@ impl Client {
         };
         match error::success(outcome, &state) {
             Ok(value) => Ok((value, state.status)),
-            Err(failure) => Err(Box::pin(error::from_failure(
-                failure,
-                error::Context {
-                    state,
-                    limit: self.api.inner.max_response_bytes,
-                    key: self.api_key.expose(),
-                },
-            ))
-            .await),
+            Err(failure) => Err(self.failed(failure, state).await),
         }
+    }
+}
+
+impl Client {
+    /// The error of a failed attempt, boxed: a cold path, kept out of line and out of the
+    /// attempt's future.
+    #[cold]
+    #[inline(never)]
+    fn failed<'a, T: 'a>(
+        &'a self,
+        failure: Outcome<T>,
+        state: transport::CallState,
+    ) -> Pin<Box<impl Future<Output = Error> + 'a>> {
+        Box::pin(error::from_failure(
+            failure,
+            error::Context {
+                state,
+                limit: self.api.inner.max_response_bytes,
+                key: self.api_key.expose(),
+            },
+        ))
     }
 }
 
