@@ -68,7 +68,10 @@ for which, v in rows.items():
     print(f"median {which}: p50 ratio {statistics.median(p for p, _ in v):.3f}×  "
           f"throughput ratio {statistics.median(t for _, t in v):.3f}×  ({len(v)} runs)")
 # Run i of the base and run i of the tree were made a few seconds apart: their difference is
-# the fairest estimate (the machine's drift cancels), with its standard error over the pairs.
+# the fairest estimate (the machine's drift within the run cancels), with its standard error over
+# the pairs. That error is within this run only: on the shared VM the same two binaries have
+# given paired differences 2.8 points apart in runs 20 minutes apart (BENCHMARKS.md §1, fifth
+# pass), so repeat the run at other times before reading a 1-point difference.
 pairs = list(zip(rows["base"], rows["tree"]))
 if len(pairs) > 1:
     for column, name in ((0, "p50 ratio"), (1, "throughput ratio")):

@@ -80,7 +80,7 @@ impl Client {
         F: Fn() -> Fut,
         Fut: Future<Output = Outcome<T>> + 'a,
     {
-        Box::pin(async move { self.retries(safety, &span, started, operation, error).await })
+        Box::pin(self.retries(safety, span, started, operation, error))
     }
 
     /// What follows a failed first attempt: retry decisions, waits and further attempts, until
@@ -88,7 +88,7 @@ impl Client {
     async fn retries<T, F, Fut>(
         &self,
         safety: Safety,
-        span: &Span,
+        span: Span,
         started: Instant,
         operation: &F,
         mut error: Error,
@@ -120,9 +120,9 @@ impl Client {
                 }
             }
             attempt += 1;
-            match self.attempt(span, attempt, operation).await {
+            match self.attempt(&span, attempt, operation).await {
                 Ok((value, status)) => {
-                    succeeded(span, attempt, status, started);
+                    succeeded(&span, attempt, status, started);
                     return (Ok(value), attempts);
                 }
                 Err(next) => error = next,
@@ -158,9 +158,7 @@ impl Client {
             Err(failure) => Err(self.failed(failure, state).await),
         }
     }
-}
 
-impl Client {
     /// The error of a failed attempt, boxed: a cold path, kept out of line and out of the
     /// attempt's future.
     #[cold]
