@@ -1098,3 +1098,28 @@ async fn generated_httpmock_helpers_mock_create_and_conflict() {
     conflicted.assert_calls_async(1).await;
     deleted.assert_calls_async(1).await;
 }
+
+/// The generated client on its own, built with the default context, reads a normal answer
+/// whole: the transport hook's cap defaults to the client's, not to 0.
+#[tokio::test]
+async fn the_generated_client_alone_reads_a_whole_answer() {
+    use connectly_client::mock::MockServerExt;
+
+    let server = start_server().await;
+    let created = server.create_webhook(|when, then| {
+        when.business_id(&BUSINESS.parse().unwrap());
+        then.ok(&types::CreateWebhookResponse {
+            id: CREATED_ID.to_owned(),
+        });
+    });
+    let api = connectly_client::generated::Client::new(&server.base_url(), Default::default());
+    let response = api
+        .create_webhook(
+            &BUSINESS.parse().unwrap(),
+            &from_example(&example_messages()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.into_inner().id, CREATED_ID);
+    created.assert();
+}

@@ -19,9 +19,21 @@ use crate::generated;
 /// sees of one attempt's response goes to a task-local [`CallState`] that [`observe`] scopes to
 /// that attempt, so concurrent calls never see each other's state, and an attempt allocates
 /// nothing for it.
-#[derive(Clone, Debug, Default)]
+///
+/// Its default is the client's default cap ([`crate::DEFAULT_MAX_RESPONSE_BYTES`]): a generated
+/// client built with `Default::default()` reads answers up to it (a cap of 0 would cut every
+/// non-empty body).
+#[derive(Clone, Debug)]
 pub struct CallContext {
     pub(crate) max_response_bytes: usize,
+}
+
+impl Default for CallContext {
+    fn default() -> Self {
+        Self {
+            max_response_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
 }
 
 /// What the transport saw of the response.
