@@ -132,8 +132,9 @@ impl Client {
 
     /// One attempt, after its turn under the rate limit: `operation` observed by the transport
     /// hook (inside `span` when a subscriber wants it), and its outcome turned into the call's
-    /// result (a success without building a further future; anything else by
-    /// [`error::from_failure`], boxed: it is not the common path).
+    /// result (a success by [`error::success`], inside the attempt's scope, without building a
+    /// further future; anything else by [`error::from_failure`], boxed: it is not the common
+    /// path).
     async fn attempt<T, F, Fut>(
         &self,
         span: &Span,
@@ -147,15 +148,17 @@ impl Client {
         if let Some(limit) = &self.rate_limit {
             limit.acquire().await;
         }
-        let (outcome, state) = if span.is_disabled() {
-            transport::observe(operation).await
+        let settled = if span.is_disabled() {
+            transport::observe(operation, error::success).await
         } else {
             span.record("attempt", attempt);
-            transport::observe(operation).instrument(span.clone()).await
+            transport::observe(operation, error::success)
+                .instrument(span.clone())
+                .await
         };
-        match error::success(outcome, &state) {
-            Ok(value) => Ok((value, state.status)),
-            Err(failure) => Err(self.failed(failure, state).await),
+        match settled {
+            Ok(success) => Ok(success),
+            Err(failure) => Err(self.failed(*failure).await),
         }
     }
 
@@ -165,13 +168,12 @@ impl Client {
     #[inline(never)]
     fn failed<'a, T: 'a>(
         &'a self,
-        failure: Outcome<T>,
-        state: transport::CallState,
+        failure: error::Failure<T>,
     ) -> Pin<Box<impl Future<Output = Error> + 'a>> {
         Box::pin(error::from_failure(
-            failure,
+            failure.outcome,
             error::Context {
-                state,
+                state: failure.state,
                 limit: self.api.inner.max_response_bytes,
                 key: self.api_key.expose(),
             },

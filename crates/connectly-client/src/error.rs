@@ -260,18 +260,28 @@ pub(crate) struct Context<'a> {
 /// What a generated operation returns.
 pub(crate) type Outcome<T> = Result<ResponseValue<T>, GenError<ApiError>>;
 
-/// The value of a decoded documented success whose body was within the cap; any other outcome
-/// is handed back for [`from_failure`]. Not async: the common case builds no further future.
+/// An attempt's outcome that [`success`] did not take, with what the transport saw of it.
+pub(crate) struct Failure<T> {
+    pub(crate) outcome: Outcome<T>,
+    pub(crate) state: CallState,
+}
+
+/// The value and status of a decoded documented success whose body was within the cap; any
+/// other outcome is handed back, boxed, for [`from_failure`]. Not async: the common case builds
+/// no further future.
+///
+/// Its result is small (the value and a status; a failure is a pointer): it is the output of the
+/// attempt's task-local scope ([`crate::transport::observe`]), which moves its output through
+/// every poll of the attempt.
 ///
 /// With [`from_failure`], the one place where a response becomes the call's result.
-#[expect(
-    clippy::result_large_err,
-    reason = "the outcome is handed back once, by value, on the failure path"
-)]
-pub(crate) fn success<T>(outcome: Outcome<T>, state: &CallState) -> Result<T, Outcome<T>> {
+pub(crate) fn success<T>(
+    outcome: Outcome<T>,
+    state: CallState,
+) -> Result<(T, Option<StatusCode>), Box<Failure<T>>> {
     match outcome {
-        Ok(value) if !state.too_large => Ok(value.into_inner()),
-        other => Err(other),
+        Ok(value) if !state.too_large => Ok((value.into_inner(), state.status)),
+        outcome => Err(Box::new(Failure { outcome, state })),
     }
 }
 

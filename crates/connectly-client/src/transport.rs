@@ -50,19 +50,23 @@ tokio::task_local! {
     static ATTEMPT: Cell<CallState>;
 }
 
-/// Runs one attempt (the future `attempt` makes) and returns its output with what the
-/// transport hook saw of its response.
+/// Runs one attempt (the future `attempt` makes) and hands its output, with what the transport
+/// hook saw of its response, to `settle`, inside the attempt's scope.
 ///
 /// It takes the maker rather than the future so that the future is built in place, inside the
 /// scope: awaiting a future held by value would keep two copies of it in the call's state.
-pub(crate) fn observe<F, Fut>(attempt: F) -> impl Future<Output = (Fut::Output, CallState)>
+/// It settles inside the scope so that the scope's output is small: tokio's task-local future
+/// moves its inner future's output through every poll, pending ones included, and a generated
+/// operation's raw outcome is over 300 bytes (BENCHMARKS.md §1, seventh pass).
+pub(crate) fn observe<F, Fut, G, R>(attempt: F, settle: G) -> impl Future<Output = R>
 where
     F: FnOnce() -> Fut,
     Fut: Future,
+    G: FnOnce(Fut::Output, CallState) -> R,
 {
     ATTEMPT.scope(Cell::default(), async move {
         let output = attempt().await;
-        (output, ATTEMPT.with(Cell::get))
+        settle(output, ATTEMPT.with(Cell::get))
     })
 }
 
