@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark 1 of BENCHMARKS.md, before/after in ONE process: the client of a base commit and the
 # client of HEAD, side by side in one bench binary, against the same hand-written reqwest
-# baseline and the same bare server. Rounds rotate the three senders (HEAD, hand-written, base;
-# then hand-written, base, HEAD; ...), so the base and HEAD share the process, the heap, the
-# baseline and the minutes; only their own code differs. Each binary is linked LAYOUTS times in
+# baseline and the same bare server. Six rounds rotate the three senders (HEAD, hand-written,
+# base; then hand-written, base, HEAD; ...: each sender runs first, second and third twice), so
+# the base and HEAD share the process, the heap, the baseline and the minutes; only their own
+# code differs. `bench-request-overhead-inprocess.sh HEAD` (the same code on both sides) shows
+# what the method itself gives for no difference. Each binary is linked LAYOUTS times in
 # shuffled function orders (lld's --shuffle-sections), as in bench-request-overhead-ab.sh.
 #
 #   bash scripts/bench-request-overhead-inprocess.sh BASE [RUNS]   (RUNS per layout, default 10)
@@ -93,13 +95,14 @@ edit(bench, "        Sender::Minimal(Minimal::new(&base_url)),\n    ];\n", """  
         std::process::exit(0);
     }
 """)
-edit(bench, "fn request_overhead(c: &mut Criterion) {", r'''/// HEAD, hand-written, base in one process; each round starts one sender later.
+edit(bench, "fn request_overhead(c: &mut Criterion) {", r'''/// HEAD, hand-written, base in one process; each round starts one sender later, and each
+/// sender runs first, second and third in two of the six rounds.
 fn in_process(runtime: &tokio::runtime::Runtime, senders: &[Sender; 3]) {
     let counter = Arc::new(AtomicU64::new(0));
     for sender in senders {
         runtime.block_on(sender.burst(IN_FLIGHT * 4, IN_FLIGHT, &counter));
     }
-    let rounds = 5;
+    let rounds = 6;
     let mut latencies: [Vec<Duration>; 3] = Default::default();
     for round in 0..rounds {
         for k in 0..3 {
@@ -131,7 +134,8 @@ fn in_process(runtime: &tokio::runtime::Runtime, senders: &[Sender; 3]) {
         latencies[i].sort();
         p50[i] = latencies[i][latencies[i].len() / 2].as_secs_f64() * 1e6;
         rates[i].sort_by(f64::total_cmp);
-        median[i] = rates[i][rates[i].len() / 2];
+        let n = rates[i].len();
+        median[i] = (rates[i][(n - 1) / 2] + rates[i][n / 2]) / 2.0;
     }
     println!(
         "INPROCESS p50_head {:.2} p50_minimal {:.2} p50_base {:.2} rps_head {:.0} rps_minimal {:.0} rps_base {:.0}",
