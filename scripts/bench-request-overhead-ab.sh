@@ -26,21 +26,8 @@ base_commit="$(git -C "$repo_root" rev-parse --verify "$base^{commit}")"
 work="${BENCH_AB_DIR:-${TMPDIR:-/tmp}/connectly-bench-ab}"
 tree="$work/base-${base_commit:0:12}"
 
-bench_binary() { # DIR TARGET_DIR [SEED] -> path of the request_overhead bench executable
-    (cd "$1" && if [ -n "${3:-}" ]; then
-        CARGO_TARGET_DIR="$2" cargo rustc -p connectly-client --bench request_overhead \
-            --profile bench --message-format=json -- \
-            -C "link-arg=-Wl,--shuffle-sections=.text*=$3" 2>/dev/null
-    else
-        CARGO_TARGET_DIR="$2" cargo bench -p connectly-client --bench request_overhead \
-            --no-run --message-format=json 2>/dev/null
-    fi) |
-        python3 -c 'import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "request_overhead" and m.get("executable"):
-        print(m["executable"])'
-}
+# shellcheck source=scripts/lib/bench-binary.sh
+source "$repo_root/scripts/lib/bench-binary.sh"
 
 mkdir -p "$work"
 if [ ! -d "$tree" ]; then

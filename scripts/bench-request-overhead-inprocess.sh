@@ -31,6 +31,8 @@ git -C "$repo_root" diff --quiet HEAD -- crates Cargo.toml Cargo.lock openapi te
 work="${BENCH_AB_DIR:-${TMPDIR:-/tmp}/connectly-bench-ab}"
 tree="$work/inprocess-${head_commit:0:12}-${base_commit:0:12}"
 target="$work/inprocess-target"
+# shellcheck source=scripts/lib/bench-binary.sh
+source "$repo_root/scripts/lib/bench-binary.sh"
 
 mkdir -p "$work"
 if [ ! -d "$tree" ]; then
@@ -149,14 +151,7 @@ fi
 
 echo "building $layouts layouts of HEAD ($head_commit) with the base ($base_commit) in $tree ..." >&2
 for seed in $(seq "$layouts"); do
-    exe="$(cd "$tree" && CARGO_TARGET_DIR="$target" cargo rustc -p connectly-client \
-        --bench request_overhead --profile bench --message-format=json -- \
-        -C "link-arg=-Wl,--shuffle-sections=.text*=$seed" 2>/dev/null |
-        python3 -c 'import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "request_overhead" and m.get("executable"):
-        print(m["executable"])')"
+    exe="$(bench_binary "$tree" "$target" "$seed")"
     [ -x "$exe" ] || { echo "the bench binary was not built (run the cargo command in $tree)" >&2; exit 1; }
     cp "$exe" "$work/inprocess_s$seed.bin"
 done

@@ -271,8 +271,7 @@ pub(crate) struct Failure<T> {
 /// no further future.
 ///
 /// Its result is small (the value and a status; a failure is a pointer): it is the output of the
-/// attempt's task-local scope ([`crate::transport::observe`]), which moves its output through
-/// every poll of the attempt.
+/// attempt's task-local scope ([`crate::transport::observe`]), where a large output cost copies.
 ///
 /// With [`from_failure`], the one place where a response becomes the call's result.
 pub(crate) fn success<T>(

@@ -55,9 +55,9 @@ tokio::task_local! {
 ///
 /// It takes the maker rather than the future so that the future is built in place, inside the
 /// scope: awaiting a future held by value would keep two copies of it in the call's state.
-/// It settles inside the scope so that the scope's output is small: tokio's task-local future
-/// moves its inner future's output through every poll, pending ones included, and a generated
-/// operation's raw outcome is over 300 bytes (BENCHMARKS.md §1, seventh pass).
+/// It settles inside the scope so that the scope's output is small. With the raw outcome (328
+/// bytes with the state) as its output, tokio's task-local future made 8 more `memcpy` calls
+/// per request at 64 in flight (callgrind, BENCHMARKS.md §1, seventh pass).
 pub(crate) fn observe<F, Fut, G, R>(attempt: F, settle: G) -> impl Future<Output = R>
 where
     F: FnOnce() -> Fut,
