@@ -12,6 +12,7 @@ use progenitor_client::{Error as GenError, ResponseValue};
 use reqwest::{header, StatusCode};
 
 use crate::{transport::CallState, types};
+use connectly_net::{is_unprintable, printable};
 
 /// Connectly's error body (`message`, `type`, `code`, `cntTraceId`, ...), as generated from the
 /// spec's `Error` schema. Every field is optional.
@@ -453,29 +454,6 @@ fn redact_body(mut body: ApiError, key: &str) -> ApiError {
     body
 }
 
-/// Whether a character must not reach a terminal as it is: control characters (ESC, CR, BEL...)
-/// and the bidirectional overrides that reorder what is shown.
-fn unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `text` with its unprintable characters escaped (`\u{1b}`, `\n`, ...).
-pub(crate) fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(unprintable) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unprintable(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// Longest excerpt of a response body kept in an error, in characters.
 pub(crate) const EXCERPT_CHARS: usize = 200;
 
@@ -491,7 +469,7 @@ pub(crate) fn excerpt(body: &[u8], key: &str) -> String {
     let mut out = String::new();
     let mut chars = 0;
     for c in text.chars() {
-        let escaped: String = if unprintable(c) {
+        let escaped: String = if is_unprintable(c) {
             c.escape_default().collect()
         } else {
             c.into()

@@ -8,11 +8,12 @@ use crate::{Document, ParseError, Position};
 const WINDOW: usize = 120;
 
 /// A character of a source line as shown under a diagnostic: a tab as one space (so the caret
-/// lines up), other control characters escaped (so a file cannot drive the terminal).
+/// lines up), other unprintable characters escaped as [`connectly_net::printable`] does (so a
+/// file cannot drive the terminal or reorder what is shown).
 fn visible(c: char) -> String {
     match c {
         '\t' => " ".to_owned(),
-        c if c.is_control() => c.escape_debug().to_string(),
+        c if connectly_net::is_unprintable(c) => c.escape_default().to_string(),
         c => c.to_string(),
     }
 }

@@ -21,7 +21,7 @@
 
 #![deny(missing_docs)]
 
-use std::fmt;
+use std::{borrow::Cow, fmt};
 
 pub use url::Url;
 
@@ -127,6 +127,37 @@ pub fn shown_str(given: &str) -> String {
     }
 }
 
+/// Whether a character must not reach a terminal as it is: control characters (ESC, CR, BEL,
+/// newline...) and the bidirectional marks and overrides that reorder what is shown.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The one printable form of text that came from outside (a server's message, a receiver's
+/// answer, a field of an event or a file, a file name): every character of [`is_unprintable`]
+/// escaped as Rust writes it (`\u{1b}`, `\r`, `\u{202e}`), everything else as it is. Used for
+/// terminal text only; JSON output carries the original text (JSON escapes it itself).
+///
+/// ```
+/// assert_eq!(connectly_net::printable("ok \u{1b}[2J\r\u{202e}"), "ok \\u{1b}[2J\\r\\u{202e}");
+/// assert!(matches!(connectly_net::printable("plain"), std::borrow::Cow::Borrowed("plain")));
+/// ```
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unprintable(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +210,17 @@ mod tests {
             "ftp://[redacted]@host:99999/"
         );
         assert!(!shown_str("https://u:hunter2@[bad/").contains("hunter2"));
+    }
+
+    #[test]
+    fn printable_escapes_what_drives_a_terminal() {
+        assert_eq!(printable("\u{1b}[2Jgone"), "\\u{1b}[2Jgone");
+        assert_eq!(printable("a\rb\nc\u{7}"), "a\\rb\\nc\\u{7}");
+        assert_eq!(printable("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(
+            printable("\u{2066}x\u{2069}\u{200f}"),
+            "\\u{2066}x\\u{2069}\\u{200f}"
+        );
+        assert_eq!(printable("café ✓ 日本"), "café ✓ 日本");
     }
 }
