@@ -1,14 +1,17 @@
 //! Helpers shared by the workspace's integration tests (`tests/tests/main.rs`) and the
 //! `connectly` binary's (`crates/connectly-cli/tests/main.rs`): one axum test receiver, a
 //! client pointed at a mock, Connectly's error-body check, the bare create server the benches
-//! compare against, and (in [`cli`]) running the binary.
+//! compare against, (in [`cli`]) running the binary, and [`LiveApi`], a fake of the live API
+//! holding what the mock refuses to (unknown topics, two registrations for one topic).
 //! Everything listens on and talks to loopback only.
 
 #![deny(missing_docs)]
 
 pub mod cli;
+mod live;
 mod receiver;
 
+pub use live::LiveApi;
 pub use receiver::{Receiver, Seen};
 
 use connectly_client::Client;

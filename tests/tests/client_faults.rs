@@ -1654,9 +1654,10 @@ async fn api_key_echoed_by_the_server_is_redacted_from_every_error() {
     })
     .to_string();
     let html = format!("<html><body>Bad key: {KEY}</body></html>");
-    // A list entry whose topic is the key: the JSON decoder's message quotes it.
+    // A list entry whose `echo` is the key (a string, not a boolean): the JSON decoder's
+    // message quotes it.
     let quoted = format!(
-        r#"{{"entity":{{"webhooks":[{{"id":"wh_1","topic":"{KEY}","address":"https://a.b/"}}]}}}}"#
+        r#"{{"entity":{{"webhooks":[{{"id":"wh_1","topic":"messages","address":"https://a.b/","configuration":{{"echo":"{KEY}"}}}}]}}}}"#
     );
     let errors = [
         error_for(response(401, "application/json", echoed.as_bytes()), false).await,

@@ -658,7 +658,7 @@ async fn list_update_delete_round_trip() {
         list.webhooks,
         vec![types::WebhookRegistration {
             id: "wh_01ARZ3NDEKTSV4RRFFQ69G5FAV".to_owned(),
-            topic: types::Topic::Messages,
+            topic: types::Topic::Messages.to_string(),
             address: "https://example.com/webhook/messages".to_owned(),
             type_: None,
             configuration: Some(types::Configuration {

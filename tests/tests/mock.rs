@@ -56,7 +56,7 @@ async fn create_then_list_shows_registrations_in_creation_order_with_ulid_ids() 
     assert_eq!(list.business_id.as_deref(), Some(BIZ));
     let ids: Vec<&str> = list.webhooks.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, [first.id.as_str(), second.id.as_str()]);
-    assert_eq!(list.webhooks[0].topic, types::Topic::Messages);
+    assert_eq!(list.webhooks[0].known_topic(), Some(types::Topic::Messages));
     assert_eq!(list.webhooks[1].address, "https://example.com/d");
     // Another business sees nothing.
     assert!(client
@@ -125,7 +125,7 @@ async fn update_is_visible_in_the_list_and_merges_configuration() {
     let stored = &list.webhooks[0];
     assert_eq!(stored.id, id, "update keeps the id");
     assert_eq!(stored.address, "https://example.com/v2");
-    assert_eq!(stored.topic, types::Topic::DeliveryStatus);
+    assert_eq!(stored.known_topic(), Some(types::Topic::DeliveryStatus));
     let configuration = stored.configuration.as_ref().unwrap();
     assert_eq!(
         configuration.echo,

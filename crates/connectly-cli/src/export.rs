@@ -14,27 +14,71 @@ pub(crate) async fn run(
 ) -> Result<(), Failure> {
     let business = business_id(api, None)?;
     let live = connection.client.list_webhooks(&business).await?.webhooks;
-    let webhooks: Vec<Value> = live.iter().map(entry).collect();
+    let (kept, left_out) = split(&live);
+    let webhooks: Vec<Value> = kept.iter().map(|w| entry(w)).collect();
     if global.json {
+        for (registration, why) in &left_out {
+            output::warning(&format!(
+                "left out {} ({} {}): {why}",
+                connectly_net::printable(&registration.id),
+                connectly_net::printable(&registration.topic),
+                connectly_net::printable(&registration.address)
+            ));
+        }
         let config = json!({"businessId": business, "webhooks": webhooks});
         output::json(&config);
     } else {
         let source = connection.client.base_url();
         output::write_stdout(format_args!(
             "{}",
-            yaml(&business, source, &live, &webhooks)
+            yaml(&business, source, &kept, &webhooks, &left_out)
         ));
     }
     Ok(())
 }
 
+/// The registrations a config file can hold (the first listed of each known topic) and those it
+/// cannot, with why: a topic this version does not know (`validate` would refuse it, `apply`
+/// leaves it alone), or a second registration of a topic (a config holds one per topic; `apply
+/// --prune` of the file deletes it).
+fn split(
+    live: &[types::WebhookRegistration],
+) -> (
+    Vec<&types::WebhookRegistration>,
+    Vec<(&types::WebhookRegistration, &'static str)>,
+) {
+    let mut kept: Vec<&types::WebhookRegistration> = Vec::new();
+    let mut left_out = Vec::new();
+    for registration in live {
+        if registration.known_topic().is_none() {
+            left_out.push((
+                registration,
+                "a topic this version of connectly does not know; `connectly apply` leaves it alone",
+            ));
+        } else if kept.iter().any(|k| k.topic == registration.topic) {
+            left_out.push((
+                registration,
+                "a second registration for its topic (a config holds one per topic); \
+                 `connectly apply --prune` of this file deletes it",
+            ));
+        } else {
+            kept.push(registration);
+        }
+    }
+    (kept, left_out)
+}
+
 /// One live registration as a config entry: what a create needs, without the defaults
 /// (`type: custom`, `echo: false`, empty lists), so that applying it changes nothing.
-fn entry(live: &types::WebhookRegistration) -> Value {
+pub(crate) fn entry(live: &types::WebhookRegistration) -> Value {
     let mut entry = Map::new();
     entry.insert("topic".into(), json!(live.topic));
     entry.insert("address".into(), json!(live.address));
-    if let Some(type_) = live.type_.filter(|t| *t != types::WebhookType::default()) {
+    if let Some(type_) = live
+        .type_
+        .as_ref()
+        .filter(|t| **t != types::WebhookType::default().to_string())
+    {
         entry.insert("type".into(), json!(type_));
     }
     if let Some(Value::Object(mut configuration)) = live.configuration.as_ref().map(|c| json!(c)) {
@@ -50,27 +94,40 @@ fn entry(live: &types::WebhookRegistration) -> Value {
     Value::Object(entry)
 }
 
-/// The config as YAML, with comments saying where it came from. Every scalar is written as JSON
-/// (a JSON string is a YAML double-quoted scalar), so no value needs YAML quoting rules.
+/// The config as YAML, with comments saying where it came from and what was left out. Every
+/// scalar is written as JSON (a JSON string is a YAML double-quoted scalar), so no value needs
+/// YAML quoting rules; a comment holds no line break (its text is made printable).
 fn yaml(
     business: &str,
     source: &str,
-    live: &[types::WebhookRegistration],
+    kept: &[&types::WebhookRegistration],
     webhooks: &[Value],
+    left_out: &[(&types::WebhookRegistration, &'static str)],
 ) -> String {
     let mut out = format!(
         "# Exported by `connectly export` from {source}, business {business}: {} registration(s).\n\
          # `connectly apply` of this file changes nothing; edit it, then apply.\n",
-        live.len()
+        kept.len() + left_out.len()
     );
+    for (registration, why) in left_out {
+        out.push_str(&format!(
+            "# Left out: {} {} {}: {why}.\n",
+            connectly_net::printable(&json!(registration.id).to_string()),
+            connectly_net::printable(&json!(registration.topic).to_string()),
+            connectly_net::printable(&json!(registration.address).to_string()),
+        ));
+    }
     out.push_str(&format!("businessId: {}\n", json!(business)));
     if webhooks.is_empty() {
         out.push_str("webhooks: []\n");
         return out;
     }
     out.push_str("webhooks:\n");
-    for (registration, entry) in live.iter().zip(webhooks) {
-        out.push_str(&format!("  # id {}\n", json!(registration.id)));
+    for (registration, entry) in kept.iter().zip(webhooks) {
+        out.push_str(&format!(
+            "  # id {}\n",
+            connectly_net::printable(&json!(registration.id).to_string())
+        ));
         let Value::Object(fields) = entry else {
             continue;
         };

@@ -56,6 +56,45 @@ impl Kind {
     }
 }
 
+/// A failure as `--json` shows it (`{"error": ErrorDoc}`, and in `apply`'s report for each
+/// business and step that failed): the message, the hint, the kind and the causes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub(crate) struct ErrorDoc {
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+    pub(crate) kind: &'static str,
+    pub(crate) causes: Vec<String>,
+}
+
+impl From<&Failure> for ErrorDoc {
+    fn from(failure: &Failure) -> Self {
+        Self {
+            message: failure.message.clone(),
+            hint: failure.hint.clone(),
+            kind: failure.kind.as_str(),
+            causes: failure.causes.clone(),
+        }
+    }
+}
+
+impl ErrorDoc {
+    /// The terminal lines: the message, then `caused by: ...` per cause and `hint: ...`, each
+    /// printable and prefixed with `indent`.
+    pub(crate) fn lines(&self, indent: &str) -> Vec<String> {
+        let mut lines = vec![connectly_net::printable(&self.message).into_owned()];
+        for cause in &self.causes {
+            lines.push(format!(
+                "{indent}caused by: {}",
+                connectly_net::printable(cause)
+            ));
+        }
+        if let Some(hint) = &self.hint {
+            lines.push(format!("{indent}hint: {}", connectly_net::printable(hint)));
+        }
+        lines
+    }
+}
+
 /// A failure, with the exit code it maps to. Its text is already free of secrets.
 #[derive(Debug)]
 pub(crate) struct Failure {

@@ -110,7 +110,7 @@ fn print_human(checked: &Checked) {
         };
         eprintln!(
             "{}: ... and {at_least}{} more error(s) (only the first {shown} are shown; `--json` lists them all)",
-            checked.name,
+            connectly_net::printable(&checked.name),
             checked.total - shown
         );
     }
@@ -150,7 +150,7 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
                         {"line": null, "column": null, "pointer": null, "message": message, "hint": null}
                     ]}));
                 } else {
-                    eprintln!("error: {message}");
+                    eprintln!("error: {}", connectly_net::printable(&message));
                 }
                 continue;
             }
@@ -162,7 +162,7 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
         if json_output {
             reports.push(as_json(&checked));
         } else if checked.errors.is_empty() {
-            crate::outln!("{}: ok", checked.name);
+            crate::outln!("{}: ok", connectly_net::printable(&checked.name));
         } else {
             print_human(&checked);
         }

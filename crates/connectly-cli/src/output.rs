@@ -15,7 +15,7 @@ use anstyle::{AnsiColor, Style};
 use clap::ValueEnum;
 use serde_json::{json, Value};
 
-use crate::failure::Failure;
+use crate::failure::{ErrorDoc, Failure};
 
 /// `--color`.
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,10 +85,18 @@ pub(crate) fn json(value: &Value) {
     write_stdout(format_args!("{value}\n"));
 }
 
-/// Prints rows under a header, columns padded to their widest cell.
+/// Prints rows under a header, columns padded to their widest cell. Cells hold text from outside
+/// (ids, addresses): each is shown through [`connectly_net::printable`].
 pub(crate) fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| {
+            row.clone()
+                .map(|cell| connectly_net::printable(&cell).into_owned())
+        })
+        .collect();
     let mut widths = header.map(str::len);
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -107,7 +115,7 @@ pub(crate) fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
         text.push('\n');
     };
     line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
     write_stdout(format_args!("{text}"));
@@ -146,21 +154,19 @@ pub(crate) fn failure(failure: &Failure, json_output: bool) {
 
 /// The `--json` error object.
 pub(crate) fn error_json(failure: &Failure) -> Value {
-    json!({"error": {
-        "message": failure.message,
-        "hint": failure.hint,
-        "kind": failure.kind.as_str(),
-        "causes": failure.causes,
-    }})
+    json!({ "error": ErrorDoc::from(failure) })
 }
 
-/// Later lines of a multi-line text, indented under the first.
+/// A message for the terminal: each line through [`connectly_net::printable`] (a server's text
+/// cannot drive the terminal), later lines indented under the first.
 fn indent_continuation(text: &str) -> String {
-    text.replace('\n', "\n  ")
+    text.split('\n')
+        .map(connectly_net::printable)
+        .collect::<Vec<_>>()
+        .join("\n  ")
 }
 
 /// Prints a warning on stderr: `warning: ...`.
-#[allow(dead_code)] // for the verbs' own warnings
 pub(crate) fn warning(message: &str) {
     const WARNING: Style = AnsiColor::Yellow.on_default().bold();
     let _ = writeln!(anstream::stderr(), "{WARNING}warning:{WARNING:#} {message}");

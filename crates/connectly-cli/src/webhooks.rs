@@ -46,8 +46,11 @@ pub(crate) async fn run(
                     let changes: Vec<Value> = done.changes.iter().map(change_json).collect();
                     output::json(&json!({"id": done.id, "outcome": outcome, "changes": changes}));
                 } else {
-                    crate::outln!("{}", done.id);
-                    eprintln!("{outcome} the {topic} registration {}", done.id);
+                    crate::outln!("{}", connectly_net::printable(&done.id));
+                    eprintln!(
+                        "{outcome} the {topic} registration {}",
+                        connectly_net::printable(&done.id)
+                    );
                     for change in &done.changes {
                         eprintln!("  {}", change_line(change));
                     }
@@ -59,16 +62,16 @@ pub(crate) async fn run(
                     if global.json {
                         output::json(&json!({"id": created.id}));
                     } else {
-                        crate::outln!("{}", created.id);
+                        crate::outln!("{}", connectly_net::printable(&created.id));
                     }
                     Ok(())
                 }
                 Err(Error::AlreadyRegistered { .. }) => {
-                    let existing = client.list_webhooks(&business).await.ok().and_then(|list| {
-                        list.webhooks
-                            .into_iter()
-                            .find(|w| w.topic.to_string() == topic)
-                    });
+                    let existing = client
+                        .list_webhooks(&business)
+                        .await
+                        .ok()
+                        .and_then(|list| list.webhooks.into_iter().find(|w| w.topic == topic));
                     let (id, address) = existing
                         .map(|w| (w.id, w.address))
                         .unwrap_or_else(|| ("ID".to_owned(), "its address".to_owned()));
@@ -88,7 +91,9 @@ pub(crate) async fn run(
             let mut list = client.list_webhooks(&business).await?;
             // Defaults included: an absent type is the spec's default.
             for webhook in &mut list.webhooks {
-                webhook.type_ = Some(webhook.type_.unwrap_or_default());
+                if webhook.type_.is_none() {
+                    webhook.type_ = Some(types::WebhookType::default().to_string());
+                }
             }
             if global.json {
                 output::json(&serde_json::to_value(&list).unwrap_or_default());
@@ -101,8 +106,8 @@ pub(crate) async fn run(
                     .map(|w| {
                         [
                             w.id.clone(),
-                            w.topic.to_string(),
-                            w.type_.unwrap_or_default().to_string(),
+                            w.topic.clone(),
+                            w.type_.clone().unwrap_or_default(),
                             w.address.clone(),
                         ]
                     })
@@ -440,10 +445,11 @@ fn shown(path: &str, value: &Value) -> String {
     if is_sensitive(path, value) {
         return "(sensitive)".to_owned();
     }
-    match value {
+    let text = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
+    };
+    connectly_net::printable(&text).into_owned()
 }
 
 /// Validates a request body built from flags with the schema users get, naming the flag at

@@ -316,7 +316,8 @@ fn apply_json_summary_parses() {
     assert_eq!(
         business["summary"],
         json!({"created": 2, "updated": 0, "unchanged": 0, "replaced": 0, "deleted": 0,
-               "needsPrune": 0, "kept": 0, "failed": 0, "unknown": 0, "notAttempted": 0})
+               "needsPrune": 0, "kept": 0, "extra": 0, "unknownTopic": 0, "failed": 0,
+               "unknown": 0, "notAttempted": 0})
     );
     assert_eq!(report["summary"]["businesses"], 1);
     let ids: Vec<Value> = fake
@@ -1050,4 +1051,54 @@ fn upsert_racing_a_concurrent_create_ends_with_one_registration() {
         "the other client's registration, adopted"
     );
     assert_eq!(report["outcome"], "updated");
+}
+
+// ----------------------------------------------------------------------------------------------
+// A business that cannot be reached (issue 27, item 4)
+
+/// `apply` against a port nothing listens on: the business's failure keeps its cause chain and
+/// hint, in text and in `--json`, as `webhooks list` shows them.
+#[test]
+fn apply_to_a_closed_port_reports_the_causes_and_the_hint() {
+    let file = ConfigFile::new(MESSAGES_ONLY);
+    let path = file.path();
+    let args = ["apply", path.as_str(), "--base-url", "http://127.0.0.1:1"];
+    let mut cmd = connectly(&args);
+    let out = cmd.env("CONNECTLY_API_KEY", KEY).run().code(1);
+    assert!(
+        out.stdout.contains("error: cannot list the registrations"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("caused by: "), "{out:?}");
+    assert!(
+        out.stdout.contains("Connection refused") || out.stdout.contains("connection refused"),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("hint: nothing is listening on 127.0.0.1:1"),
+        "{out:?}"
+    );
+
+    let mut all = vec!["--json"];
+    all.extend_from_slice(&args);
+    let mut cmd = connectly(&all);
+    let json = cmd.env("CONNECTLY_API_KEY", KEY).run().code(1).json();
+    let error = &json["businesses"][0]["error"];
+    assert_eq!(error["kind"], "connection", "{json}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot list the registrations"),
+        "{json}"
+    );
+    assert!(!error["causes"].as_array().unwrap().is_empty(), "{json}");
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains("nothing is listening on 127.0.0.1:1"),
+        "{json}"
+    );
 }

@@ -6,6 +6,7 @@ use connectly_tests::cli as common;
 mod contract;
 mod events;
 mod hostile;
+mod live;
 mod mock;
 mod schema_messages;
 mod ux;

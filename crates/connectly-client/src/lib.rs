@@ -26,7 +26,7 @@
 //!     // One address per topic: move the existing registration instead.
 //!     Err(Error::AlreadyRegistered { .. }) => {
 //!         let list = client.list_webhooks("biz_123").await?;
-//!         if let Some(existing) = list.webhooks.iter().find(|w| w.topic == registration.topic) {
+//!         if let Some(existing) = list.webhooks.iter().find(|w| w.is_for(registration.topic)) {
 //!             let update = types::UpdateWebhookRequest {
 //!                 address: Some(registration.address.clone()),
 //!                 configuration: None,

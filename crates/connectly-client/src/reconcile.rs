@@ -10,6 +10,19 @@ use serde_json::{Map, Value};
 
 use crate::{types, Client, Error};
 
+impl types::WebhookRegistration {
+    /// The topic, when this version knows it (`None` for a topic Connectly added later, which
+    /// [`Self::topic`] keeps as it was listed).
+    pub fn known_topic(&self) -> Option<types::Topic> {
+        self.topic.parse().ok()
+    }
+
+    /// Whether this is a registration for `topic`.
+    pub fn is_for(&self, topic: types::Topic) -> bool {
+        self.known_topic() == Some(topic)
+    }
+}
+
 /// One field that differs, terraform-style: `address`, `configuration.filters[1]`,
 /// `configuration.channelTypes`. `old` is `None` for what is added, `new` is `None` for what is
 /// removed.
@@ -64,6 +77,44 @@ pub enum Reconcile {
         /// Why an update is not enough, in words.
         reason: String,
     },
+}
+
+/// The live registrations of `want`'s topic, split into the one to reconcile with `want` and the
+/// others. Connectly documents one registration per topic, but a live list may hold more (an old
+/// registration, a race, another tool): the one reconciled is the one that already is as wanted,
+/// else the first listed; the others are extra, and only a deletion makes the topic match.
+///
+/// ```
+/// use connectly_client::{reconcile::for_topic, types};
+/// let want: types::CreateWebhookRequest = serde_json::from_value(serde_json::json!(
+///     {"topic": "messages", "address": "https://example.com/m"})).unwrap();
+/// let live: Vec<types::WebhookRegistration> = serde_json::from_value(serde_json::json!([
+///     {"id": "wh_2", "topic": "messages", "address": "https://other.example/steal"},
+///     {"id": "wh_1", "topic": "messages", "address": "https://example.com/m"},
+///     {"id": "wh_3", "topic": "templates", "address": "https://example.com/t"}]))
+///     .unwrap();
+/// let (kept, extra) = for_topic(&live, &want);
+/// assert_eq!(kept.unwrap().id, "wh_1");
+/// assert_eq!(extra.iter().map(|w| w.id.as_str()).collect::<Vec<_>>(), ["wh_2"]);
+/// ```
+pub fn for_topic<'a>(
+    live: &'a [types::WebhookRegistration],
+    want: &types::CreateWebhookRequest,
+) -> (
+    Option<&'a types::WebhookRegistration>,
+    Vec<&'a types::WebhookRegistration>,
+) {
+    let mut same: Vec<&types::WebhookRegistration> =
+        live.iter().filter(|w| w.is_for(want.topic)).collect();
+    let chosen = same
+        .iter()
+        .position(|w| changes(w, want).is_empty())
+        .unwrap_or(0);
+    if same.is_empty() {
+        return (None, same);
+    }
+    let kept = same.remove(chosen);
+    (Some(kept), same)
 }
 
 /// Compares the live registration of a topic (if any) with the wanted one.
@@ -128,10 +179,15 @@ pub fn changes(
     live: &types::WebhookRegistration,
     want: &types::CreateWebhookRequest,
 ) -> Vec<Change> {
-    let old = comparable(&live.address, live.type_, live.configuration.as_ref());
+    let old = comparable(
+        &live.address,
+        live.type_.as_deref(),
+        live.configuration.as_ref(),
+    );
+    let wanted_type = want.type_.map(|t| t.to_string());
     let new = comparable(
         want.address.as_str(),
-        want.type_,
+        wanted_type.as_deref(),
         want.configuration.as_ref(),
     );
     let mut out = Vec::new();
@@ -158,15 +214,16 @@ pub fn update_request(want: &types::CreateWebhookRequest) -> types::UpdateWebhoo
 /// always present, without `echo: false` and empty lists.
 fn comparable(
     address: &str,
-    type_: Option<types::WebhookType>,
+    type_: Option<&str>,
     configuration: Option<&types::Configuration>,
 ) -> Value {
     let mut root = Map::new();
     root.insert("address".to_owned(), Value::String(address.to_owned()));
-    root.insert(
-        "type".to_owned(),
-        Value::String(type_.unwrap_or_default().to_string()),
-    );
+    let type_ = match type_ {
+        Some(given) => given.to_owned(),
+        None => types::WebhookType::default().to_string(),
+    };
+    root.insert("type".to_owned(), Value::String(type_));
     let mut config = match configuration.map(serde_json::to_value) {
         Some(Ok(Value::Object(map))) => map,
         _ => Map::new(),
@@ -254,7 +311,7 @@ impl Client {
                 // The earlier create may have happened: that is what the caller must know.
                 Err(e) => return Err(create_unknown.unwrap_or(e)),
             };
-            let existing = live.iter().find(|w| w.topic == registration.topic);
+            let (existing, _) = for_topic(&live, registration);
             match reconcile(existing, registration) {
                 Reconcile::Create => match self.create_webhook(business_id, registration).await {
                     Ok(created) => {

@@ -149,19 +149,49 @@ impl Diagnostic {
     }
 }
 
+/// Terminal text: the file name, message, pointer and hint can all hold text from a file (a key,
+/// a value), so each goes through [`connectly_net::printable`].
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use connectly_net::printable;
         write!(
             f,
             "{}:{}: error: {}",
-            self.file, self.position, self.message
+            printable(&self.file),
+            self.position,
+            printable(&self.message)
         )?;
         if !self.pointer.is_empty() {
-            write!(f, " (at {})", self.pointer)?;
+            write!(f, " (at {})", printable(&self.pointer))?;
         }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  hint: {}", printable(hint))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_the_file_is_shown_escaped() {
+        let text = "{\"a\u{1b}[2J\u{202e}\": 1}";
+        let doc = Document::parse(text).unwrap();
+        let d = Diagnostic::at(
+            &doc,
+            "f\r.json",
+            "/a\u{1b}[2J\u{202e}",
+            true,
+            "unknown key \"a\u{1b}[2J\u{202e}\"",
+        )
+        .with_hint(Some("remove \u{1b}[2J".into()));
+        let shown = d.render(text);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{202e}') && !shown.contains('\r'),
+            "{shown:?}"
+        );
+        assert!(shown.starts_with("f\\r.json:1:2: error: unknown key \"a\\u{1b}[2J\\u{202e}\" (at /a\\u{1b}[2J\\u{202e})\n  hint: remove \\u{1b}[2J\n"), "{shown}");
     }
 }

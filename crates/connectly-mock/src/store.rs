@@ -24,7 +24,7 @@ impl Store {
     pub(crate) fn for_topic(&self, business: &str, topic: &str) -> Option<&WebhookRegistration> {
         self.registrations(business)
             .iter()
-            .find(|r| r.topic.to_string() == topic)
+            .find(|r| r.topic == topic)
     }
 
     /// Stores `request` under a new ULID and returns the id, or the id of the registration that
@@ -35,15 +35,15 @@ impl Store {
         request: CreateWebhookRequest,
     ) -> Result<String, String> {
         let list = self.businesses.entry(business).or_default();
-        if let Some(existing) = list.iter().find(|r| r.topic == request.topic) {
+        if let Some(existing) = list.iter().find(|r| r.is_for(request.topic)) {
             return Err(existing.id.clone());
         }
         let id = ulid::Ulid::generate().to_string();
         list.push(WebhookRegistration {
             id: id.clone(),
-            topic: request.topic,
+            topic: request.topic.to_string(),
             address: String::from(request.address),
-            type_: request.type_,
+            type_: request.type_.map(|t| t.to_string()),
             configuration: request.configuration,
         });
         Ok(id)

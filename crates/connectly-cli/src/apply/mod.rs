@@ -18,7 +18,7 @@ use std::path::Path;
 use connectly_client::{types, Client, Error};
 use futures_util::StreamExt;
 
-use crate::failure::Kind;
+use crate::failure::{ErrorDoc, Kind};
 use crate::{business_id, files, ApiArgs, Connection, Failure, Global};
 use plan::Action;
 
@@ -35,10 +35,10 @@ pub(crate) struct Options {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
     Done,
-    Failed(String),
+    Failed(ErrorDoc),
     NotAttempted,
     /// The request may have reached Connectly: it may or may not have been carried out.
-    Unknown(String),
+    Unknown(ErrorDoc),
 }
 
 impl Outcome {
@@ -84,6 +84,10 @@ pub(crate) struct Step {
 pub(crate) struct Planned {
     action: Action,
     steps: Vec<Step>,
+    /// Where the registration a failed replace deleted was saved, when it held a secret (a
+    /// WebEngage token): a config file, mode 0600, that `connectly apply` restores it from.
+    /// `Err` says why it could not be saved.
+    restore_file: Option<Result<String, String>>,
 }
 
 impl Planned {
@@ -96,13 +100,21 @@ impl Planned {
         let steps = match &action {
             Action::Create { .. } => vec![step(Op::Create, None)],
             Action::Update { id, .. } => vec![step(Op::Update, Some(id))],
-            Action::Delete { old } => vec![step(Op::Delete, Some(&old.id))],
+            Action::Delete { old, .. } => vec![step(Op::Delete, Some(&old.id))],
             Action::Replace { old, .. } => {
                 vec![step(Op::Delete, Some(&old.id)), step(Op::Create, None)]
             }
-            Action::Unchanged { .. } | Action::Kept { .. } | Action::NeedsPrune { .. } => vec![],
+            Action::Unchanged { .. }
+            | Action::Kept { .. }
+            | Action::Extra { .. }
+            | Action::UnknownTopic { .. }
+            | Action::NeedsPrune { .. } => vec![],
         };
-        Self { action, steps }
+        Self {
+            action,
+            steps,
+            restore_file: None,
+        }
     }
 
     fn all_done(&self) -> bool {
@@ -116,8 +128,8 @@ pub(crate) struct Business {
     id: String,
     source: String,
     config: types::WebhooksConfig,
-    /// Why it could not be listed (then it has no plan).
-    error: Option<String>,
+    /// Why it could not be listed (then it has no plan): the whole failure, causes and hint.
+    error: Option<ErrorDoc>,
     actions: Vec<Planned>,
 }
 
@@ -256,7 +268,12 @@ pub(crate) async fn run(
                                 .map(Planned::new)
                                 .collect();
                     }
-                    Err(e) => business.error = Some(format!("cannot list the registrations: {e}")),
+                    Err(e) => {
+                        let mut failure = Failure::from(e);
+                        failure.message =
+                            format!("cannot list the registrations: {}", failure.message);
+                        business.error = Some(ErrorDoc::from(&failure));
+                    }
                 }
                 progress.inc();
             }
@@ -275,6 +292,7 @@ pub(crate) async fn run(
         .filter(|p| matches!(p.action, Action::Replace { .. }))
         .count();
     let pending = all().any(|p| p.action.is_change());
+    let drift = all().any(|p| p.action.is_drift());
     let list_failed = businesses.iter().filter(|b| b.error.is_some()).count();
 
     // 2. Decide.
@@ -342,7 +360,7 @@ pub(crate) async fn run(
                 ))
                 .hint("rerun with --prune"));
             }
-            if status == RunStatus::Planned && options.exit_code && pending {
+            if status == RunStatus::Planned && options.exit_code && drift {
                 return Err(Failure::reported().kind(Kind::ChangesPending));
             }
             Ok(())
@@ -383,15 +401,58 @@ async fn execute(client: &Client, business: &mut Business) {
                     }
                 }
                 Err(e) => {
-                    step.outcome = if e.outcome_unknown() {
-                        Outcome::Unknown(e.to_string())
+                    let unknown = e.outcome_unknown();
+                    let error = ErrorDoc::from(&Failure::from(e));
+                    step.outcome = if unknown {
+                        Outcome::Unknown(error)
                     } else {
-                        Outcome::Failed(e.to_string())
+                        Outcome::Failed(error)
                     };
+                    if let Action::Replace { old, .. } = &planned.action {
+                        let secret = old
+                            .configuration
+                            .as_ref()
+                            .is_some_and(|c| c.webengage_configuration.is_some());
+                        if s == 1 && secret {
+                            planned.restore_file = Some(save_for_restore(&business.id, old));
+                        }
+                    }
                     return;
                 }
             }
         }
+    }
+}
+
+/// Saves a deleted registration as a one-entry config file that `connectly apply` restores, in
+/// the temporary directory, readable by its owner only (it holds a WebEngage token, which no
+/// message may show). The path, or why it could not be written.
+fn save_for_restore(business: &str, old: &types::WebhookRegistration) -> Result<String, String> {
+    let config = serde_json::json!({
+        "businessId": business,
+        "webhooks": [crate::export::entry(old)],
+    });
+    let safe = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .take(64)
+            .collect()
+    };
+    let path = std::env::temp_dir().join(format!(
+        "connectly-restore-{}-{}.json",
+        safe(business),
+        safe(&old.id)
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&path).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, format!("{config:#}\n").as_bytes())
+    });
+    match written {
+        Ok(()) => Ok(path.to_string_lossy().into_owned()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
 
@@ -410,7 +471,7 @@ async fn step(
             client.update_webhook(business, id, request).await?;
             Ok(None)
         }
-        (Action::Delete { old } | Action::Replace { old, .. }, Op::Delete) => {
+        (Action::Delete { old, .. } | Action::Replace { old, .. }, Op::Delete) => {
             match client.delete_webhook(business, &old.id).await {
                 // Gone already (an earlier run's delete went through): the state wanted.
                 Ok(()) | Err(Error::NotFound { .. }) => Ok(None),

@@ -2,7 +2,7 @@
 //! `--prune`. Each topic is reconciled by `connectly_client::reconcile` (the logic
 //! `Client::upsert_webhook` uses too).
 
-use connectly_client::reconcile::{reconcile, Change, Reconcile};
+use connectly_client::reconcile::{for_topic, reconcile, Change, Reconcile};
 use connectly_client::types;
 
 /// What to do about one topic of one business. Each variant carries what carrying it out needs.
@@ -30,10 +30,20 @@ pub(crate) enum Action {
         changes: Vec<Change>,
         reason: String,
     },
-    /// Not in the file, `--prune` given.
-    Delete { old: types::WebhookRegistration },
+    /// Not in the file, or a second registration of a topic in the file (`extra`), `--prune`
+    /// given.
+    Delete {
+        old: types::WebhookRegistration,
+        extra: bool,
+    },
     /// Not in the file, kept because `--prune` was not given.
     Kept { old: types::WebhookRegistration },
+    /// A second registration of a topic in the file (Connectly documents one per topic): drift
+    /// that only `--prune` removes.
+    Extra { old: types::WebhookRegistration },
+    /// A topic this version does not know: left alone, even with `--prune` (`connectly webhooks
+    /// delete ID` removes it, with a confirmation).
+    UnknownTopic { old: types::WebhookRegistration },
     /// Would be a replace, but `--prune` was not given: the plan cannot be carried out.
     NeedsPrune {
         old: types::WebhookRegistration,
@@ -52,6 +62,8 @@ impl Action {
             Action::Replace { .. } => "replace",
             Action::Delete { .. } => "delete",
             Action::Kept { .. } => "kept",
+            Action::Extra { .. } => "extra",
+            Action::UnknownTopic { .. } => "unknown-topic",
             Action::NeedsPrune { .. } => "needs-prune",
         }
     }
@@ -63,7 +75,8 @@ impl Action {
             Action::Update { .. } => "~",
             Action::Replace { .. } => "-/+",
             Action::Delete { .. } => "-",
-            Action::NeedsPrune { .. } => "!",
+            Action::NeedsPrune { .. } | Action::Extra { .. } => "!",
+            Action::UnknownTopic { .. } => "?",
             Action::Unchanged { .. } | Action::Kept { .. } => " ",
         }
     }
@@ -74,9 +87,11 @@ impl Action {
             | Action::Update { want, .. }
             | Action::Unchanged { want, .. } => want.topic.to_string(),
             Action::Replace { old, .. }
-            | Action::Delete { old }
+            | Action::Delete { old, .. }
             | Action::Kept { old }
-            | Action::NeedsPrune { old, .. } => old.topic.to_string(),
+            | Action::Extra { old }
+            | Action::UnknownTopic { old }
+            | Action::NeedsPrune { old, .. } => old.topic.clone(),
         }
     }
 
@@ -86,8 +101,10 @@ impl Action {
             Action::Create { .. } => None,
             Action::Update { id, .. } | Action::Unchanged { id, .. } => Some(id),
             Action::Replace { old, .. }
-            | Action::Delete { old }
+            | Action::Delete { old, .. }
             | Action::Kept { old }
+            | Action::Extra { old }
+            | Action::UnknownTopic { old }
             | Action::NeedsPrune { old, .. } => Some(&old.id),
         }
     }
@@ -100,7 +117,10 @@ impl Action {
             | Action::Unchanged { want, .. }
             | Action::Replace { want, .. }
             | Action::NeedsPrune { want, .. } => want.address.as_str(),
-            Action::Delete { old } | Action::Kept { old } => &old.address,
+            Action::Delete { old, .. }
+            | Action::Kept { old }
+            | Action::Extra { old }
+            | Action::UnknownTopic { old } => &old.address,
         }
     }
 
@@ -122,6 +142,13 @@ impl Action {
                 "{reason}: only a replace (delete, then create) can, with --prune"
             )),
             Action::Kept { .. } => Some("not in the file (--prune deletes it)".to_owned()),
+            Action::Delete { extra: true, .. } => Some(EXTRA.to_owned()),
+            Action::Extra { .. } => Some(format!("{EXTRA} (--prune deletes it)")),
+            Action::UnknownTopic { old } => Some(format!(
+                "unknown topic {}: left alone; this version of connectly cannot manage it \
+                 (`connectly webhooks delete {}` removes it)",
+                old.topic, old.id
+            )),
             _ => None,
         }
     }
@@ -137,6 +164,12 @@ impl Action {
         )
     }
 
+    /// Whether the live state differs from the file here (`apply --dry-run --exit-code` exits 3):
+    /// a change, or an extra registration that only `--prune` removes.
+    pub(crate) fn is_drift(&self) -> bool {
+        self.is_change() || matches!(self, Action::Extra { .. })
+    }
+
     /// When it runs: what causes no gap first, the replace (a delivery gap) last.
     pub(crate) fn order(&self) -> u8 {
         match self {
@@ -149,8 +182,12 @@ impl Action {
     }
 }
 
-/// The actions that make `live` match `desired`: the file's topics in its order, then the live
-/// registrations the file does not name.
+/// Why a second registration of a topic is deleted or reported.
+const EXTRA: &str = "a second registration for the topic (Connectly documents one per topic)";
+
+/// The actions that make `live` match `desired`: the file's topics in its order (each followed by
+/// the extra registrations of its topic, see [`for_topic`]), then the live registrations the file
+/// does not name, those of topics this version does not know last.
 pub(crate) fn plan(
     desired: &types::WebhooksConfig,
     live: &[types::WebhookRegistration],
@@ -158,7 +195,7 @@ pub(crate) fn plan(
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     for want in &desired.webhooks {
-        let have = live.iter().find(|w| w.topic == want.topic);
+        let (have, extras) = for_topic(live, want);
         let want = want.clone();
         actions.push(match (reconcile(have, &want), have) {
             (Reconcile::Create, _) | (_, None) => Action::Create { want },
@@ -200,17 +237,30 @@ pub(crate) fn plan(
                 }
             }
         });
+        actions.extend(extras.into_iter().map(|extra| {
+            let old = extra.clone();
+            if prune {
+                Action::Delete { old, extra: true }
+            } else {
+                Action::Extra { old }
+            }
+        }));
     }
+    let mut unknown = Vec::new();
     for have in live {
-        if !desired.webhooks.iter().any(|w| w.topic == have.topic) {
-            let old = have.clone();
+        let named = desired.webhooks.iter().any(|w| have.is_for(w.topic));
+        let old = have.clone();
+        if have.known_topic().is_none() {
+            unknown.push(Action::UnknownTopic { old });
+        } else if !named {
             actions.push(if prune {
-                Action::Delete { old }
+                Action::Delete { old, extra: false }
             } else {
                 Action::Kept { old }
             });
         }
     }
+    actions.extend(unknown);
     actions
 }
 

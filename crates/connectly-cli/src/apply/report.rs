@@ -17,6 +17,8 @@ struct Summary {
     deleted: usize,
     needs_prune: usize,
     kept: usize,
+    extra: usize,
+    unknown_topic: usize,
     failed: usize,
     unknown: usize,
     not_attempted: usize,
@@ -35,6 +37,8 @@ impl Summary {
                 Action::Unchanged { .. } => s.unchanged += 1,
                 Action::NeedsPrune { .. } => s.needs_prune += 1,
                 Action::Kept { .. } => s.kept += 1,
+                Action::Extra { .. } => s.extra += 1,
+                Action::UnknownTopic { .. } => s.unknown_topic += 1,
                 _ => {}
             }
             if applied {
@@ -54,7 +58,8 @@ impl Summary {
     fn json(&self) -> Value {
         json!({"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                "replaced": self.replaced, "deleted": self.deleted, "needsPrune": self.needs_prune,
-               "kept": self.kept, "failed": self.failed, "unknown": self.unknown,
+               "kept": self.kept, "extra": self.extra, "unknownTopic": self.unknown_topic,
+               "failed": self.failed, "unknown": self.unknown,
                "notAttempted": self.not_attempted})
     }
 
@@ -63,10 +68,16 @@ impl Summary {
             "{} created, {} updated, {} unchanged, {} replaced, {} deleted",
             self.created, self.updated, self.unchanged, self.replaced, self.deleted
         );
-        if self.needs_prune + self.kept > 0 {
+        if self.needs_prune + self.kept + self.extra > 0 {
             line.push_str(&format!(
-                ", {} need --prune, {} kept",
-                self.needs_prune, self.kept
+                ", {} need --prune, {} kept, {} extra",
+                self.needs_prune, self.kept, self.extra
+            ));
+        }
+        if self.unknown_topic > 0 {
+            line.push_str(&format!(
+                ", {} of unknown topics left alone",
+                self.unknown_topic
             ));
         }
         if self.failed + self.unknown + self.not_attempted > 0 {
@@ -104,7 +115,7 @@ pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: boo
         let pending = businesses
             .iter()
             .flat_map(|b| &b.actions)
-            .any(|p| p.action.is_change() && !(applied && p.all_done()));
+            .any(|p| p.action.is_drift() && !(applied && p.action.is_change() && p.all_done()));
         crate::output::json(
             &json!({"status": status_label(status), "dryRun": status == RunStatus::Planned,
                    "changesPending": pending, "businesses": list, "summary": summary}),
@@ -157,9 +168,13 @@ pub(super) fn print_plan_to_stderr(businesses: &[Business]) {
 }
 
 fn business_text(business: &Business, applied: bool) -> String {
-    let mut out = format!("{} ({}):\n", business.id, business.source);
+    let mut out = format!(
+        "{} ({}):\n",
+        business.id,
+        connectly_net::printable(&business.source)
+    );
     if let Some(error) = &business.error {
-        out.push_str(&format!("  error: {error}\n"));
+        out.push_str(&format!("  error: {}\n", error.lines("    ").join("\n")));
     }
     for planned in &business.actions {
         let action = &planned.action;
@@ -191,15 +206,24 @@ fn business_text(business: &Business, applied: bool) -> String {
                 .iter()
                 .map(|s| match &s.outcome {
                     Outcome::Failed(e) | Outcome::Unknown(e) => {
-                        format!("{} {}: {e}", s.op.label(), s.outcome.label())
+                        format!("{} {}: {}", s.op.label(), s.outcome.label(), e.message)
                     }
                     other => format!("{} {}", s.op.label(), other.label()),
                 })
                 .collect();
             line.push_str(&format!(": {}", steps.join(", ")));
         }
-        out.push_str(line.trim_end());
+        out.push_str(connectly_net::printable(line.trim_end()).as_ref());
         out.push('\n');
+        if applied {
+            for step in &planned.steps {
+                if let Outcome::Failed(e) | Outcome::Unknown(e) = &step.outcome {
+                    for detail in e.lines("      ").into_iter().skip(1) {
+                        out.push_str(&format!("{detail}\n"));
+                    }
+                }
+            }
+        }
         for change in action.changes() {
             out.push_str(&format!("      {}\n", change_line(change)));
         }
@@ -236,7 +260,7 @@ fn business_json(business: &Business, applied: bool) -> Value {
                     .iter()
                     .map(|s| {
                         let error = match &s.outcome {
-                            Outcome::Failed(e) | Outcome::Unknown(e) => Some(e.clone()),
+                            Outcome::Failed(e) | Outcome::Unknown(e) => Some(e),
                             _ => None,
                         };
                         json!({"op": s.op.label(), "id": s.id, "outcome": s.outcome.label(), "error": error})
@@ -289,12 +313,23 @@ fn hints(business: &Business) -> Vec<String> {
                     "type": old.type_,
                     "configuration": old.configuration,
                 });
+                // A WebEngage token never goes into a message: the old registration was saved
+                // to a file only its owner can read.
+                let restore = match &planned.restore_file {
+                    None => create_command(&business.id, &old_body),
+                    Some(Ok(path)) => format!(
+                        "`connectly apply {path}` (saved there with mode 0600: it holds the WebEngage token)"
+                    ),
+                    Some(Err(why)) => format!(
+                        "create it again with its WebEngage token, which is not shown here \
+                         (it could not be saved to a file: {why})"
+                    ),
+                };
                 hints.push(format!(
                     "{what} after its old registration {} was deleted: the topic {} no registration now. \
-                     `connectly apply` again creates the new one; to restore the old one instead: {}",
+                     `connectly apply` again creates the new one; to restore the old one instead: {restore}",
                     old.id,
                     if uncertain { "may have" } else { "has" },
-                    create_command(&business.id, &old_body)
                 ));
             } else if uncertain {
                 hints.push(format!(

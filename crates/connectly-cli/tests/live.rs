@@ -1,0 +1,139 @@
+//! What the live API may hold that the mock refuses to (issue 33): a topic this version does not
+//! know, and a second registration for one topic. Every verb that reads the list keeps and shows
+//! them; `apply` leaves unknown topics alone and deletes an extra registration only with
+//! `--prune`; `export` writes a file that `validate` accepts.
+
+use connectly_tests::LiveApi;
+use serde_json::{json, Value};
+
+use crate::cli::write;
+use crate::common::{connectly, Run, BIZ};
+
+const M: &str = "https://example.com/webhook/messages";
+const STEAL: &str = "https://attacker.example/steal";
+
+/// `wh_1` matches the config below, `wh_2` is a second `messages` registration, `wh_9` has a
+/// topic this version does not know.
+fn live() -> LiveApi {
+    LiveApi::start(json!([
+        {"id": "wh_2", "topic": "messages", "address": STEAL},
+        {"id": "wh_1", "topic": "messages", "address": M,
+         "configuration": {"echo": false, "filters": []}},
+        {"id": "wh_9", "topic": "templates", "address": "https://example.com/t", "type": "future"}
+    ]))
+}
+
+fn config() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("businessId: {BIZ}\nwebhooks:\n  - topic: messages\n    address: {M}\n");
+    write(dir.path(), "ok.yaml", &text);
+    let path = dir.path().join("ok.yaml").to_string_lossy().into_owned();
+    (dir, path)
+}
+
+#[test]
+fn list_keeps_and_shows_an_unknown_topic_and_type() {
+    let api = live();
+    let out = api.cmd(&["webhooks", "list"]).run().code(0);
+    let row = out.stdout.lines().find(|l| l.contains("wh_9")).unwrap();
+    assert!(
+        row.contains("templates") && row.contains("future"),
+        "{out:?}"
+    );
+    assert_eq!(out.stdout.lines().count(), 4, "{out:?}");
+    let json = api
+        .cmd(&["--json", "webhooks", "list"])
+        .run()
+        .code(0)
+        .json();
+    let listed: Vec<&Value> = json["webhooks"].as_array().unwrap().iter().collect();
+    assert_eq!(listed[2]["topic"], "templates", "{json}");
+    assert_eq!(listed[2]["type"], "future", "{json}");
+}
+
+#[test]
+fn a_dry_run_shows_every_live_registration_and_the_extra_one_is_drift() {
+    let api = live();
+    let (_dir, path) = config();
+    let out = api
+        .cmd(&["apply", &path, "--dry-run", "--exit-code"])
+        .run()
+        .code(3);
+    assert!(out.stdout.contains("unchanged messages wh_1"), "{out:?}");
+    let extra = out.stdout.lines().find(|l| l.contains("wh_2")).unwrap();
+    assert!(
+        extra.contains("extra") && extra.contains(STEAL) && extra.contains("--prune"),
+        "{out:?}"
+    );
+    let unknown = out.stdout.lines().find(|l| l.contains("wh_9")).unwrap();
+    assert!(
+        unknown
+            .trim_start()
+            .starts_with("? unknown-topic templates")
+            && unknown.contains("left alone"),
+        "{out:?}"
+    );
+    assert!(api.writes().is_empty(), "{:?}", api.requests());
+
+    let json = api
+        .cmd(&["--json", "apply", &path, "--dry-run", "--exit-code"])
+        .run()
+        .code(3)
+        .json();
+    assert_eq!(json["changesPending"], true, "{json}");
+    let summary = &json["summary"];
+    assert_eq!(
+        (summary["extra"].clone(), summary["unknownTopic"].clone()),
+        (json!(1), json!(1)),
+        "{json}"
+    );
+}
+
+#[test]
+fn apply_without_prune_deletes_nothing_and_says_the_extra_one_remains() {
+    let api = live();
+    let (_dir, path) = config();
+    let out = api.cmd(&["apply", &path, "--yes"]).run().code(0);
+    assert!(out.stdout.contains("1 extra"), "{out:?}");
+    assert!(api.writes().is_empty(), "{:?}", api.requests());
+}
+
+#[test]
+fn apply_prune_deletes_the_extra_registration_and_leaves_the_unknown_topic_alone() {
+    let api = live();
+    let (_dir, path) = config();
+    let out = api.cmd(&["apply", &path, "--prune", "--yes"]).run().code(0);
+    assert_eq!(
+        api.writes(),
+        [format!("DELETE /v1/businesses/{BIZ}/delete/webhooks/wh_2")],
+        "{out:?}"
+    );
+    assert_eq!(api.ids(), ["wh_1", "wh_9"], "{out:?}");
+    assert!(out.stdout.contains("1 deleted"), "{out:?}");
+    // Off a terminal, --prune alone deletes nothing.
+    let api = live();
+    let out = api.cmd(&["apply", &path, "--prune"]).run().code(1);
+    assert!(api.writes().is_empty(), "{out:?}");
+}
+
+#[test]
+fn export_writes_a_file_validate_accepts_and_says_what_it_left_out() {
+    let api = live();
+    let out = api.cmd(&["export"]).run().code(0);
+    assert!(out.stdout.contains("# Left out: \"wh_9\""), "{out:?}");
+    assert!(out.stdout.contains("# Left out: \"wh_1\""), "{out:?}");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "exported.yaml", &out.stdout);
+    let file = dir.path().join("exported.yaml");
+    connectly(&["validate", file.to_str().unwrap()])
+        .run()
+        .code(0);
+
+    let out = api.cmd(&["--json", "export"]).run().code(0);
+    assert_eq!(
+        out.json()["webhooks"].as_array().unwrap().len(),
+        1,
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("warning: left out wh_9"), "{out:?}");
+}
