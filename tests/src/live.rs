@@ -151,10 +151,7 @@ async fn update(
 ) -> impl IntoResponse {
     let mut shared = shared.lock().unwrap();
     let Some(registration) = shared.registrations.iter_mut().find(|r| r["id"] == id) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such webhook"})),
-        );
+        return (StatusCode::NOT_FOUND, Json(not_found(&id)));
     };
     for key in ["address", "configuration"] {
         if let Some(value) = body.get(key) {
@@ -172,10 +169,14 @@ async fn remove(
     let before = shared.registrations.len();
     shared.registrations.retain(|r| r["id"] != id);
     if shared.registrations.len() == before {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": "no such webhook"})),
-        );
+        return (StatusCode::NOT_FOUND, Json(not_found(&id)));
     }
     (StatusCode::OK, Json(json!({})))
+}
+
+/// Connectly's error body for an unknown id, quoting the id as given (so that a test can make the
+/// server's message hold any text).
+fn not_found(id: &str) -> Value {
+    json!({"message": format!("no webhook {id}"), "type": "ERROR_TYPE_NOT_FOUND",
+           "code": "ERROR_CODE_NOT_FOUND", "cntTraceId": "trace"})
 }

@@ -112,9 +112,9 @@ fn yaml(
     for (registration, why) in left_out {
         out.push_str(&format!(
             "# Left out: {} {} {}: {why}.\n",
-            connectly_net::printable(&json!(registration.id).to_string()),
-            connectly_net::printable(&json!(registration.topic).to_string()),
-            connectly_net::printable(&json!(registration.address).to_string()),
+            scalar(&json!(registration.id)),
+            scalar(&json!(registration.topic)),
+            scalar(&json!(registration.address)),
         ));
     }
     out.push_str(&format!("businessId: {}\n", json!(business)));
@@ -124,10 +124,7 @@ fn yaml(
     }
     out.push_str("webhooks:\n");
     for (registration, entry) in kept.iter().zip(webhooks) {
-        out.push_str(&format!(
-            "  # id {}\n",
-            connectly_net::printable(&json!(registration.id).to_string())
-        ));
+        out.push_str(&format!("  # id {}\n", scalar(&json!(registration.id))));
         let Value::Object(fields) = entry else {
             continue;
         };
@@ -137,11 +134,30 @@ fn yaml(
                 Value::Object(inner) => {
                     out.push_str(&format!("{lead}{key}:\n"));
                     for (k, v) in inner {
-                        out.push_str(&format!("      {k}: {v}\n"));
+                        out.push_str(&format!("      {k}: {}\n", scalar(v)));
                     }
                 }
-                other => out.push_str(&format!("{lead}{key}: {other}\n")),
+                other => out.push_str(&format!("{lead}{key}: {}\n", scalar(other))),
             }
+        }
+    }
+    out
+}
+
+/// A value as JSON text (a JSON string is a YAML double-quoted scalar), with every character
+/// that [`connectly_net::is_unprintable`] names written as a `\uXXXX` escape: JSON already escapes
+/// the C0 controls, not DEL, the C1 controls or the bidirectional marks. The value read back is
+/// the same; the file shown in a terminal cannot drive it.
+fn scalar(value: &Value) -> String {
+    let mut out = String::new();
+    for c in value.to_string().chars() {
+        if connectly_net::is_unprintable(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
         }
     }
     out

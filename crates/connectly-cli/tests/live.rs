@@ -137,3 +137,83 @@ fn export_writes_a_file_validate_accepts_and_says_what_it_left_out() {
     );
     assert!(out.stderr.contains("warning: left out wh_9"), "{out:?}");
 }
+
+// ----------------------------------------------------------------------------------------------
+// Text from the server reaches the terminal escaped (issue 27 item 6, issue 33 finding 6)
+
+const HOSTILE_ID: &str = "wh_\u{1b}[2J\r\u{202e}x";
+const HOSTILE_ADDRESS: &str = "https://example.com/\u{1b}[31m\u{202e}gpj.exe";
+
+/// Nothing that drives a terminal or reorders text: no ESC, CR or bidirectional override.
+fn assert_printable(text: &str, what: &str) {
+    assert!(
+        !text.contains(['\u{1b}', '\r', '\u{202e}']),
+        "{what} holds raw control or bidi characters: {text:?}"
+    );
+}
+
+fn hostile() -> LiveApi {
+    LiveApi::start(json!([
+        {"id": HOSTILE_ID, "topic": "messages", "address": HOSTILE_ADDRESS}
+    ]))
+}
+
+#[test]
+fn webhooks_list_shows_hostile_ids_and_addresses_escaped() {
+    let api = hostile();
+    let out = api.cmd(&["webhooks", "list"]).run().code(0);
+    assert_printable(&out.stdout, "stdout");
+    assert!(out.stdout.contains("wh_\\u{1b}[2J\\r\\u{202e}x"), "{out:?}");
+    // JSON carries the original text (JSON escapes it).
+    let json = api
+        .cmd(&["--json", "webhooks", "list"])
+        .run()
+        .code(0)
+        .json();
+    assert_eq!(json["webhooks"][0]["id"], HOSTILE_ID);
+}
+
+#[test]
+fn apply_plans_show_hostile_ids_and_addresses_escaped() {
+    let api = hostile();
+    let (_dir, path) = config();
+    let out = api.cmd(&["apply", &path, "--dry-run"]).run().code(0);
+    assert_printable(&out.stdout, "stdout");
+    assert_printable(&out.stderr, "stderr");
+    assert!(out.stdout.contains("\\u{202e}gpj.exe"), "{out:?}");
+}
+
+#[test]
+fn export_writes_hostile_text_as_escapes() {
+    let api = hostile();
+    let out = api.cmd(&["export"]).run().code(0);
+    assert_printable(&out.stdout, "stdout");
+    // As JSON escapes inside the double-quoted scalars: the values read back are the same.
+    assert!(
+        out.stdout
+            .contains(r#"address: "https://example.com/\u001b[31m\u202egpj.exe""#),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn a_server_message_is_shown_escaped_in_errors() {
+    let api = hostile();
+    for args in [
+        vec!["webhooks", "delete", "x\u{1b}[2J\u{202e}", "--yes"],
+        vec![
+            "webhooks",
+            "update",
+            "x\u{1b}[2J\u{202e}",
+            "--address",
+            "https://example.com/n",
+        ],
+    ] {
+        let out = api.cmd(&args).run().code(1);
+        assert_printable(&out.stderr, "stderr");
+        assert!(
+            out.stderr.contains("no webhook x\\u{1b}[2J\\u{202e}"),
+            "{out:?}"
+        );
+    }
+}
