@@ -82,11 +82,7 @@ pub(crate) fn entry(live: &types::WebhookRegistration) -> Value {
         entry.insert("type".into(), json!(type_));
     }
     if let Some(Value::Object(mut configuration)) = live.configuration.as_ref().map(|c| json!(c)) {
-        configuration.retain(|_, v| {
-            !(v.is_null()
-                || *v == Value::Bool(false)
-                || matches!(v, Value::Array(a) if a.is_empty()))
-        });
+        connectly_client::reconcile::drop_defaults(&mut configuration);
         if !configuration.is_empty() {
             entry.insert("configuration".into(), Value::Object(configuration));
         }

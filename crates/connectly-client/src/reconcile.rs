@@ -210,6 +210,21 @@ pub fn update_request(want: &types::CreateWebhookRequest) -> types::UpdateWebhoo
     }
 }
 
+/// Removes from a registration's `configuration` what Connectly treats as its default: `null`,
+/// `false` (`echo`) and empty lists. The one rule for comparing registrations ([`changes`]) and
+/// for writing them as config (`connectly export`).
+///
+/// ```
+/// let mut c = serde_json::json!({"echo": false, "filters": [], "channelTypes": ["whatsapp"]});
+/// connectly_client::reconcile::drop_defaults(c.as_object_mut().unwrap());
+/// assert_eq!(c, serde_json::json!({"channelTypes": ["whatsapp"]}));
+/// ```
+pub fn drop_defaults(configuration: &mut Map<String, Value>) {
+    configuration.retain(|_, v| {
+        !(v.is_null() || *v == Value::Bool(false) || matches!(v, Value::Array(a) if a.is_empty()))
+    });
+}
+
 /// A registration as compared: `type` always present (absent is `custom`), `configuration`
 /// always present, without `echo: false` and empty lists.
 fn comparable(
@@ -228,9 +243,7 @@ fn comparable(
         Some(Ok(Value::Object(map))) => map,
         _ => Map::new(),
     };
-    config.retain(|_, v| {
-        !(v.is_null() || *v == Value::Bool(false) || matches!(v, Value::Array(a) if a.is_empty()))
-    });
+    drop_defaults(&mut config);
     // Always present, so that a change names the configuration field, not the whole object.
     root.insert("configuration".to_owned(), Value::Object(config));
     Value::Object(root)
