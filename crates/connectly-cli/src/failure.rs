@@ -35,6 +35,8 @@ pub(crate) enum Kind {
     Failed,
     /// `apply --dry-run --exit-code` found changes to make (exit 3).
     ChangesPending,
+    /// Ctrl-C or SIGTERM stopped the run (exit 130).
+    Interrupted,
 }
 
 impl Kind {
@@ -52,6 +54,7 @@ impl Kind {
             Kind::Api => "api",
             Kind::Failed => "failed",
             Kind::ChangesPending => "changes_pending",
+            Kind::Interrupted => "interrupted",
         }
     }
 }
@@ -168,11 +171,13 @@ impl Failure {
         self.causes.push(cause);
     }
 
-    /// The exit code: 2 for usage errors, 3 for pending changes (`apply --exit-code`), else 1.
+    /// The exit code: 2 for usage errors, 3 for pending changes (`apply --exit-code`), 130 when
+    /// interrupted, else 1.
     pub(crate) fn exit_code(&self) -> u8 {
         match self.kind {
             Kind::Usage => 2,
             Kind::ChangesPending => 3,
+            Kind::Interrupted => 130,
             _ => 1,
         }
     }

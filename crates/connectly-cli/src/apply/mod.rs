@@ -8,6 +8,7 @@
 //! up to `--parallel`; a failing business stops its own remaining steps, never the others'.
 //! Every step ends done, failed, not attempted or unknown, and the report says which.
 
+mod interrupt;
 mod plan;
 mod report;
 
@@ -155,6 +156,8 @@ pub(crate) enum RunStatus {
     Refused,
     /// Carried out (see each business for failures).
     Applied,
+    /// Ctrl-C or SIGTERM while applying: no request was started after it, those in flight ended.
+    Interrupted,
 }
 
 /// The files named on the command line, a directory standing for its `*.yaml`, `*.yml` and
@@ -293,10 +296,9 @@ pub(crate) async fn run(
         .count();
     let pending = all().any(|p| p.action.is_change());
     let drift = all().any(|p| p.action.is_drift());
-    let list_failed = businesses.iter().filter(|b| b.error.is_some()).count();
 
     // 2. Decide.
-    let status = if options.dry_run {
+    let mut status = if options.dry_run {
         RunStatus::Planned
     } else if needs_prune > 0 {
         RunStatus::Blocked
@@ -309,24 +311,56 @@ pub(crate) async fn run(
         RunStatus::Applied
     };
 
-    // 3. Act.
+    // 3. Act: each business's result printed as it ends (off a terminal too, so that a run cut
+    // short has said what it did); the first Ctrl-C or SIGTERM starts no new request.
+    let mut streamed = false;
     if status == RunStatus::Applied && pending {
+        let stop = interrupt::Stop::listen();
+        streamed = !global.json;
         progress.start("applying");
         futures_util::stream::iter(businesses.iter_mut())
             .for_each_concurrent(parallel, |business| {
-                let progress = &progress;
+                let (progress, stop) = (&progress, &stop);
                 async move {
-                    execute(client, business).await;
+                    execute(client, business, stop).await;
+                    stop.record(report::business_text(business, true));
+                    if streamed {
+                        progress.println(&report::business_text(business, true));
+                    }
                     progress.inc();
                 }
             })
             .await;
         progress.finish();
+        if stop.stopped() {
+            status = RunStatus::Interrupted;
+        }
     }
 
-    report::print(&businesses, status, global.json);
+    report::print(&businesses, status, global.json, streamed);
+    outcome(
+        &businesses,
+        status,
+        &options,
+        needs_prune,
+        deletes,
+        replaces,
+        drift,
+    )
+}
 
-    // 4. One exit code.
+/// The exit code of the run, as a failure: what [`report::overall`] says, never at odds with
+/// it. A dry run fails only when a business could not be planned, never because of what its plan
+/// holds (that is exit 3 with `--exit-code`).
+fn outcome(
+    businesses: &[Business],
+    status: RunStatus,
+    options: &Options,
+    needs_prune: usize,
+    deletes: usize,
+    replaces: usize,
+    drift: bool,
+) -> Result<(), Failure> {
     match status {
         RunStatus::Blocked => Err(Failure::failed(format!(
             "{needs_prune} registration(s) can only be replaced (delete, then create): nothing was changed"
@@ -338,9 +372,16 @@ pub(crate) async fn run(
             if std::io::stdin().is_terminal() { "" } else { ": stdin is not a terminal" }
         ))
         .hint("pass --yes to confirm")),
+        RunStatus::Interrupted => Err(Failure::failed(
+            "interrupted: no request was started after it; the report above says what was done, \
+             not attempted and unknown",
+        )
+        .kind(Kind::Interrupted)
+        .hint("`connectly apply` again picks up from the live state")),
         RunStatus::Planned | RunStatus::Applied => {
             let failed: Vec<&Business> = businesses.iter().filter(|b| b.failed()).collect();
             if !failed.is_empty() {
+                let list_failed = businesses.iter().filter(|b| b.error.is_some()).count();
                 let names: Vec<&str> = failed.iter().map(|b| b.id.as_str()).collect();
                 return Err(Failure::failed(format!(
                     "{} of {} business(es) failed ({}){}",
@@ -353,12 +394,6 @@ pub(crate) async fn run(
                         ""
                     }
                 )));
-            }
-            if status == RunStatus::Planned && needs_prune > 0 {
-                return Err(Failure::failed(format!(
-                    "{needs_prune} registration(s) can only be replaced (delete, then create)"
-                ))
-                .hint("rerun with --prune"));
             }
             if status == RunStatus::Planned && options.exit_code && drift {
                 return Err(Failure::reported().kind(Kind::ChangesPending));
@@ -382,8 +417,9 @@ fn confirmed(global: &Global, businesses: &[Business], deletes: usize, replaces:
     ))
 }
 
-/// Carries out one business's plan in order, stopping at its first failure.
-async fn execute(client: &Client, business: &mut Business) {
+/// Carries out one business's plan in order, stopping at its first failure, and starting no
+/// step once `stop` says so (those steps stay not attempted).
+async fn execute(client: &Client, business: &mut Business, stop: &interrupt::Stop) {
     let mut order: Vec<usize> = (0..business.actions.len())
         .filter(|&i| business.actions[i].action.is_change())
         .collect();
@@ -391,6 +427,9 @@ async fn execute(client: &Client, business: &mut Business) {
     for i in order {
         let planned = &mut business.actions[i];
         for s in 0..planned.steps.len() {
+            if stop.stopped() {
+                return;
+            }
             let result = step(client, &business.id, &planned.action, planned.steps[s].op).await;
             let step = &mut planned.steps[s];
             match result {
@@ -520,6 +559,14 @@ impl Progress {
     fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+
+    /// Prints `text` on stdout, above the bar when there is one.
+    fn println(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| crate::output::write_stdout(format_args!("{text}"))),
+            None => crate::output::write_stdout(format_args!("{text}")),
         }
     }
 }

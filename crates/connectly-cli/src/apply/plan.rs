@@ -165,9 +165,9 @@ impl Action {
     }
 
     /// Whether the live state differs from the file here (`apply --dry-run --exit-code` exits 3):
-    /// a change, or an extra registration that only `--prune` removes.
+    /// a change, or what only `--prune` changes (a replace, an extra registration).
     pub(crate) fn is_drift(&self) -> bool {
-        self.is_change() || matches!(self, Action::Extra { .. })
+        self.is_change() || matches!(self, Action::Extra { .. } | Action::NeedsPrune { .. })
     }
 
     /// When it runs: what causes no gap first, the replace (a delivery gap) last.

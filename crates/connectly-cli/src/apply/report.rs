@@ -90,18 +90,27 @@ impl Summary {
     }
 }
 
-fn status_label(status: RunStatus) -> &'static str {
+/// The top-level `status` of the report, from how the businesses ended: `applied` or `planned`
+/// when none failed, `failed` when all did, `partial` when some did; `blocked`, `refused` and
+/// `interrupted` as the run ended. It always agrees with the exit code (0 only for `applied` and
+/// `planned`).
+pub(super) fn overall(businesses: &[Business], status: RunStatus) -> &'static str {
+    let failed = businesses.iter().filter(|b| b.failed()).count();
     match status {
-        RunStatus::Planned => "planned",
         RunStatus::Blocked => "blocked",
         RunStatus::Refused => "refused",
+        RunStatus::Interrupted => "interrupted",
+        _ if failed > 0 && failed == businesses.len() => "failed",
+        _ if failed > 0 => "partial",
+        RunStatus::Planned => "planned",
         RunStatus::Applied => "applied",
     }
 }
 
-/// Prints the report on stdout (text or JSON).
-pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: bool) {
-    let applied = status == RunStatus::Applied;
+/// Prints the report on stdout (text or JSON). `streamed`: each business's result was printed
+/// as it ended, so only the summary remains.
+pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: bool, streamed: bool) {
+    let applied = matches!(status, RunStatus::Applied | RunStatus::Interrupted);
     let total = Summary::of(businesses.iter().flat_map(|b| &b.actions), applied);
     let failed = businesses.iter().filter(|b| b.failed()).count();
     if json_output {
@@ -117,21 +126,24 @@ pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: boo
             .flat_map(|b| &b.actions)
             .any(|p| p.action.is_drift() && !(applied && p.action.is_change() && p.all_done()));
         crate::output::json(
-            &json!({"status": status_label(status), "dryRun": status == RunStatus::Planned,
+            &json!({"status": overall(businesses, status), "dryRun": status == RunStatus::Planned,
                    "changesPending": pending, "businesses": list, "summary": summary}),
         );
         print_hints(businesses);
         return;
     }
     let mut out = String::new();
-    for business in businesses {
-        out.push_str(&business_text(business, applied));
+    if !streamed {
+        for business in businesses {
+            out.push_str(&business_text(business, applied));
+        }
     }
     let head = match status {
         RunStatus::Planned => "plan (dry run, nothing changed)",
         RunStatus::Blocked => "plan (not applied: some entries need --prune; nothing changed)",
         RunStatus::Refused => "plan (not applied: not confirmed; nothing changed)",
         RunStatus::Applied => "applied",
+        RunStatus::Interrupted => "interrupted",
     };
     let scope = if businesses.len() > 1 {
         format!(
@@ -146,7 +158,15 @@ pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: boo
     } else {
         String::new()
     };
-    out.push_str(&format!("{head}: {}{scope}\n", total.line()));
+    // Failures lead the summary.
+    let failures = if failed > 0 && businesses.len() == 1 {
+        "FAILED: "
+    } else if failed > 0 {
+        "SOME FAILED: "
+    } else {
+        ""
+    };
+    out.push_str(&format!("{failures}{head}: {}{scope}\n", total.line()));
     crate::output::write_stdout(format_args!("{out}"));
     print_hints(businesses);
 }
@@ -167,7 +187,8 @@ pub(super) fn print_plan_to_stderr(businesses: &[Business]) {
     }
 }
 
-fn business_text(business: &Business, applied: bool) -> String {
+/// One business as text: its plan and, once applied, how each step ended.
+pub(super) fn business_text(business: &Business, applied: bool) -> String {
     let mut out = format!(
         "{} ({}):\n",
         business.id,
