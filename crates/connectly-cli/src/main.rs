@@ -169,7 +169,8 @@ enum Command {
         /// create: a gap in delivery) those whose type differs.
         #[arg(long)]
         prune: bool,
-        /// Confirm deletions and replacements (required off a terminal; asked on one).
+        /// Confirm deletions, replacements and updates that remove configuration (required off
+        /// a terminal; asked on one).
         #[arg(long)]
         yes: bool,
         /// How many businesses to work on at once.
@@ -243,10 +244,20 @@ enum WebhooksCommand {
         type_: Option<String>,
         #[command(flatten)]
         configuration: ConfigFlags,
-        /// Make this the topic's registration whatever exists: create it, update the existing
-        /// one in place, or leave it alone (never a second registration).
+        /// Make this the topic's registration whatever exists, as `connectly apply` of a file
+        /// holding only it would: create it, update the existing one in place, or leave it
+        /// alone (never a second registration). The plan is printed first; a change that
+        /// removes configuration (filters, channel types, echo, WebEngage settings), deletes or
+        /// replaces needs a confirmation (`--yes` off a terminal). Exit codes and JSON output
+        /// as for `apply`.
         #[arg(long)]
         upsert: bool,
+        /// With --upsert: print the plan and change nothing (exit 3 when changes are pending).
+        #[arg(long, requires = "upsert")]
+        dry_run: bool,
+        /// With --upsert: confirm what removes configuration, deletes or replaces.
+        #[arg(long, requires = "upsert")]
+        yes: bool,
     },
     /// List the business's registrations.
     #[command(after_help = help::LIST)]
@@ -457,6 +468,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 yes,
                 exit_code,
                 parallel: usize::from(parallel),
+                only_topic: None,
             };
             apply::run(&connection, global, businesses, options)
                 .await

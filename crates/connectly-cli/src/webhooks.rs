@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use connectly_client::reconcile::Change;
-use connectly_client::{types, Error, UpsertOutcome};
+use connectly_client::{types, Error};
 use connectly_schema::{validate_as, SchemaKind};
 use serde_json::{json, Map, Value};
 
@@ -26,6 +26,8 @@ pub(crate) async fn run(
             type_,
             configuration,
             upsert,
+            dry_run,
+            yes,
         } => {
             let given = Given {
                 topic: Some(&topic),
@@ -36,26 +38,17 @@ pub(crate) async fn run(
             let registration: types::CreateWebhookRequest =
                 checked(SchemaKind::Registration, given.body())?;
             if upsert {
-                let done = client.upsert_webhook(&business, &registration).await?;
-                let outcome = match done.outcome {
-                    UpsertOutcome::Created => "created",
-                    UpsertOutcome::Updated => "updated",
-                    _ => "unchanged",
+                // `apply` of a file holding only this registration, for its topic only.
+                let options = crate::apply::Options {
+                    dry_run,
+                    prune: true,
+                    yes,
+                    exit_code: dry_run,
+                    parallel: 1,
+                    only_topic: Some(registration.topic),
                 };
-                if global.json {
-                    let changes: Vec<Value> = done.changes.iter().map(change_json).collect();
-                    output::json(&json!({"id": done.id, "outcome": outcome, "changes": changes}));
-                } else {
-                    crate::outln!("{}", connectly_net::printable(&done.id));
-                    eprintln!(
-                        "{outcome} the {topic} registration {}",
-                        connectly_net::printable(&done.id)
-                    );
-                    for change in &done.changes {
-                        eprintln!("  {}", change_line(change));
-                    }
-                }
-                return Ok(());
+                let one = crate::apply::one(&business, &registration)?;
+                return crate::apply::run(connection, global, vec![one], options).await;
             }
             match client.create_webhook(&business, &registration).await {
                 Ok(created) => {
@@ -164,22 +157,23 @@ pub(crate) async fn run(
 /// The one rule for a destructive step: `--yes`, or a `y` typed on a terminal. Off a terminal
 /// without `--yes` it is refused (a script never deletes by accident).
 pub(crate) fn confirm_destructive(yes: bool, question: &str, what: &str) -> Result<(), Failure> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::failed(format!(
-            "refusing to {what} without confirmation: stdin is not a terminal (nothing was changed)"
-        ))
-        .hint("pass --yes to confirm"));
-    }
-    if confirm(question) {
+    if yes || (std::io::stdin().is_terminal() && confirm(question)) {
         Ok(())
     } else {
-        Err(Failure::failed(format!(
-            "not confirmed: did not {what} (nothing was changed)"
-        )))
+        Err(not_confirmed(what))
     }
+}
+
+/// The one failure of a destructive step that was not confirmed (`what`: `delete webhook X`):
+/// declined on a terminal, or off one without `--yes`. Nothing was changed.
+pub(crate) fn not_confirmed(what: &str) -> Failure {
+    let why = if std::io::stdin().is_terminal() {
+        "not confirmed"
+    } else {
+        "not confirmed: stdin is not a terminal"
+    };
+    Failure::failed(format!("did not {what}: {why} (nothing was changed)"))
+        .hint("pass --yes to confirm")
 }
 
 /// How the values of a flag become the JSON at its pointer, and back.

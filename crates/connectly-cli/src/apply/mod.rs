@@ -30,6 +30,8 @@ pub(crate) struct Options {
     pub(crate) yes: bool,
     pub(crate) exit_code: bool,
     pub(crate) parallel: usize,
+    /// `webhooks create --upsert`: only this topic's registrations are planned.
+    pub(crate) only_topic: Option<types::Topic>,
 }
 
 /// How one step ended.
@@ -195,6 +197,22 @@ fn expand(names: &[String]) -> Result<Vec<String>, Failure> {
     Ok(out)
 }
 
+/// The business of `webhooks create --upsert`: one registration, as a file holding only it.
+pub(crate) fn one(
+    business: &str,
+    registration: &types::CreateWebhookRequest,
+) -> Result<Business, Failure> {
+    let config = serde_json::json!({"businessId": business, "webhooks": [registration]});
+    let config = serde_json::from_value(config).map_err(|e| Failure::usage(e.to_string()))?;
+    Ok(Business {
+        id: business.to_owned(),
+        source: "command line".to_owned(),
+        config,
+        error: None,
+        actions: Vec::new(),
+    })
+}
+
 /// Reads and validates every file, and finds each one's business: before any request.
 pub(crate) fn read_all(api: &ApiArgs, names: &[String]) -> Result<Vec<Business>, Failure> {
     let names = expand(names)?;
@@ -268,6 +286,11 @@ pub(crate) async fn run(
                         business.actions =
                             plan::plan(&business.config, &list.webhooks, options.prune)
                                 .into_iter()
+                                .filter(|a| {
+                                    options
+                                        .only_topic
+                                        .is_none_or(|t| a.topic() == t.to_string())
+                                })
                                 .map(Planned::new)
                                 .collect();
                     }
@@ -288,12 +311,13 @@ pub(crate) async fn run(
     let needs_prune = all()
         .filter(|p| matches!(p.action, Action::NeedsPrune { .. }))
         .count();
-    let deletes = all()
-        .filter(|p| matches!(p.action, Action::Delete { .. }))
-        .count();
-    let replaces = all()
-        .filter(|p| matches!(p.action, Action::Replace { .. }))
-        .count();
+    let confirm: BTreeMap<&'static str, usize> = all()
+        .filter_map(|p| p.action.needs_confirmation())
+        .fold(BTreeMap::new(), |mut counts, what| {
+            *counts.entry(what).or_default() += 1;
+            counts
+        });
+    let to_confirm = confirmation_text(&confirm);
     let pending = all().any(|p| p.action.is_change());
     let drift = all().any(|p| p.action.is_drift());
 
@@ -302,10 +326,7 @@ pub(crate) async fn run(
         RunStatus::Planned
     } else if needs_prune > 0 {
         RunStatus::Blocked
-    } else if (deletes + replaces > 0)
-        && !options.yes
-        && !confirmed(global, &businesses, deletes, replaces)
-    {
+    } else if !confirm.is_empty() && !options.yes && !confirmed(global, &businesses, &to_confirm) {
         RunStatus::Refused
     } else {
         RunStatus::Applied
@@ -343,10 +364,24 @@ pub(crate) async fn run(
         status,
         &options,
         needs_prune,
-        deletes,
-        replaces,
+        &to_confirm,
         drift,
     )
+}
+
+/// What needs a confirmation, in words: `delete 1, replace 2 and remove configuration from 1
+/// registration(s)`.
+fn confirmation_text(counts: &BTreeMap<&'static str, usize>) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(what, n)| format!("{what} {n}"))
+        .collect();
+    let text = match parts.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    format!("{text} registration(s)")
 }
 
 /// The exit code of the run, as a failure: what [`report::overall`] says, never at odds with
@@ -357,8 +392,7 @@ fn outcome(
     status: RunStatus,
     options: &Options,
     needs_prune: usize,
-    deletes: usize,
-    replaces: usize,
+    to_confirm: &str,
     drift: bool,
 ) -> Result<(), Failure> {
     match status {
@@ -366,12 +400,7 @@ fn outcome(
             "{needs_prune} registration(s) can only be replaced (delete, then create): nothing was changed"
         ))
         .hint("rerun with --prune (and --yes off a terminal)")),
-        RunStatus::Refused => Err(Failure::failed(format!(
-            "refusing to delete {deletes} and replace {replaces} registration(s) without confirmation{} \
-             (nothing was changed)",
-            if std::io::stdin().is_terminal() { "" } else { ": stdin is not a terminal" }
-        ))
-        .hint("pass --yes to confirm")),
+        RunStatus::Refused => Err(crate::webhooks::not_confirmed(to_confirm)),
         RunStatus::Interrupted => Err(Failure::failed(
             "interrupted: no request was started after it; the report above says what was done, \
              not attempted and unknown",
@@ -404,7 +433,7 @@ fn outcome(
 }
 
 /// Asks on a terminal; never off one (then `--yes` is the only way).
-fn confirmed(global: &Global, businesses: &[Business], deletes: usize, replaces: usize) -> bool {
+fn confirmed(global: &Global, businesses: &[Business], what: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
@@ -412,9 +441,11 @@ fn confirmed(global: &Global, businesses: &[Business], deletes: usize, replaces:
     if !global.json {
         report::print_plan_to_stderr(businesses);
     }
-    crate::webhooks::confirm(&format!(
-        "Delete {deletes} and replace {replaces} registration(s)? [y/N] "
-    ))
+    let mut question = what.to_owned();
+    if let Some(first) = question.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    crate::webhooks::confirm(&format!("{question}? [y/N] "))
 }
 
 /// Carries out one business's plan in order, stopping at its first failure, and starting no
@@ -504,7 +535,15 @@ async fn step(
 ) -> Result<Option<String>, Error> {
     match (action, op) {
         (Action::Create { want } | Action::Replace { want, .. }, Op::Create) => {
-            Ok(Some(client.create_webhook(business, want).await?.id))
+            match client.create_webhook(business, want).await {
+                Ok(created) => Ok(Some(created.id)),
+                // Another client registered the topic since the plan was made: adopt that
+                // registration and make it the wanted one (`upsert_webhook` lists again).
+                Err(Error::AlreadyRegistered { .. }) => {
+                    Ok(Some(client.upsert_webhook(business, want).await?.id))
+                }
+                Err(e) => Err(e),
+            }
         }
         (Action::Update { id, request, .. }, Op::Update) => {
             client.update_webhook(business, id, request).await?;

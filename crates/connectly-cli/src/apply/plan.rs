@@ -170,6 +170,25 @@ impl Action {
         self.is_change() || matches!(self, Action::Extra { .. } | Action::NeedsPrune { .. })
     }
 
+    /// Why carrying it out needs a confirmation, if it does: it deletes, replaces (a gap in
+    /// delivery), or removes configuration (a filter, a channel type, echo, WebEngage settings:
+    /// the receiver then gets events it did not get before). The one rule of `apply` and
+    /// `webhooks create --upsert`.
+    pub(crate) fn needs_confirmation(&self) -> Option<&'static str> {
+        match self {
+            Action::Delete { .. } => Some("delete"),
+            Action::Replace { .. } => Some("replace"),
+            Action::Update { changes, .. }
+                if changes
+                    .iter()
+                    .any(|c| c.sign() == '-' && c.path.starts_with("configuration")) =>
+            {
+                Some("remove configuration from")
+            }
+            _ => None,
+        }
+    }
+
     /// When it runs: what causes no gap first, the replace (a delivery gap) last.
     pub(crate) fn order(&self) -> u8 {
         match self {
