@@ -196,12 +196,11 @@ impl Error {
     /// Whether the request may have reached Connectly and been carried out although no answer
     /// says so, so that a create must not simply be sent again (list first, and compare).
     ///
-    /// `true`: the connection dropped or timed out after the request could have been sent, a
-    /// gateway answered for Connectly (502, 504), Connectly failed mid-way (500), or a success
-    /// answer could not be read or decoded (or was over the size cap).
-    /// `false`: the request was certainly not carried out: refused before sending, no
-    /// connection made (refused, DNS, TLS handshake, connect timeout), or a definite answer
-    /// (400, 401, 404, 409, 429, 503, ...).
+    /// The column "may it have been applied?" of the table in the crate documentation ("Errors,
+    /// timeouts and retries"), the same rule the retries follow. `true`: a timeout or a lost
+    /// connection after connecting, 500, a gateway's 502, 503 or 504, a success that could not
+    /// be read. `false`: refused before sending, no connection made (refused, DNS, TLS
+    /// handshake, connect timeout), or a definite refusal (400, 401, 404, 409, 429, a redirect).
     ///
     /// ```
     /// # async fn run(client: connectly_client::Client, r: connectly_client::types::CreateWebhookRequest) {
@@ -212,24 +211,7 @@ impl Error {
     /// # }
     /// ```
     pub fn outcome_unknown(&self) -> bool {
-        match self {
-            Error::Timeout(e) | Error::Transport(e) => !Self::not_sent(e),
-            Error::Server { .. } | Error::Decode { .. } | Error::ResponseTooLarge { .. } => true,
-            Error::UnexpectedStatus { status, .. } => {
-                matches!(status.as_u16(), 502 | 504) || status.is_success()
-            }
-            Error::AlreadyRegistered { .. }
-            | Error::InvalidRequest { .. }
-            | Error::Unauthorized { .. }
-            | Error::NotFound { .. }
-            | Error::InvalidInput { .. } => false,
-        }
-    }
-
-    /// Whether the request certainly never left: the connection was not established, or the
-    /// request could not be built.
-    pub(crate) fn not_sent(e: &reqwest::Error) -> bool {
-        e.is_connect() || e.is_builder()
+        crate::retry::Rule::of(self).maybe_applied
     }
 
     /// Connectly's error body, when the response carried one.

@@ -53,14 +53,45 @@
 //! - Defaults: connect timeout [`DEFAULT_CONNECT_TIMEOUT`] (10 s), whole-request timeout
 //!   [`DEFAULT_TIMEOUT`] (30 s per attempt, body included), response bodies capped at
 //!   [`DEFAULT_MAX_RESPONSE_BYTES`] (1 MiB). All settable on [`ClientBuilder`].
-//! - **Retries are on by default** ([`RetryPolicy`], [`ClientBuilder::retry`]): list, update
-//!   and delete are sent again after a connection failure or a timeout and after 429, 502, 503
-//!   and 504, at most [`DEFAULT_MAX_RETRIES`] (2) times and never later than
-//!   [`DEFAULT_RETRY_BUDGET`] (30 s) after the call began. The wait is what `Retry-After` asks
-//!   (seconds or HTTP-date), or else exponential backoff with full jitter: random, up to
+//! - **Retries are on by default** ([`RetryPolicy`], [`ClientBuilder::retry`]): at most
+//!   [`DEFAULT_MAX_RETRIES`] (2) times (settable up to [`MAX_RETRIES`], 10) and never later
+//!   than [`DEFAULT_RETRY_BUDGET`] (30 s) after the call began. The wait is what `Retry-After`
+//!   asks (seconds or HTTP-date), or else exponential backoff with full jitter: random, up to
 //!   [`DEFAULT_INITIAL_BACKOFF`] (0.5 s) doubled per retry, capped at [`DEFAULT_MAX_BACKOFF`]
-//!   (8 s). Every attempt is bounded by the request timeout, so a call ends within the budget
-//!   plus one timeout. `RetryPolicy::none()` turns retries off.
+//!   (8 s); never less than [`MIN_RETRY_DELAY`] (100 ms), even after `Retry-After: 0`. Every
+//!   attempt is bounded by the request timeout, so a call ends within the budget plus one
+//!   timeout. `RetryPolicy::none()` turns retries off.
+//! - **One rule decides what a failure means**, this table: may the request have been applied
+//!   although no answer says so ([`Error::outcome_unknown`]), and is the failure transient. A
+//!   call is sent again when the failure is transient and the operation is idempotent (list,
+//!   update, delete, reports) or certainly not applied. A status is read by its own row, else
+//!   by its class's.
+//!
+//!   | what the attempt saw | may it have been applied? | transient? |
+//!   | --- | --- | --- |
+//!   | refused before sending (an invalid argument) | no | no |
+//!   | no connection (refused, DNS, TLS handshake, connect timeout) | no | yes |
+//!   | timeout after connecting | yes | yes |
+//!   | connection lost before the whole answer | yes | yes |
+//!   | 400 Bad Request | no | no |
+//!   | 401 Unauthorized | no | no |
+//!   | 404 Not Found | no | no |
+//!   | 409 Conflict | no | no |
+//!   | 429 Too Many Requests | no | yes |
+//!   | 500 Internal Server Error | yes | no |
+//!   | 502 Bad Gateway | yes | yes |
+//!   | 503 Service Unavailable | yes | yes |
+//!   | 504 Gateway Timeout | yes | yes |
+//!   | 1xx (no final answer) | yes | no |
+//!   | 2xx that cannot be read (undocumented, undecodable, over the cap) | yes | no |
+//!   | 3xx (redirects are not followed) | no | no |
+//!   | other 4xx | no | no |
+//!   | other 5xx | yes | no |
+//!   | any other status | yes | no |
+//!
+//!   Connectly documents only 400, 401, 404, 409 and 500: a 502, 503 or 504 comes from
+//!   something in front of it (a load balancer, a gateway) that may have forwarded the request
+//!   before failing, so it may have been applied.
 //! - **Create is never re-sent blindly.** Connectly has no idempotency key: a create sent
 //!   twice may register twice, or answer 409 for a registration that in fact succeeded. So a
 //!   create is retried only when it certainly was not applied: the connection could not be
@@ -126,7 +157,7 @@ pub use reqwest::StatusCode;
 use retry::Safety;
 pub use retry::{
     RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRIES,
-    DEFAULT_RETRY_BUDGET,
+    DEFAULT_RETRY_BUDGET, MAX_RETRIES, MIN_RETRY_DELAY,
 };
 
 /// The production API.
