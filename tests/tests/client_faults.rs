@@ -335,29 +335,30 @@ async fn timeout_when_the_server_stalls_in_the_middle_of_the_body() {
     assert_eq!(server.requests().len(), sent);
 }
 
-#[tokio::test]
-async fn connect_timeout_when_the_listen_queue_is_full() {
-    // A listener with a backlog of 0 that never accepts: once one connection waits in its
-    // accept queue, Linux drops further SYNs, so a connect hangs until the connect timeout.
-    // Fill the queue with connections kept open until the end, and prove it is full: a probe
-    // connect that does not complete within 200 ms (a loopback connect takes microseconds).
+/// A loopback listener whose accept queue is full, and the connections that fill it (keep
+/// them): a listener with a backlog of 0 that never accepts. Once one connection waits in its
+/// accept queue, Linux drops further SYNs, so a connect hangs until the connect timeout. Proven
+/// full: a probe connect does not complete within 200 ms (a loopback connect takes
+/// microseconds).
+async fn full_listener() -> (tokio::net::TcpListener, Vec<TcpStream>, SocketAddr) {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let listener = socket.listen(0).unwrap();
     let addr = listener.local_addr().unwrap();
     let mut queued = Vec::new();
-    let mut full = false;
     for _ in 0..8 {
         match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => queued.push(stream),
             Ok(Err(e)) => panic!("connect to {addr} failed: {e}"),
-            Err(_) => {
-                full = true;
-                break;
-            }
+            Err(_) => return (listener, queued, addr),
         }
     }
-    assert!(full, "the accept queue of {addr} never filled");
+    panic!("the accept queue of {addr} never filled");
+}
+
+#[tokio::test]
+async fn connect_timeout_when_the_listen_queue_is_full() {
+    let (_listener, _queued, addr) = full_listener().await;
     let client = Client::builder(KEY)
         .base_url(format!("http://{addr}"))
         .connect_timeout(SHORT_TIMEOUT)
@@ -376,29 +377,61 @@ async fn connect_timeout_when_the_listen_queue_is_full() {
     assert!(elapsed >= SHORT_TIMEOUT, "gave up after only {elapsed:?}");
     // Nothing was sent: a create may be sent again.
     assert!(!result.unwrap_err().outcome_unknown());
-    drop(listener);
 }
 
-#[test]
-fn connect_timeout_is_settable_and_defaults_are_the_documented_constants() {
-    // The builder starts from the documented constants...
-    let defaults = format!("{:?}", Client::builder(KEY));
+/// Runs a call of a client with the default timeouts on paused time (tokio moves the clock to
+/// the next timer whenever every task waits), so that 30 s pass at once: the call's result and
+/// how much (virtual) time it took. Nothing here sleeps.
+async fn on_paused_time<T>(call: impl Future<Output = T>) -> (T, Duration) {
+    tokio::time::pause();
+    let started = tokio::time::Instant::now();
+    let bound = 4 * DEFAULT_TIMEOUT;
+    let result = tokio::time::timeout(bound, call)
+        .await
+        .unwrap_or_else(|_| panic!("no timeout within {bound:?}"));
+    (result, started.elapsed())
+}
+
+/// Issue 27.7: the documented default request timeout is the one the client applies (not only
+/// what the builder stores). Breaks if `build` drops `.timeout(..)` (no timeout: the bound
+/// above fails) or if the default is another value.
+#[tokio::test]
+async fn default_request_timeout_is_applied_and_is_the_documented_constant() {
+    let server = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let client = client_with(&server.base_url(), RetryPolicy::none());
+
+    let (result, waited) = on_paused_time(client.list_webhooks(BUSINESS)).await;
+
+    match &result {
+        Err(Error::Timeout(e)) => assert!(!e.is_connect(), "{e:?}"),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
     assert!(
-        defaults.contains(&format!("connect_timeout: {DEFAULT_CONNECT_TIMEOUT:?}"))
-            && defaults.contains(&format!(" timeout: {DEFAULT_TIMEOUT:?}")),
-        "{defaults}"
+        waited >= DEFAULT_TIMEOUT && waited < DEFAULT_TIMEOUT + Duration::from_secs(1),
+        "timed out after {waited:?}"
     );
-    // ...and takes other values.
-    let builder = Client::builder(KEY)
-        .base_url("http://127.0.0.1:1")
-        .connect_timeout(Duration::from_millis(250))
-        .timeout(Duration::from_secs(2));
-    let set = format!("{builder:?}");
+    assert_eq!(server.requests().len(), 1, "the request was sent");
+}
+
+/// Issue 27.7: the documented default connect timeout is the one the client applies. Breaks if
+/// `build` drops `.connect_timeout(..)` (the request timeout ends it at 30 s instead) or if the
+/// default is another value.
+#[tokio::test]
+async fn default_connect_timeout_is_applied_and_is_the_documented_constant() {
+    let (_listener, _queued, addr) = full_listener().await;
+    let client = client_with(&format!("http://{addr}"), RetryPolicy::none());
+
+    let (result, waited) = on_paused_time(client.list_webhooks(BUSINESS)).await;
+
+    match &result {
+        Err(Error::Timeout(e)) => assert!(e.is_connect(), "{e:?}"),
+        other => panic!("expected a connect Timeout, got {other:?}"),
+    }
     assert!(
-        set.contains("connect_timeout: 250ms") && set.contains(" timeout: 2s"),
-        "{set}"
+        waited >= DEFAULT_CONNECT_TIMEOUT
+            && waited < DEFAULT_CONNECT_TIMEOUT + Duration::from_secs(1),
+        "timed out after {waited:?}"
     );
-    builder.build().expect("any connect timeout is accepted");
 }
 
 // 2. Create is never retried -------------------------------------------------------------------
