@@ -25,7 +25,7 @@ use std::{
 use connectly_client::{
     types::{self, CreateWebhookRequest},
     Client, Error, RetryPolicy, StatusCode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
+    DEFAULT_TIMEOUT, MAX_RETRIES, MIN_RETRY_DELAY,
 };
 use httpmock::{Method, MockServer};
 use proptest::{prelude::*, test_runner::TestRunner};
@@ -1542,6 +1542,37 @@ async fn retry_budget_caps_the_attempts() {
         .await
         .expect_err("always 503");
     assert_eq!(server.requests().len(), 1, "retries disabled");
+}
+
+/// Issue 33.8: a server answering 429 with `Retry-After: 0` at once cannot drive a loop of
+/// requests: however many retries are asked for, at most [`MAX_RETRIES`] are made, each after at
+/// least [`MIN_RETRY_DELAY`].
+#[tokio::test]
+async fn retry_after_0_on_429_is_bounded_by_the_retry_cap_and_the_minimum_wait() {
+    let server = RawServer::start(Reply::Bytes(response_with(
+        429,
+        &[("retry-after", "0")],
+        b"{}",
+    )))
+    .await;
+    let client = client_with(
+        &server.base_url(),
+        RetryPolicy::default().max_retries(u32::MAX),
+    );
+
+    let started = Instant::now();
+    let error = guarded(client.create_webhook(BUSINESS, &messages_registration()))
+        .await
+        .expect_err("always 429");
+    let elapsed = started.elapsed();
+
+    assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(server.requests().len(), 1 + MAX_RETRIES as usize);
+    assert!(
+        elapsed >= MAX_RETRIES * MIN_RETRY_DELAY,
+        "{} requests in {elapsed:?}",
+        server.requests().len()
+    );
 }
 
 #[tokio::test]

@@ -118,6 +118,11 @@
 //! - The base URL must be HTTPS, except for loopback hosts (`127.0.0.0/8`, `localhost`,
 //!   `[::1]`), which tests use: the policy of [`connectly_net::check_transport`], shared by
 //!   every crate of connectly-rs.
+//! - A loopback base URL is reached directly, never through a proxy of the environment
+//!   (`HTTP_PROXY`, `http_proxy`, `ALL_PROXY`...), and `localhost` is pinned to the loopback
+//!   addresses. Any other base URL is HTTPS, so a proxy only carries a `CONNECT` tunnel: reqwest
+//!   sends it the host, the port and the `User-Agent` (and the proxy's own credentials, if its
+//!   URL has them), never `X-API-Key`, which travels inside TLS.
 //! - Business and webhook ids are percent-encoded into their own path segment; empty ids, the
 //!   dot segments `.` and `..`, and ids containing `\` (which URL parsing reads as `/`) are
 //!   refused before anything is sent.
@@ -146,7 +151,12 @@ pub mod mock {
     include!(concat!(env!("OUT_DIR"), "/codegen_httpmock.rs"));
 }
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    net::{Ipv4Addr, Ipv6Addr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
 
 use call::Operation;
 pub use error::{ApiError, BuildError, DecodeError, Error};
@@ -300,16 +310,27 @@ impl ClientBuilder {
         let user_agent = header::HeaderValue::from_str(&self.user_agent)
             .map_err(|_| BuildError::InvalidUserAgent(self.user_agent.clone()))?;
         headers.insert(header::USER_AGENT, user_agent);
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(BuildError::Http)?;
+            .redirect(reqwest::redirect::Policy::none());
+        if connectly_net::is_loopback(&base_url) {
+            // Plain http is allowed here only: a proxy of the environment (HTTP_PROXY,
+            // ALL_PROXY...) would read the key in clear, so loopback is reached directly, and
+            // `localhost` is the loopback addresses, not what DNS says.
+            http = http.no_proxy().resolve_to_addrs(
+                "localhost",
+                &[
+                    SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                    SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+                ],
+            );
+        }
+        let http = http.build().map_err(BuildError::Http)?;
         Ok(Client {
             api: generated::Client::new_with_client(
-                &base_url,
+                base_url.as_str().trim_end_matches('/'),
                 http,
                 transport::CallContext {
                     max_response_bytes: self.max_response_bytes,
@@ -323,7 +344,7 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(given: &str) -> Result<String, BuildError> {
+fn check_base_url(given: &str) -> Result<connectly_net::Url, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidBaseUrl {
         url: connectly_net::shown_str(given),
         reason: reason.to_owned(),
@@ -346,7 +367,7 @@ fn check_base_url(given: &str) -> Result<String, BuildError> {
         }
         Err(refusal) => return Err(invalid(&refusal.to_string())),
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok(url)
 }
 
 /// A Connectly webhooks client. Cheap to clone (the connection pool is shared).
