@@ -1818,6 +1818,42 @@ async fn api_key_echoed_by_the_server_is_redacted_from_every_error() {
     assert!(matches!(errors[5], Error::Decode { .. }), "{:?}", errors[5]);
 }
 
+/// Issue 33.8: a server that echoes the key in another case, or cut at its start or its end,
+/// shows none of it: no 8 consecutive characters of the key, in any case, in any error.
+#[tokio::test]
+async fn api_key_echoed_upper_cased_or_cut_at_either_end_is_redacted() {
+    let upper = KEY.to_uppercase();
+    let echoes = [
+        upper.as_str(),
+        &KEY[4..],              // truncated at the start
+        &KEY[..KEY.len() - 4],  // truncated at the end
+        &KEY[3..KEY.len() - 3], // both
+    ];
+    for echo in echoes {
+        let body =
+            json!({"message": format!("bad key {echo}"), "details": {echo: echo}}).to_string();
+        let html = format!("<p>key={echo};</p>");
+        let errors = [
+            error_for(response(401, "application/json", body.as_bytes()), false).await,
+            error_for(response(429, "application/json", body.as_bytes()), false).await,
+            error_for(response(503, "text/html", html.as_bytes()), false).await,
+            error_for(response(200, "application/json", html.as_bytes()), false).await,
+        ];
+        for error in &errors {
+            let shown = everything_shown(error).to_lowercase();
+            let key = KEY.to_lowercase();
+            for part in key.as_bytes().windows(8) {
+                let part = std::str::from_utf8(part).unwrap();
+                assert!(
+                    !shown.contains(part),
+                    "{echo:?}: {part:?} is shown:\n{shown}"
+                );
+            }
+            assert!(shown.contains("[redacted]"), "nothing was echoed?\n{shown}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn control_characters_from_the_server_are_escaped_in_error_messages() {
     let body = json!({"message": "gone\u{1b}[2J\u{1b}]0;pwned\u{7}", "code": "X\rY"}).to_string();

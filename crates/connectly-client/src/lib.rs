@@ -111,7 +111,8 @@
 //!
 //! - The API key is sent only in the `X-API-Key` header, marked sensitive; it never appears in
 //!   `Debug` or `Display` output of the client or of any error, nor in traces. When a server
-//!   echoes it (in a message, a body, an HTML page), errors show `[redacted]` instead, and
+//!   echoes it (in a message, a body, an HTML page), in any case or cut at either end (any 8
+//!   or more consecutive characters of it), errors show `[redacted]` instead, and
 //!   control characters the server sent are escaped (`\u{1b}`), so an error printed to a
 //!   terminal cannot drive it. A base URL with credentials is refused, and never echoed with
 //!   its password.
