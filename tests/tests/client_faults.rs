@@ -25,7 +25,7 @@ use std::{
 use connectly_client::{
     types::{self, CreateWebhookRequest},
     Client, Error, RetryPolicy, StatusCode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
+    DEFAULT_TIMEOUT, MAX_RETRIES, MIN_RETRY_DELAY,
 };
 use httpmock::{Method, MockServer};
 use proptest::{prelude::*, test_runner::TestRunner};
@@ -335,29 +335,30 @@ async fn timeout_when_the_server_stalls_in_the_middle_of_the_body() {
     assert_eq!(server.requests().len(), sent);
 }
 
-#[tokio::test]
-async fn connect_timeout_when_the_listen_queue_is_full() {
-    // A listener with a backlog of 0 that never accepts: once one connection waits in its
-    // accept queue, Linux drops further SYNs, so a connect hangs until the connect timeout.
-    // Fill the queue with connections kept open until the end, and prove it is full: a probe
-    // connect that does not complete within 200 ms (a loopback connect takes microseconds).
+/// A loopback listener whose accept queue is full, and the connections that fill it (keep
+/// them): a listener with a backlog of 0 that never accepts. Once one connection waits in its
+/// accept queue, Linux drops further SYNs, so a connect hangs until the connect timeout. Proven
+/// full: a probe connect does not complete within 200 ms (a loopback connect takes
+/// microseconds).
+async fn full_listener() -> (tokio::net::TcpListener, Vec<TcpStream>, SocketAddr) {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let listener = socket.listen(0).unwrap();
     let addr = listener.local_addr().unwrap();
     let mut queued = Vec::new();
-    let mut full = false;
     for _ in 0..8 {
         match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => queued.push(stream),
             Ok(Err(e)) => panic!("connect to {addr} failed: {e}"),
-            Err(_) => {
-                full = true;
-                break;
-            }
+            Err(_) => return (listener, queued, addr),
         }
     }
-    assert!(full, "the accept queue of {addr} never filled");
+    panic!("the accept queue of {addr} never filled");
+}
+
+#[tokio::test]
+async fn connect_timeout_when_the_listen_queue_is_full() {
+    let (_listener, _queued, addr) = full_listener().await;
     let client = Client::builder(KEY)
         .base_url(format!("http://{addr}"))
         .connect_timeout(SHORT_TIMEOUT)
@@ -376,29 +377,61 @@ async fn connect_timeout_when_the_listen_queue_is_full() {
     assert!(elapsed >= SHORT_TIMEOUT, "gave up after only {elapsed:?}");
     // Nothing was sent: a create may be sent again.
     assert!(!result.unwrap_err().outcome_unknown());
-    drop(listener);
 }
 
-#[test]
-fn connect_timeout_is_settable_and_defaults_are_the_documented_constants() {
-    // The builder starts from the documented constants...
-    let defaults = format!("{:?}", Client::builder(KEY));
+/// Runs a call of a client with the default timeouts on paused time (tokio moves the clock to
+/// the next timer whenever every task waits), so that 30 s pass at once: the call's result and
+/// how much (virtual) time it took. Nothing here sleeps.
+async fn on_paused_time<T>(call: impl Future<Output = T>) -> (T, Duration) {
+    tokio::time::pause();
+    let started = tokio::time::Instant::now();
+    let bound = 4 * DEFAULT_TIMEOUT;
+    let result = tokio::time::timeout(bound, call)
+        .await
+        .unwrap_or_else(|_| panic!("no timeout within {bound:?}"));
+    (result, started.elapsed())
+}
+
+/// Issue 27.7: the documented default request timeout is the one the client applies (not only
+/// what the builder stores). Breaks if `build` drops `.timeout(..)` (no timeout: the bound
+/// above fails) or if the default is another value.
+#[tokio::test]
+async fn default_request_timeout_is_applied_and_is_the_documented_constant() {
+    let server = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
+    let client = client_with(&server.base_url(), RetryPolicy::none());
+
+    let (result, waited) = on_paused_time(client.list_webhooks(BUSINESS)).await;
+
+    match &result {
+        Err(Error::Timeout(e)) => assert!(!e.is_connect(), "{e:?}"),
+        other => panic!("expected Timeout, got {other:?}"),
+    }
     assert!(
-        defaults.contains(&format!("connect_timeout: {DEFAULT_CONNECT_TIMEOUT:?}"))
-            && defaults.contains(&format!(" timeout: {DEFAULT_TIMEOUT:?}")),
-        "{defaults}"
+        waited >= DEFAULT_TIMEOUT && waited < DEFAULT_TIMEOUT + Duration::from_secs(1),
+        "timed out after {waited:?}"
     );
-    // ...and takes other values.
-    let builder = Client::builder(KEY)
-        .base_url("http://127.0.0.1:1")
-        .connect_timeout(Duration::from_millis(250))
-        .timeout(Duration::from_secs(2));
-    let set = format!("{builder:?}");
+    assert_eq!(server.requests().len(), 1, "the request was sent");
+}
+
+/// Issue 27.7: the documented default connect timeout is the one the client applies. Breaks if
+/// `build` drops `.connect_timeout(..)` (the request timeout ends it at 30 s instead) or if the
+/// default is another value.
+#[tokio::test]
+async fn default_connect_timeout_is_applied_and_is_the_documented_constant() {
+    let (_listener, _queued, addr) = full_listener().await;
+    let client = client_with(&format!("http://{addr}"), RetryPolicy::none());
+
+    let (result, waited) = on_paused_time(client.list_webhooks(BUSINESS)).await;
+
+    match &result {
+        Err(Error::Timeout(e)) => assert!(e.is_connect(), "{e:?}"),
+        other => panic!("expected a connect Timeout, got {other:?}"),
+    }
     assert!(
-        set.contains("connect_timeout: 250ms") && set.contains(" timeout: 2s"),
-        "{set}"
+        waited >= DEFAULT_CONNECT_TIMEOUT
+            && waited < DEFAULT_CONNECT_TIMEOUT + Duration::from_secs(1),
+        "timed out after {waited:?}"
     );
-    builder.build().expect("any connect timeout is accepted");
 }
 
 // 2. Create is never retried -------------------------------------------------------------------
@@ -1173,77 +1206,150 @@ async fn success_with_truncated_or_wrong_shape_json_is_a_decode_error_with_statu
     }
 }
 
-// Whether a failed call may still have been applied ------------------------------------------------
+// Whether a failed call may still have been applied, and whether it is sent again ----------------
 
-#[tokio::test]
-async fn outcome_unknown_only_when_the_request_may_have_been_applied() {
-    let mut cases: Vec<(String, Error, bool)> = Vec::new();
-    // Nothing was sent.
-    let refused =
-        guarded(client_at("http://127.0.0.1:1").create_webhook(BUSINESS, &messages_registration()))
-            .await
-            .expect_err("nothing listens on port 1");
-    cases.push(("connection refused".to_owned(), refused, false));
-    let invalid = guarded(client_at("http://127.0.0.1:1").delete_webhook(BUSINESS, ".."))
+/// A failure a test server (or no server) makes.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Answers this status with an HTML page.
+    Status(u16),
+    /// Answers 200 with a body that is not the documented JSON.
+    Undecodable,
+    /// Answers 200 with a body over the client's cap ([`TABLE_CAP`]).
+    TooLarge,
+    /// Reads the request and never answers (the client's timeout is [`SHORT_TIMEOUT`]).
+    Stall,
+    /// Reads the request and hangs up.
+    HangUp,
+    /// Nothing listens: the connection is refused.
+    Refused,
+}
+
+/// The response cap of the clients of [`every_failure_follows_the_one_table`].
+const TABLE_CAP: usize = 256;
+
+impl Fault {
+    fn reply(self) -> Reply {
+        match self {
+            Fault::Status(code) => status(code),
+            Fault::Undecodable => Reply::Bytes(response(200, "application/json", b"{\"id\":")),
+            Fault::TooLarge => Reply::Bytes(response(
+                200,
+                "application/json",
+                format!(r#"{{"id":"wh_1","pad":"{}"}}"#, "x".repeat(TABLE_CAP)).as_bytes(),
+            )),
+            Fault::Stall => Reply::BytesThenStall(Vec::new()),
+            Fault::HangUp => Reply::Close,
+            Fault::Refused => unreachable!("no server"),
+        }
+    }
+}
+
+/// The expected rule, written here independently of the client's table: (what the attempt saw,
+/// may it have been applied?, transient?). Every status the client can see: one of each class
+/// (101, 201, 307, 418, 501, 600) and every status the rule names (400, 401, 404, 409, 429,
+/// 500, 502, 503, 504), and the failures without a usable answer.
+const EXPECTED: &[(Fault, bool, bool)] = &[
+    (Fault::Refused, false, true),
+    (Fault::Stall, true, true),
+    (Fault::HangUp, true, true),
+    (Fault::Undecodable, true, false),
+    (Fault::TooLarge, true, false),
+    (Fault::Status(101), true, false),
+    (Fault::Status(201), true, false),
+    (Fault::Status(307), false, false),
+    (Fault::Status(400), false, false),
+    (Fault::Status(401), false, false),
+    (Fault::Status(404), false, false),
+    (Fault::Status(409), false, false),
+    (Fault::Status(418), false, false),
+    (Fault::Status(429), false, true),
+    (Fault::Status(500), true, false),
+    (Fault::Status(501), true, false),
+    (Fault::Status(502), true, true),
+    (Fault::Status(503), true, true),
+    (Fault::Status(504), true, true),
+    (Fault::Status(600), true, false),
+];
+
+/// One call (a create, or a list), its first attempt failing with `fault`, the second
+/// succeeding: its result, and how many attempts were made.
+async fn call_after(fault: Fault, create: bool, retry: RetryPolicy) -> (Result<(), Error>, usize) {
+    let server = match fault {
+        Fault::Refused => None,
+        fault => {
+            let ok = if create {
+                Reply::Bytes(response(200, "application/json", br#"{"id":"wh_1"}"#))
+            } else {
+                list_ok()
+            };
+            Some(RawServer::start(Reply::Script(vec![fault.reply(), ok])).await)
+        }
+    };
+    let base_url = server
+        .as_ref()
+        .map_or_else(|| "http://127.0.0.1:1".to_owned(), RawServer::base_url);
+    let client = Client::builder(KEY)
+        .base_url(base_url)
+        .timeout(SHORT_TIMEOUT)
+        .max_response_bytes(TABLE_CAP)
+        .retry(retry)
+        .build()
+        .unwrap();
+    // Attempts are counted by the server, or (when nothing listens) by the retry events.
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let result = {
+        let _default = tracing::subscriber::set_default(subscriber);
+        if create {
+            guarded(client.create_webhook(BUSINESS, &messages_registration()))
+                .await
+                .map(drop)
+        } else {
+            guarded(client.list_webhooks(BUSINESS)).await.map(drop)
+        }
+    };
+    let attempts = match &server {
+        Some(server) => server.requests().len(),
+        None => 1 + captured.text().matches("retrying").count(),
+    };
+    (result, attempts)
+}
+
+/// Issue 27.3: one rule says whether a failed request may have been applied and whether it is
+/// sent again. For every row: `outcome_unknown`, and whether a create (not idempotent) and a
+/// list (idempotent) are retried: when transient, and idempotent or certainly not applied.
+#[tokio::test(flavor = "current_thread")]
+async fn every_failure_follows_the_one_table() {
+    let once = fast_retries().max_retries(1);
+    for &(fault, applied, transient) in EXPECTED {
+        for create in [true, false] {
+            let what = format!("{fault:?} on a {}", if create { "create" } else { "list" });
+            // Not retried: the error itself.
+            let (result, attempts) = call_after(fault, create, RetryPolicy::none()).await;
+            let error = result.expect_err(&what);
+            assert_eq!(attempts, 1, "{what}");
+            assert_eq!(error.outcome_unknown(), applied, "{what}: {error:?}");
+            assert_key_not_shown(&error);
+            // Retried once at most: the second attempt succeeds if there is one.
+            let retried = transient && (!create || !applied);
+            let (result, attempts) = call_after(fault, create, once.clone()).await;
+            assert_eq!(attempts, 1 + usize::from(retried), "{what}: {result:?}");
+            if retried && !matches!(fault, Fault::Refused) {
+                result.unwrap_or_else(|e| panic!("{what}: the retry failed: {e:?}"));
+            }
+        }
+    }
+    // Refused before anything was sent: known not applied, and not worth another attempt.
+    let error = guarded(client_at("http://127.0.0.1:1").delete_webhook(BUSINESS, ".."))
         .await
         .expect_err("a dot segment");
-    cases.push(("refused argument".to_owned(), invalid, false));
-    // Answered with a status that says what happened.
-    for (status, expected) in [
-        (400u16, false),
-        (409, false),
-        (500, true),
-        (503, false),
-        (429, false),
-        (502, true),
-        (504, true),
-    ] {
-        let server =
-            RawServer::start(Reply::Bytes(response(status, "text/html", b"<h1>x</h1>"))).await;
-        let error = guarded(
-            client_at(&server.base_url()).create_webhook(BUSINESS, &messages_registration()),
-        )
-        .await
-        .expect_err("an error status");
-        cases.push((format!("status {status}"), error, expected));
-    }
-    // Sent, and then the answer was lost or unreadable.
-    let hang_up = RawServer::start(Reply::Close).await;
-    let error =
-        guarded(client_at(&hang_up.base_url()).create_webhook(BUSINESS, &messages_registration()))
-            .await
-            .expect_err("hang-up");
-    cases.push(("hang-up after the request".to_owned(), error, true));
-    let stalled = RawServer::start(Reply::BytesThenStall(Vec::new())).await;
-    let error = guarded(
-        Client::builder(KEY)
-            .base_url(stalled.base_url())
-            .timeout(SHORT_TIMEOUT)
-            .build()
-            .unwrap()
-            .create_webhook(BUSINESS, &messages_registration()),
-    )
-    .await
-    .expect_err("timeout");
-    cases.push(("timeout after sending".to_owned(), error, true));
-    let not_json =
-        RawServer::start(Reply::Bytes(response(200, "application/json", b"{\"id\":"))).await;
-    let error =
-        guarded(client_at(&not_json.base_url()).create_webhook(BUSINESS, &messages_registration()))
-            .await
-            .expect_err("decode");
-    cases.push(("undecodable 2xx".to_owned(), error, true));
-    let cut = b"HTTP/1.1 200 OK\r\ncontent-length: 64\r\n\r\n{\"id\":\"wh_1\"}".to_vec();
-    let cut = RawServer::start(Reply::Bytes(cut)).await;
-    let error =
-        guarded(client_at(&cut.base_url()).create_webhook(BUSINESS, &messages_registration()))
-            .await
-            .expect_err("cut short");
-    cases.push(("2xx body cut short".to_owned(), error, true));
-
-    for (what, error, expected) in cases {
-        assert_eq!(error.outcome_unknown(), expected, "{what}: {error:?}");
-    }
+    assert!(!error.outcome_unknown(), "{error:?}");
 }
 
 // 8. Retries, the rate limit and the trace of a call -------------------------------------------
@@ -1438,6 +1544,37 @@ async fn retry_budget_caps_the_attempts() {
     assert_eq!(server.requests().len(), 1, "retries disabled");
 }
 
+/// Issue 33.8: a server answering 429 with `Retry-After: 0` at once cannot drive a loop of
+/// requests: however many retries are asked for, at most [`MAX_RETRIES`] are made, each after at
+/// least [`MIN_RETRY_DELAY`].
+#[tokio::test]
+async fn retry_after_0_on_429_is_bounded_by_the_retry_cap_and_the_minimum_wait() {
+    let server = RawServer::start(Reply::Bytes(response_with(
+        429,
+        &[("retry-after", "0")],
+        b"{}",
+    )))
+    .await;
+    let client = client_with(
+        &server.base_url(),
+        RetryPolicy::default().max_retries(u32::MAX),
+    );
+
+    let started = Instant::now();
+    let error = guarded(client.create_webhook(BUSINESS, &messages_registration()))
+        .await
+        .expect_err("always 429");
+    let elapsed = started.elapsed();
+
+    assert_eq!(error.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(server.requests().len(), 1 + MAX_RETRIES as usize);
+    assert!(
+        elapsed >= MAX_RETRIES * MIN_RETRY_DELAY,
+        "{} requests in {elapsed:?}",
+        server.requests().len()
+    );
+}
+
 #[tokio::test]
 async fn retry_budget_caps_the_time() {
     // A Retry-After beyond the budget is not waited for: the 429 comes back at once, with it.
@@ -1492,14 +1629,20 @@ async fn delete_answering_404_after_a_lost_attempt_has_succeeded() {
         "application/json",
         br#"{"message":"no such webhook"}"#,
     ));
-    // The first attempt's connection drops after the request: it may have deleted it.
-    let server = RawServer::start(Reply::Script(vec![Reply::Close, not_found.clone()])).await;
-    guarded(client_with(&server.base_url(), fast_retries()).delete_webhook(BUSINESS, "wh_1"))
-        .await
-        .expect("gone either way");
-    assert_eq!(server.requests().len(), 2);
-    // A 404 as the first answer is still NotFound; so is one after a 503, which applied nothing.
-    for script in [vec![not_found.clone()], vec![status(503), not_found]] {
+    // The first attempt's connection drops after the request, or a gateway answers 503 (it
+    // may have forwarded it): it may have deleted it.
+    for first in [Reply::Close, status(503)] {
+        let server = RawServer::start(Reply::Script(vec![first, not_found.clone()])).await;
+        guarded(client_with(&server.base_url(), fast_retries()).delete_webhook(BUSINESS, "wh_1"))
+            .await
+            .expect("gone either way");
+        assert_eq!(server.requests().len(), 2);
+    }
+    // A 404 as the first answer is still NotFound; so is one after a 429, which applied nothing.
+    for script in [
+        vec![not_found.clone()],
+        vec![status(429), not_found.clone()],
+    ] {
         let server = RawServer::start(Reply::Script(script)).await;
         let error = guarded(
             client_with(&server.base_url(), fast_retries()).delete_webhook(BUSINESS, "wh_1"),
@@ -1674,6 +1817,42 @@ async fn api_key_echoed_by_the_server_is_redacted_from_every_error() {
         assert!(shown.contains("[redacted]"), "nothing was echoed?\n{shown}");
     }
     assert!(matches!(errors[5], Error::Decode { .. }), "{:?}", errors[5]);
+}
+
+/// Issue 33.8: a server that echoes the key in another case, or cut at its start or its end,
+/// shows none of it: no 8 consecutive characters of the key, in any case, in any error.
+#[tokio::test]
+async fn api_key_echoed_upper_cased_or_cut_at_either_end_is_redacted() {
+    let upper = KEY.to_uppercase();
+    let echoes = [
+        upper.as_str(),
+        &KEY[4..],              // truncated at the start
+        &KEY[..KEY.len() - 4],  // truncated at the end
+        &KEY[3..KEY.len() - 3], // both
+    ];
+    for echo in echoes {
+        let body =
+            json!({"message": format!("bad key {echo}"), "details": {echo: echo}}).to_string();
+        let html = format!("<p>key={echo};</p>");
+        let errors = [
+            error_for(response(401, "application/json", body.as_bytes()), false).await,
+            error_for(response(429, "application/json", body.as_bytes()), false).await,
+            error_for(response(503, "text/html", html.as_bytes()), false).await,
+            error_for(response(200, "application/json", html.as_bytes()), false).await,
+        ];
+        for error in &errors {
+            let shown = everything_shown(error).to_lowercase();
+            let key = KEY.to_lowercase();
+            for part in key.as_bytes().windows(8) {
+                let part = std::str::from_utf8(part).unwrap();
+                assert!(
+                    !shown.contains(part),
+                    "{echo:?}: {part:?} is shown:\n{shown}"
+                );
+            }
+            assert!(shown.contains("[redacted]"), "nothing was echoed?\n{shown}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -76,7 +76,8 @@ pub(crate) struct ApiArgs {
     mock: bool,
     /// Retries of a failed call: after connection failures, 429, 502, 503 and 504, with backoff
     /// and Retry-After; a create only when it certainly was not applied. 0 disables.
-    #[arg(long, global = true, value_name = "N", default_value_t = connectly_client::DEFAULT_MAX_RETRIES)]
+    #[arg(long, global = true, value_name = "N", default_value_t = connectly_client::DEFAULT_MAX_RETRIES,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(connectly_client::MAX_RETRIES)))]
     retries: u32,
     /// At most N requests per second from this command, shared by all `--parallel` workers
     /// (retries count), to stay under Connectly's rate limits [default: no limit].

@@ -396,6 +396,86 @@ fn non_positive_timeout_is_a_usage_error() {
     assert!(out.stderr.contains("--timeout"), "{out:?}");
 }
 
+/// Issue 33.8: `--retries` has the client's cap; more is a usage error, and nothing is sent.
+#[test]
+fn retries_over_the_cap_is_a_usage_error() {
+    let fake = Fake::start();
+    let cap = connectly_client::MAX_RETRIES.to_string();
+    let over = (connectly_client::MAX_RETRIES + 1).to_string();
+    let out = fake.usage_error(&mut fake.cmd(&["webhooks", "list", "--retries", &over]));
+    assert!(out.stderr.contains("--retries"), "{out:?}");
+    fake.cmd(&["webhooks", "list", "--retries", &cap])
+        .run()
+        .code(0);
+}
+
+/// Issue 33.3: with every proxy variable naming a loopback listener, the commands that talk to
+/// a loopback host (the API by `--base-url` or `localhost`, `--mock`, a receiver of `events
+/// send`) go direct and succeed; the proxy, which would read `X-API-Key` in clear, sees no
+/// connection. The variables are set on the child only.
+#[test]
+fn proxy_variables_are_not_used_for_loopback_targets() {
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = |mut cmd: assert_cmd::Command| {
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            cmd.env(var, &proxy_url);
+        }
+        cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+        // A proxied request would wait for an answer the listener never gives: fail fast.
+        cmd.args(["--timeout", "5"]);
+        cmd
+    };
+    let fake = Fake::start();
+    let port = fake.mock.addr().port();
+
+    proxied(fake.cmd(&["webhooks", "list", "--retries", "0"]))
+        .run()
+        .code(0);
+    let mut localhost = connectly(&["webhooks", "list", "--retries", "0", "--business-id", BIZ]);
+    localhost
+        .env("CONNECTLY_API_KEY", KEY)
+        .args(["--base-url", &format!("http://localhost:{port}")]);
+    proxied(localhost).run().code(0);
+    let listed = format!("GET /v1/businesses/{BIZ}/webhooks");
+    assert_eq!(fake.request_lines(), [listed.clone(), listed]);
+    proxied(connectly(&[
+        "webhooks",
+        "list",
+        "--mock",
+        "--retries",
+        "0",
+        "--business-id",
+        BIZ,
+    ]))
+    .run()
+    .code(0);
+    let receiver =
+        connectly_tests::Receiver::start_blocking(connectly_webhook::Verifier::new("whsec_proxy"));
+    let mut send = connectly(&["events", "send", "--topic", "messages", "--secret"]);
+    send.args(["whsec_proxy", "--to", &receiver.url("/webhook")]);
+    proxied(send).run().code(0);
+
+    // Every connection the proxy was offered is in its accept queue, accepted or not.
+    let mut connections = 0;
+    loop {
+        match proxy.accept() {
+            Ok(_) => connections += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(connections, 0, "the proxy was used");
+}
+
 // ----------------------------------------------------------------------------------------------
 // 5. the API key never appears in any output (every run also checks it)
 

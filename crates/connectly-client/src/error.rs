@@ -4,7 +4,8 @@
 //!
 //! Everything in an error that came from the server (Connectly's error body, an excerpt of the
 //! body, a JSON error quoting it) has the API key replaced by `[redacted]` when the error is
-//! built, and its control characters escaped when it is displayed.
+//! built (in any case, and any part of 8 or more consecutive characters of it: [`redact`]), and
+//! its control characters escaped when it is displayed.
 
 use std::{borrow::Cow, fmt, time::Duration};
 
@@ -196,12 +197,11 @@ impl Error {
     /// Whether the request may have reached Connectly and been carried out although no answer
     /// says so, so that a create must not simply be sent again (list first, and compare).
     ///
-    /// `true`: the connection dropped or timed out after the request could have been sent, a
-    /// gateway answered for Connectly (502, 504), Connectly failed mid-way (500), or a success
-    /// answer could not be read or decoded (or was over the size cap).
-    /// `false`: the request was certainly not carried out: refused before sending, no
-    /// connection made (refused, DNS, TLS handshake, connect timeout), or a definite answer
-    /// (400, 401, 404, 409, 429, 503, ...).
+    /// The column "may it have been applied?" of the table in the crate documentation ("Errors,
+    /// timeouts and retries"), the same rule the retries follow. `true`: a timeout or a lost
+    /// connection after connecting, 500, a gateway's 502, 503 or 504, a success that could not
+    /// be read. `false`: refused before sending, no connection made (refused, DNS, TLS
+    /// handshake, connect timeout), or a definite refusal (400, 401, 404, 409, 429, a redirect).
     ///
     /// ```
     /// # async fn run(client: connectly_client::Client, r: connectly_client::types::CreateWebhookRequest) {
@@ -212,24 +212,7 @@ impl Error {
     /// # }
     /// ```
     pub fn outcome_unknown(&self) -> bool {
-        match self {
-            Error::Timeout(e) | Error::Transport(e) => !Self::not_sent(e),
-            Error::Server { .. } | Error::Decode { .. } | Error::ResponseTooLarge { .. } => true,
-            Error::UnexpectedStatus { status, .. } => {
-                matches!(status.as_u16(), 502 | 504) || status.is_success()
-            }
-            Error::AlreadyRegistered { .. }
-            | Error::InvalidRequest { .. }
-            | Error::Unauthorized { .. }
-            | Error::NotFound { .. }
-            | Error::InvalidInput { .. } => false,
-        }
-    }
-
-    /// Whether the request certainly never left: the connection was not established, or the
-    /// request could not be built.
-    pub(crate) fn not_sent(e: &reqwest::Error) -> bool {
-        e.is_connect() || e.is_builder()
+        crate::retry::Rule::of(self).maybe_applied
     }
 
     /// Connectly's error body, when the response carried one.
@@ -401,13 +384,81 @@ pub(crate) fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
 
 const REDACTED: &str = "[redacted]";
 
-/// `text` with every occurrence of the key replaced by `[redacted]`.
+/// The shortest part of the API key that is redacted on its own: a server that echoes the key
+/// cut at either end (or both), or in another case, still has every run of this many of its
+/// characters replaced. A key shorter than this is redacted whole.
+pub(crate) const KEY_PART_MIN: usize = 8;
+
+/// `text` with the API key replaced by `[redacted]`: the key itself, and every run of at least
+/// [`KEY_PART_MIN`] consecutive characters of it, compared without regard to ASCII case.
+///
+/// One pass over the text: for each byte, the matches ending there are extended from those
+/// ending at the byte before, at the positions of the key that hold that byte (the longest
+/// common substring recurrence, kept sparse), so the cost is the text's length times the
+/// number of times a byte occurs in the key.
 pub(crate) fn redact<'t>(text: &'t str, key: &str) -> Cow<'t, str> {
-    if !key.is_empty() && text.contains(key) {
-        Cow::Owned(text.replace(key, REDACTED))
-    } else {
-        Cow::Borrowed(text)
+    let spans = key_spans(text.as_bytes(), key.as_bytes());
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
     }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        // The spans cover ASCII bytes only (the key is ASCII), so they are on char boundaries.
+        out.push_str(&text[at..start]);
+        out.push_str(REDACTED);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
+}
+
+/// The byte ranges of `text` that are a run of at least [`KEY_PART_MIN`] (or all) of `key`'s
+/// characters, case-insensitively, merged, in order.
+fn key_spans(text: &[u8], key: &[u8]) -> Vec<(usize, usize)> {
+    let min = KEY_PART_MIN.min(key.len());
+    if min == 0 || text.len() < min {
+        return Vec::new();
+    }
+    // Where each (lower-cased) byte occurs in the key.
+    let mut at: Vec<Vec<usize>> = vec![Vec::new(); 256];
+    for (j, b) in key.iter().enumerate() {
+        at[usize::from(b.to_ascii_lowercase())].push(j);
+    }
+    // run[j]: the length of the match of text ending at the previous byte with key ending at
+    // j; only the entries in `set` are non-zero.
+    let (mut run, mut next) = (vec![0usize; key.len()], vec![0usize; key.len()]);
+    let (mut set, mut next_set) = (Vec::new(), Vec::new());
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (i, b) in text.iter().enumerate() {
+        let mut longest = 0;
+        for &j in &at[usize::from(b.to_ascii_lowercase())] {
+            let len = if j == 0 { 1 } else { run[j - 1] + 1 };
+            next[j] = len;
+            next_set.push(j);
+            longest = longest.max(len);
+        }
+        for &j in &set {
+            run[j] = 0;
+        }
+        std::mem::swap(&mut run, &mut next);
+        std::mem::swap(&mut set, &mut next_set);
+        next_set.clear();
+        if longest >= min {
+            // Merged with the spans it overlaps or touches (a long match may reach back over
+            // more than one).
+            let mut start = i + 1 - longest;
+            while let Some(&(s, e)) = spans.last() {
+                if start > e {
+                    break;
+                }
+                start = start.min(s);
+                spans.pop();
+            }
+            spans.push((start, i + 1));
+        }
+    }
+    spans
 }
 
 fn redact_in_place(text: &mut String, key: &str) {
@@ -426,7 +477,7 @@ fn redact_value(value: &mut serde_json::Value, key: &str) {
 }
 
 fn redact_map(map: &mut serde_json::Map<String, serde_json::Value>, key: &str) {
-    if map.keys().any(|k| k.contains(key)) {
+    if map.keys().any(|k| matches!(redact(k, key), Cow::Owned(_))) {
         *map = std::mem::take(map)
             .into_iter()
             .map(|(k, v)| (redact(&k, key).into_owned(), v))
@@ -611,6 +662,58 @@ mod tests {
         let cut = excerpt(body.as_bytes(), key);
         assert!(!cut.contains("sk_l"), "{cut}");
         assert_eq!(cut, format!("{}[red…", "x".repeat(EXCERPT_CHARS - 4)));
+    }
+
+    #[test]
+    fn the_key_is_redacted_in_any_case_and_cut_at_either_end() {
+        let key = "sk_live_0123456789AbCd";
+        for (text, expected) in [
+            (format!("key {key}!"), "key [redacted]!".to_owned()),
+            (
+                format!("KEY {} end", key.to_uppercase()),
+                "KEY [redacted] end".to_owned(),
+            ),
+            (
+                format!("[{}]", key.to_lowercase()),
+                "[[redacted]]".to_owned(),
+            ),
+            // Cut at the start, at the end, at both: 8 characters or more.
+            (format!("x{}y", &key[5..]), "x[redacted]y".to_owned()),
+            (format!("x{}y", &key[..8]), "x[redacted]y".to_owned()),
+            (format!("x{}y", &key[4..12]), "x[redacted]y".to_owned()),
+            // Twice, back to back, and overlapping matches.
+            (format!("{key}{key}"), "[redacted]".to_owned()),
+            (
+                format!("{} {}", &key[..10], &key[10..]),
+                "[redacted] [redacted]".to_owned(),
+            ),
+            // Seven characters are not enough; other text is untouched.
+            (format!("x{}y", &key[..7]), format!("x{}y", &key[..7])),
+            ("sk_live_".to_owned(), "[redacted]".to_owned()),
+            ("sk_test_0123".to_owned(), "sk_test_0123".to_owned()),
+            (
+                "Zürich 東京 sk_LIVE_0123 ok".to_owned(),
+                "Zürich 東京 [redacted] ok".to_owned(),
+            ),
+        ] {
+            assert_eq!(redact(&text, key), expected, "{text}");
+        }
+        // A key shorter than the part is redacted whole only.
+        assert_eq!(
+            redact("a SHORT one, short", "short"),
+            "a [redacted] one, [redacted]"
+        );
+        assert_eq!(redact("a shor", "short"), "a shor");
+        assert!(matches!(redact("nothing here", key), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn overlapping_matches_make_one_span() {
+        // "abcdefghij" matches the key at 0 and at 11; only the second goes on to "klmnop".
+        let key = "abcdefghij_abcdefghijklmnop";
+        let text = "abcdefghijklmnop";
+        assert_eq!(redact(text, key), "[redacted]");
+        assert_eq!(key_spans(text.as_bytes(), key.as_bytes()), [(0, 16)]);
     }
 
     #[test]

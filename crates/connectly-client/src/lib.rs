@@ -53,14 +53,45 @@
 //! - Defaults: connect timeout [`DEFAULT_CONNECT_TIMEOUT`] (10 s), whole-request timeout
 //!   [`DEFAULT_TIMEOUT`] (30 s per attempt, body included), response bodies capped at
 //!   [`DEFAULT_MAX_RESPONSE_BYTES`] (1 MiB). All settable on [`ClientBuilder`].
-//! - **Retries are on by default** ([`RetryPolicy`], [`ClientBuilder::retry`]): list, update
-//!   and delete are sent again after a connection failure or a timeout and after 429, 502, 503
-//!   and 504, at most [`DEFAULT_MAX_RETRIES`] (2) times and never later than
-//!   [`DEFAULT_RETRY_BUDGET`] (30 s) after the call began. The wait is what `Retry-After` asks
-//!   (seconds or HTTP-date), or else exponential backoff with full jitter: random, up to
+//! - **Retries are on by default** ([`RetryPolicy`], [`ClientBuilder::retry`]): at most
+//!   [`DEFAULT_MAX_RETRIES`] (2) times (settable up to [`MAX_RETRIES`], 10) and never later
+//!   than [`DEFAULT_RETRY_BUDGET`] (30 s) after the call began. The wait is what `Retry-After`
+//!   asks (seconds or HTTP-date), or else exponential backoff with full jitter: random, up to
 //!   [`DEFAULT_INITIAL_BACKOFF`] (0.5 s) doubled per retry, capped at [`DEFAULT_MAX_BACKOFF`]
-//!   (8 s). Every attempt is bounded by the request timeout, so a call ends within the budget
-//!   plus one timeout. `RetryPolicy::none()` turns retries off.
+//!   (8 s); never less than [`MIN_RETRY_DELAY`] (100 ms), even after `Retry-After: 0`. Every
+//!   attempt is bounded by the request timeout, so a call ends within the budget plus one
+//!   timeout. `RetryPolicy::none()` turns retries off.
+//! - **One rule decides what a failure means**, this table: may the request have been applied
+//!   although no answer says so ([`Error::outcome_unknown`]), and is the failure transient. A
+//!   call is sent again when the failure is transient and the operation is idempotent (list,
+//!   update, delete, reports) or certainly not applied. A status is read by its own row, else
+//!   by its class's.
+//!
+//!   | what the attempt saw | may it have been applied? | transient? |
+//!   | --- | --- | --- |
+//!   | refused before sending (an invalid argument) | no | no |
+//!   | no connection (refused, DNS, TLS handshake, connect timeout) | no | yes |
+//!   | timeout after connecting | yes | yes |
+//!   | connection lost before the whole answer | yes | yes |
+//!   | 400 Bad Request | no | no |
+//!   | 401 Unauthorized | no | no |
+//!   | 404 Not Found | no | no |
+//!   | 409 Conflict | no | no |
+//!   | 429 Too Many Requests | no | yes |
+//!   | 500 Internal Server Error | yes | no |
+//!   | 502 Bad Gateway | yes | yes |
+//!   | 503 Service Unavailable | yes | yes |
+//!   | 504 Gateway Timeout | yes | yes |
+//!   | 1xx (no final answer) | yes | no |
+//!   | 2xx that cannot be read (undocumented, undecodable, over the cap) | yes | no |
+//!   | 3xx (redirects are not followed) | no | no |
+//!   | other 4xx | no | no |
+//!   | other 5xx | yes | no |
+//!   | any other status | yes | no |
+//!
+//!   Connectly documents only 400, 401, 404, 409 and 500: a 502, 503 or 504 comes from
+//!   something in front of it (a load balancer, a gateway) that may have forwarded the request
+//!   before failing, so it may have been applied.
 //! - **Create is never re-sent blindly.** Connectly has no idempotency key: a create sent
 //!   twice may register twice, or answer 409 for a registration that in fact succeeded. So a
 //!   create is retried only when it certainly was not applied: the connection could not be
@@ -80,13 +111,19 @@
 //!
 //! - The API key is sent only in the `X-API-Key` header, marked sensitive; it never appears in
 //!   `Debug` or `Display` output of the client or of any error, nor in traces. When a server
-//!   echoes it (in a message, a body, an HTML page), errors show `[redacted]` instead, and
+//!   echoes it (in a message, a body, an HTML page), in any case or cut at either end (any 8
+//!   or more consecutive characters of it), errors show `[redacted]` instead, and
 //!   control characters the server sent are escaped (`\u{1b}`), so an error printed to a
 //!   terminal cannot drive it. A base URL with credentials is refused, and never echoed with
 //!   its password.
 //! - The base URL must be HTTPS, except for loopback hosts (`127.0.0.0/8`, `localhost`,
 //!   `[::1]`), which tests use: the policy of [`connectly_net::check_transport`], shared by
 //!   every crate of connectly-rs.
+//! - A loopback base URL is reached directly, never through a proxy of the environment
+//!   (`HTTP_PROXY`, `http_proxy`, `ALL_PROXY`...), and `localhost` is pinned to the loopback
+//!   addresses. Any other base URL is HTTPS, so a proxy only carries a `CONNECT` tunnel: reqwest
+//!   sends it the host, the port and the `User-Agent` (and the proxy's own credentials, if its
+//!   URL has them), never `X-API-Key`, which travels inside TLS.
 //! - Business and webhook ids are percent-encoded into their own path segment; empty ids, the
 //!   dot segments `.` and `..`, and ids containing `\` (which URL parsing reads as `/`) are
 //!   refused before anything is sent.
@@ -115,7 +152,12 @@ pub mod mock {
     include!(concat!(env!("OUT_DIR"), "/codegen_httpmock.rs"));
 }
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{
+    fmt,
+    net::{Ipv4Addr, Ipv6Addr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
 
 use call::Operation;
 pub use error::{ApiError, BuildError, DecodeError, Error};
@@ -126,7 +168,7 @@ pub use reqwest::StatusCode;
 use retry::Safety;
 pub use retry::{
     RetryPolicy, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRIES,
-    DEFAULT_RETRY_BUDGET,
+    DEFAULT_RETRY_BUDGET, MAX_RETRIES, MIN_RETRY_DELAY,
 };
 
 /// The production API.
@@ -269,16 +311,27 @@ impl ClientBuilder {
         let user_agent = header::HeaderValue::from_str(&self.user_agent)
             .map_err(|_| BuildError::InvalidUserAgent(self.user_agent.clone()))?;
         headers.insert(header::USER_AGENT, user_agent);
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(BuildError::Http)?;
+            .redirect(reqwest::redirect::Policy::none());
+        if connectly_net::is_loopback(&base_url) {
+            // Plain http is allowed here only: a proxy of the environment (HTTP_PROXY,
+            // ALL_PROXY...) would read the key in clear, so loopback is reached directly, and
+            // `localhost` is the loopback addresses, not what DNS says.
+            http = http.no_proxy().resolve_to_addrs(
+                "localhost",
+                &[
+                    SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                    SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+                ],
+            );
+        }
+        let http = http.build().map_err(BuildError::Http)?;
         Ok(Client {
             api: generated::Client::new_with_client(
-                &base_url,
+                base_url.as_str().trim_end_matches('/'),
                 http,
                 transport::CallContext {
                     max_response_bytes: self.max_response_bytes,
@@ -292,7 +345,7 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(given: &str) -> Result<String, BuildError> {
+fn check_base_url(given: &str) -> Result<connectly_net::Url, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidBaseUrl {
         url: connectly_net::shown_str(given),
         reason: reason.to_owned(),
@@ -315,7 +368,7 @@ fn check_base_url(given: &str) -> Result<String, BuildError> {
         }
         Err(refusal) => return Err(invalid(&refusal.to_string())),
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok(url)
 }
 
 /// A Connectly webhooks client. Cheap to clone (the connection pool is shared).
