@@ -15,14 +15,14 @@ use crate::{Failure, Global, TimeoutArg};
 
 use connectly_webhook::TOPICS;
 
-/// `events send --help`'s epilogue; the kinds are the spec's samples.
+/// `events send --help`'s epilogue: the spec's samples, by topic.
 fn send_help() -> String {
-    let mut kinds = String::new();
+    let mut samples = String::new();
     for topic in TOPICS {
         let names: Vec<_> = connectly_webhook::samples_of(topic)
             .map(|s| s.name)
             .collect();
-        kinds.push_str(&format!(
+        samples.push_str(&format!(
             "  {topic:<16} {} (default: {})\n",
             names.join(", "),
             names.first().copied().unwrap_or("none")
@@ -33,13 +33,13 @@ fn send_help() -> String {
 The event is POSTed with the headers Connectly sends: `content-type: text/plain; charset=utf-8`
 and `x-connectly-hmac-sha256: <Base64 HMAC-SHA256 of the body, keyed with the secret>`. Redirects
 are not followed. Exit 0 when the receiver answers 2xx, 1 otherwise (or when it cannot be
-reached), 2 on a usage error (a kind of another topic, a plain-http URL off loopback).
+reached), 2 on a usage error (a sample of another topic, a plain-http URL off loopback).
 
-Sample kinds (the examples of the spec's `event` callback):
-{kinds}
+Samples (the named examples of the spec's `event` callback):
+{samples}
 Examples:
   export CONNECTLY_WEBHOOK_SECRET=whsec_...
-  connectly events send --to http://127.0.0.1:3000/webhook --topic messages --kind button
+  connectly events send --to http://127.0.0.1:3000/webhook --topic messages --sample button
   connectly events send --to https://hooks.example.com/connectly --topic delivery_status --body event.json"
     )
 }
@@ -138,8 +138,8 @@ pub(crate) struct SendArgs {
     #[arg(long, value_parser = PossibleValuesParser::new(TOPICS.iter().copied()))]
     topic: String,
     /// Which sample event to send [default: the topic's first, listed below].
-    #[arg(long, value_parser = sample_names(), conflicts_with = "body")]
-    kind: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = sample_names(), conflicts_with = "body")]
+    sample: Option<String>,
     /// Send this file's raw bytes, unchanged, instead of a sample (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
     body: Option<String>,
@@ -211,14 +211,14 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let topic = args.topic.as_str();
     // Everything is checked before anything is read or sent.
     let secret = args.secret.needed("events send")?;
-    let sample = match (&args.body, &args.kind) {
+    let sample = match (&args.body, &args.sample) {
         (Some(_), None) => None,
-        (_, kind) => Some(
-            connectly_webhook::choose_sample(topic, kind.as_deref())
-                .map_err(|e| Failure::usage(format!("--topic {topic} --kind: {e}")))?,
+        (_, name) => Some(
+            connectly_webhook::choose_sample(topic, name.as_deref())
+                .map_err(|e| Failure::usage(format!("--topic {topic} --sample: {e}")))?,
         ),
     };
-    let kind = sample.map(|s| s.name);
+    let sample_name = sample.map(|s| s.name);
     let url = Url::parse(&args.to)
         .map_err(|e| Failure::usage(format!("--to {:?} is not a URL: {e}", args.to)))?;
     match connectly_net::check_transport(&url) {
@@ -284,7 +284,9 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
         shown(&url)
     );
     if global.json {
-        crate::output::json(&json!({"status": status.as_u16(), "kind": kind, "topic": topic}));
+        crate::output::json(
+            &json!({"status": status.as_u16(), "sample": sample_name, "topic": topic}),
+        );
     } else {
         crate::outln!("{status}");
     }

@@ -57,23 +57,23 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 // events send
 
 #[test]
-fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
+fn send_every_sample_is_verified_and_parsed_by_the_receiver() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
     let mut sent = 0;
     for sample in connectly_webhook::samples() {
-        let (kind, topic) = (sample.name, sample.topic());
+        let (name, topic) = (sample.name, sample.topic());
         let out = with_secret(&[
-            "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
+            "events", "send", "--to", &url, "--topic", topic, "--sample", name,
         ])
         .run()
         .code(0);
-        assert_eq!(out.stdout, "200 OK\n", "{kind}: {out:#?}");
+        assert_eq!(out.stdout, "200 OK\n", "{name}: {out:#?}");
         let Seen::Event(event, headers) = receiver.next() else {
-            panic!("{kind}: not the verified route")
+            panic!("{name}: not the verified route")
         };
-        assert_eq!(*event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
-        assert!(!matches!(*event, Event::Unknown(_)), "{kind}");
+        assert_eq!(*event, parse(sample.body.as_bytes()).unwrap(), "{name}");
+        assert!(!matches!(*event, Event::Unknown(_)), "{name}");
         assert_eq!(event.topic(), topic);
         assert_eq!(
             header(&headers, "content-type"),
@@ -92,7 +92,7 @@ fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
 }
 
 #[test]
-fn send_help_lists_every_topic_and_kind_of_the_spec() {
+fn send_help_lists_every_topic_and_sample_of_the_spec() {
     let out = connectly(&["events", "send", "--help"]).run().code(0);
     for topic in connectly_webhook::TOPICS {
         let line = out
@@ -108,10 +108,10 @@ fn send_help_lists_every_topic_and_kind_of_the_spec() {
 }
 
 #[test]
-fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
+fn send_defaults_to_text_and_sent_and_json_reports_status_sample_and_topic() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
-    for (topic, kind) in [("messages", "text"), ("delivery_status", "sent")] {
+    for (topic, name) in [("messages", "text"), ("delivery_status", "sent")] {
         // The secret as a flag this time.
         let out = connectly(&[
             "events", "send", "--json", "--to", &url, "--topic", topic, "--secret", SECRET,
@@ -120,12 +120,12 @@ fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
         .code(0);
         assert_eq!(
             out.json(),
-            json!({"status": 200, "kind": kind, "topic": topic})
+            json!({"status": 200, "sample": name, "topic": topic})
         );
         let Seen::Event(event, _) = receiver.next() else {
             panic!()
         };
-        let sample = connectly_webhook::sample(kind).unwrap();
+        let sample = connectly_webhook::sample(name).unwrap();
         assert_eq!(*event, parse(sample.body.as_bytes()).unwrap());
     }
     // `localhost` is loopback too.
@@ -141,7 +141,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
     let out = connectly(&[
-        "events", "send", "--to", &url, "--topic", "messages", "--kind", "button",
+        "events", "send", "--to", &url, "--topic", "messages", "--sample", "button",
     ])
     .env("CONNECTLY_WEBHOOK_SECRET", "whsec_someone_elses")
     .run()
@@ -162,7 +162,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
         &url,
         "--topic",
         "delivery_status",
-        "--kind",
+        "--sample",
         "failed",
         "--secret",
         "whsec_someone_elses",
@@ -171,7 +171,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
     .code(1);
     assert_eq!(
         out.json(),
-        json!({"status": 401, "kind": "failed", "topic": "delivery_status"})
+        json!({"status": 401, "sample": "failed", "topic": "delivery_status"})
     );
 }
 
@@ -224,7 +224,7 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
     .code(0);
     assert_eq!(
         out.json(),
-        json!({"status": 200, "kind": null, "topic": "delivery_status"})
+        json!({"status": 200, "sample": null, "topic": "delivery_status"})
     );
     // The warning carries the error's cause (serde_json's), on one line.
     assert!(
@@ -265,7 +265,7 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
         Seen::Event(e, _) if matches!(*e, Event::DeliveryStatus(_))
     ));
 
-    // --body and --kind together: a usage error.
+    // --body and --sample together: a usage error.
     with_secret(&[
         "events",
         "send",
@@ -273,7 +273,7 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
         &receiver.url("/raw"),
         "--topic",
         "messages",
-        "--kind",
+        "--sample",
         "text",
         "--body",
         &file,
@@ -324,26 +324,30 @@ fn send_refuses_plain_http_off_loopback_and_other_schemes_with_exit_2() {
 }
 
 #[test]
-fn send_a_kind_of_the_other_topic_is_a_usage_error() {
+fn send_a_sample_of_the_other_topic_is_a_usage_error() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
-    for (topic, kind) in [
+    for (topic, name) in [
         ("messages", "delivered"),
         ("messages", "failed"),
         ("delivery_status", "text"),
         ("delivery_status", "referral"),
     ] {
         let out = with_secret(&[
-            "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
+            "events", "send", "--to", &url, "--topic", topic, "--sample", name,
         ])
         .run()
         .code(2);
-        assert!(out.stderr.contains(kind), "{out:#?}");
+        assert!(out.stderr.contains(name), "{out:#?}");
         assert!(out.stderr.contains(topic), "{out:#?}");
+        assert!(
+            out.stderr.contains("--sample"),
+            "the flag, by its name: {out:#?}"
+        );
     }
     // Unknown values (clap's usage errors) and a missing secret: exit 2.
     with_secret(&[
-        "events", "send", "--to", &url, "--topic", "messages", "--kind", "sticker",
+        "events", "send", "--to", &url, "--topic", "messages", "--sample", "sticker",
     ])
     .run()
     .code(2);
