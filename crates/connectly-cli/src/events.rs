@@ -1,6 +1,9 @@
 //! `connectly events send | verify | inspect`: the receiving side's tools. `send` POSTs a
 //! realistic signed event to a receiver, as Connectly does; `verify` checks a signature against a
 //! body's raw bytes; `inspect` shows how connectly-webhook reads a body.
+//!
+//! Everything that came from outside (the receiver's answer, an event's fields, file names)
+//! reaches a terminal only through [`connectly_net::printable`]; `--json` carries it as it is.
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +16,7 @@ use serde_json::json;
 use crate::failure::Kind;
 use crate::{Failure, Global, TimeoutArg};
 
+use connectly_net::printable;
 use connectly_webhook::TOPICS;
 
 /// `events send --help`'s epilogue: the spec's samples, by topic.
@@ -57,11 +61,14 @@ const INSPECT_HELP: &str = "\
 Prints whether the signature matched (when --signature is given), the topic, the kind, the
 delivery key (SHA-256 of the raw body: a retry has the same) and the main fields, as
 connectly-webhook reads them. A JSON object this version cannot type is shown as topic/kind
-`unknown` with the reason. With --json: one object {\"verified\": true|false|null, \"topic\",
-\"kind\", \"deliveryKey\", \"timestamp\", \"fields\": {...}, \"reason\"}.
+`unknown` with the reason; one it cannot even read as JSON values (nesting over 128 levels,
+`1e400`, a lone surrogate escape) is shown raw (field `raw`) with the reason. Text from the body
+is shown escaped (`\\u{1b}`); --json carries it as it is: one object {\"verified\":
+true|false|null, \"topic\", \"kind\", \"deliveryKey\", \"timestamp\", \"fields\": {...}, \"reason\"}.
 
-Exit 0 for any body the library accepts (an unknown shape included); 1 when the signature does
-not match or the body is not a JSON object; 2 when --signature is given without a secret.
+Exit 0 for any body the library accepts (an unknown or unreadable shape included); 1 when the
+signature does not match or the body is not a JSON object; 2 when --signature is given without
+a secret.
 
 Examples:
   connectly events inspect captured-body.json
@@ -237,21 +244,21 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let (body, what) = match (&args.body, sample) {
         (Some(file), _) => {
             let bytes = read_bytes(file)?;
-            let name = crate::input::display_name(file);
+            let name = printable(crate::input::display_name(file));
             match connectly_webhook::parse(&bytes) {
-                Ok(connectly_webhook::Event::Unknown(event)) => eprintln!(
+                Ok(event) if reason(&event).is_some() => eprintln!(
                     "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
-                    event.reason
+                    printable(reason(&event).unwrap_or_default())
                 ),
                 Ok(event) if event.topic() == topic => {}
                 Ok(event) => eprintln!(
                     "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
-                    event.topic()
+                    printable(event.topic())
                 ),
                 Err(e) => eprintln!(
                     "connectly: warning: {name} is not a Connectly event ({}); sending it unchanged",
                     // The error and its causes on one line, as `Failure` words them.
-                    Failure::failed(e.to_string()).caused_by(&e)
+                    printable(&Failure::failed(e.to_string()).caused_by(&e).to_string())
                 ),
             }
             (bytes, format!("{name} ({topic})"))
@@ -293,6 +300,7 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     if status.is_success() {
         return Ok(());
     }
+    // Shown through `printable` when the failure is printed (`output::failure`).
     let answer = masked(String::from_utf8_lossy(&answer.excerpt).trim(), &secret.0);
     Err(Failure::failed(if answer.is_empty() {
         format!("the receiver answered {status}")
@@ -428,9 +436,19 @@ fn main_fields(event: &connectly_webhook::Event) -> Vec<(&'static str, serde_jso
             put("expiresAt", Some(json!(report.last_run.result.expires_at)));
         }
         Event::Unknown(u) => put("keys", Some(json!(u.value.keys().collect::<Vec<_>>()))),
+        Event::Unreadable(u) => put("raw", Some(json!(String::from_utf8_lossy(&u.raw)))),
         _ => {}
     }
     fields
+}
+
+/// Why the library could not type `event` (an unknown or unreadable shape), if it could not.
+fn reason(event: &connectly_webhook::Event) -> Option<&str> {
+    match event {
+        connectly_webhook::Event::Unknown(unknown) => Some(&unknown.reason),
+        connectly_webhook::Event::Unreadable(unreadable) => Some(&unreadable.reason),
+        _ => None,
+    }
 }
 
 fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
@@ -451,10 +469,21 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
             .kind(crate::failure::Kind::Invalid)
     })?;
     let fields = main_fields(&event);
-    let reason = match &event {
-        connectly_webhook::Event::Unknown(unknown) => Some(unknown.reason.as_str()),
-        _ => None,
-    };
+    let reason = reason(&event);
+    if let connectly_webhook::Event::Unreadable(unreadable) = &event {
+        // The library's rule: a signed object is never refused for its shape; say what was
+        // verified and what could not be read.
+        let signature = match &verified {
+            None => "signature not checked (no --signature)",
+            Some(Ok(())) => "verified",
+            Some(Err(_)) => "signature DOES NOT MATCH",
+        };
+        eprintln!(
+            "connectly: {}: {signature}; {}; shown raw",
+            printable(name),
+            printable(&unreadable.reason)
+        );
+    }
     if global.json {
         let mut object = serde_json::Map::new();
         for (field, value) in &fields {
@@ -488,21 +517,29 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
             rows.push(("reason", reason.to_owned()));
         }
         for (field, value) in &fields {
+            // Text as it is, a list of texts one after another, anything else as JSON.
             let text = match value {
                 serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => items
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
             rows.push((field, text));
         }
+        // Every value but the signature's and the key came from the body: one printable form.
         for (field, value) in rows {
-            crate::outln!("{field:<13}{value}");
+            crate::outln!("{field:<13}{}", printable(&value));
         }
     }
     match verified {
         Some(Err(error)) => {
             // The reading is printed; the verdict goes to stderr, as `events verify` does.
             eprintln!(
-                "error: {name}: {error}\n  hint: check the secret, and that the file holds the raw body exactly as received"
+                "error: {}: {error}\n  hint: check the secret, and that the file holds the raw body exactly as received",
+                printable(name)
             );
             Err(Failure::reported())
         }

@@ -154,9 +154,14 @@ pub(crate) fn error_json(failure: &Failure) -> Value {
     }})
 }
 
-/// Later lines of a multi-line text, indented under the first.
+/// Later lines of a multi-line text, indented under the first; each line in the printable form
+/// of outside text (a failure may quote a receiver's answer or a file name; `--json` carries the
+/// original).
 fn indent_continuation(text: &str) -> String {
-    text.replace('\n', "\n  ")
+    text.split('\n')
+        .map(connectly_net::printable)
+        .collect::<Vec<_>>()
+        .join("\n  ")
 }
 
 /// Prints a warning on stderr: `warning: ...`.
