@@ -299,20 +299,18 @@ pub fn skip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
-/// Where the reading of [`json_surrogate_pairs`]' text stands apart from the original: each
-/// pair rewritten shortens its line by 2 characters from the column after it.
+/// How [`json_surrogate_pairs`] moved the columns: each pair rewritten shortens its line by 2
+/// characters from the column after it, recorded as `(line, that column)` in the order of the
+/// text (so sorted).
 #[derive(Debug, Default)]
 struct Shifts(Vec<(usize, usize)>);
 
 impl Shifts {
-    /// The original position of a position in the rewritten text. Positions are those of
-    /// tokens, never inside an escape.
+    /// The original position of a position in the rewritten text (a token's, never one inside
+    /// an escape), in logarithmic time: a text full of pairs costs no more per position.
     fn restore(&self, at: Position) -> Position {
-        let before = self
-            .0
-            .iter()
-            .filter(|&&(line, column)| line == at.line && column <= at.column)
-            .count();
+        let up_to = |column| self.0.partition_point(|&shift| shift <= (at.line, column));
+        let before = up_to(at.column) - up_to(0);
         Position {
             column: at.column + 2 * before,
             ..at
