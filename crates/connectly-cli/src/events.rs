@@ -246,15 +246,17 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
             let bytes = read_bytes(file)?;
             let name = printable(crate::input::display_name(file));
             match connectly_webhook::parse(&bytes) {
-                Ok(event) if reason(&event).is_some() => eprintln!(
-                    "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
-                    printable(reason(&event).unwrap_or_default())
-                ),
-                Ok(event) if event.topic() == topic => {}
-                Ok(event) => eprintln!(
-                    "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
-                    printable(event.topic())
-                ),
+                Ok(event) => match reason(&event) {
+                    Some(reason) => eprintln!(
+                        "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
+                        printable(reason)
+                    ),
+                    None if event.topic() == topic => {}
+                    None => eprintln!(
+                        "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
+                        printable(event.topic())
+                    ),
+                },
                 Err(e) => eprintln!(
                     "connectly: warning: {name} is not a Connectly event ({}); sending it unchanged",
                     // The error and its causes on one line, as `Failure` words them.
