@@ -1,7 +1,8 @@
 //! The receiving side: every documented event shape validates against the exported event schema
 //! and is typed; the axum extractors verify and parse end to end on loopback, hand every signed
-//! JSON object to the handler (an unknown shape as `Event::Unknown`), and refuse only a bad
-//! signature (401) or a signed body that is not a JSON object (400).
+//! JSON object to the handler (an unknown shape as `Event::Unknown`, one serde_json cannot read
+//! into values as `Event::Unreadable`), and refuse only a bad signature (401) or a signed body
+//! that is not a JSON object (400).
 
 use std::time::Duration;
 
@@ -161,6 +162,61 @@ async fn every_documented_shape_and_any_signed_object_reaches_the_handler() {
     }
 }
 
+/// Issue 33.7: JSON objects that are valid JSON (RFC 8259 sets no depth, number range or
+/// surrogate rule) but that serde_json cannot read into values.
+fn unreadable_objects() -> Vec<(Vec<u8>, &'static str)> {
+    let text = connectly_webhook::sample("text").unwrap().body;
+    vec![
+        (
+            format!(r#"{{"a": {}{}}}"#, "[".repeat(200), "]".repeat(200)).into_bytes(),
+            "recursion limit exceeded",
+        ),
+        (br#"{"amount": 1e400}"#.to_vec(), "number out of range"),
+        (br#"{"text": "\ud800"}"#.to_vec(), "hex escape"),
+        // A documented shape with an unreadable value where a value is kept (`callbackData`).
+        (
+            text.replacen('{', r#"{"callbackData": {"n": -1e400}, "#, 1)
+                .into_bytes(),
+            "number out of range",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_signed_object_that_cannot_be_read_into_values_reaches_the_handler_raw() {
+    let receiver = Receiver::start(Verifier::new(SECRET)).await;
+    for (body, says) in unreadable_objects() {
+        let shown = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
+        let event = parse(&body).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        let Event::Unreadable(unreadable) = &event else {
+            panic!("{shown}: {event:?}")
+        };
+        assert_eq!(unreadable.raw, body, "kept byte for byte");
+        assert!(unreadable.reason.contains(says), "{}", unreadable.reason);
+        assert!(
+            unreadable
+                .reason
+                .starts_with("the body could not be read as JSON: "),
+            "{}",
+            unreadable.reason
+        );
+        assert_eq!(
+            (event.topic(), event.kind(), event.timestamp()),
+            ("unknown", "unknown", None)
+        );
+
+        let (status, text) =
+            post_event(&receiver.url("/delivery"), &body, Some(sign(SECRET, &body))).await;
+        assert_eq!((status, text.as_str()), (200, "ok"), "{shown}");
+        assert_eq!(receiver.next_delivery().event, event, "{shown}");
+    }
+    // Where nothing is kept (a field this version does not know), it is skipped unread: the
+    // event is typed.
+    let text = connectly_webhook::sample("text").unwrap().body;
+    let extra = text.replacen('{', r#"{"extra": [-1e400, "\ud800"], "#, 1);
+    assert_eq!(parse(extra.as_bytes()).unwrap().kind(), "text");
+}
+
 #[tokio::test]
 async fn only_a_bad_signature_is_401_and_only_a_signed_non_object_is_400() {
     let receiver = Receiver::start(Verifier::new(SECRET)).await;
@@ -189,6 +245,13 @@ async fn only_a_bad_signature_is_401_and_only_a_signed_non_object_is_400() {
             Some(sign(SECRET, b"<xml/>")),
             400,
             "not JSON: expected value at line 1 column 1",
+        ),
+        // Cut short: not JSON, whatever it starts with.
+        (
+            br#"{"a": [1,"#.to_vec(),
+            Some(sign(SECRET, br#"{"a": [1,"#)),
+            400,
+            "not JSON: EOF while parsing",
         ),
         // An unsigned non-object is a signature problem first.
         (b"<xml/>".to_vec(), None, 401, "missing"),

@@ -1,6 +1,9 @@
 //! `connectly events send | verify | inspect`: the receiving side's tools. `send` POSTs a
 //! realistic signed event to a receiver, as Connectly does; `verify` checks a signature against a
 //! body's raw bytes; `inspect` shows how connectly-webhook reads a body.
+//!
+//! Everything that came from outside (the receiver's answer, an event's fields, file names)
+//! reaches a terminal only through [`connectly_net::printable`]; `--json` carries it as it is.
 
 use std::fmt;
 use std::time::Duration;
@@ -13,16 +16,17 @@ use serde_json::json;
 use crate::failure::Kind;
 use crate::{Failure, Global, TimeoutArg};
 
+use connectly_net::printable;
 use connectly_webhook::TOPICS;
 
-/// `events send --help`'s epilogue; the kinds are the spec's samples.
+/// `events send --help`'s epilogue: the spec's samples, by topic.
 fn send_help() -> String {
-    let mut kinds = String::new();
+    let mut samples = String::new();
     for topic in TOPICS {
         let names: Vec<_> = connectly_webhook::samples_of(topic)
             .map(|s| s.name)
             .collect();
-        kinds.push_str(&format!(
+        samples.push_str(&format!(
             "  {topic:<16} {} (default: {})\n",
             names.join(", "),
             names.first().copied().unwrap_or("none")
@@ -33,13 +37,13 @@ fn send_help() -> String {
 The event is POSTed with the headers Connectly sends: `content-type: text/plain; charset=utf-8`
 and `x-connectly-hmac-sha256: <Base64 HMAC-SHA256 of the body, keyed with the secret>`. Redirects
 are not followed. Exit 0 when the receiver answers 2xx, 1 otherwise (or when it cannot be
-reached), 2 on a usage error (a kind of another topic, a plain-http URL off loopback).
+reached), 2 on a usage error (a sample of another topic, a plain-http URL off loopback).
 
-Sample kinds (the examples of the spec's `event` callback):
-{kinds}
+Samples (the named examples of the spec's `event` callback):
+{samples}
 Examples:
   export CONNECTLY_WEBHOOK_SECRET=whsec_...
-  connectly events send --to http://127.0.0.1:3000/webhook --topic messages --kind button
+  connectly events send --to http://127.0.0.1:3000/webhook --topic messages --sample button
   connectly events send --to https://hooks.example.com/connectly --topic delivery_status --body event.json"
     )
 }
@@ -57,11 +61,14 @@ const INSPECT_HELP: &str = "\
 Prints whether the signature matched (when --signature is given), the topic, the kind, the
 delivery key (SHA-256 of the raw body: a retry has the same) and the main fields, as
 connectly-webhook reads them. A JSON object this version cannot type is shown as topic/kind
-`unknown` with the reason. With --json: one object {\"verified\": true|false|null, \"topic\",
-\"kind\", \"deliveryKey\", \"timestamp\", \"fields\": {...}, \"reason\"}.
+`unknown` with the reason; one it cannot even read as JSON values (nesting over 128 levels,
+`1e400`, a lone surrogate escape) is shown raw (field `raw`) with the reason. Text from the body
+is shown escaped (`\\u{1b}`); --json carries it as it is: one object {\"verified\":
+true|false|null, \"topic\", \"kind\", \"deliveryKey\", \"timestamp\", \"fields\": {...}, \"reason\"}.
 
-Exit 0 for any body the library accepts (an unknown shape included); 1 when the signature does
-not match or the body is not a JSON object; 2 when --signature is given without a secret.
+Exit 0 for any body the library accepts (an unknown or unreadable shape included); 1 when the
+signature does not match or the body is not a JSON object; 2 when --signature is given without
+a secret.
 
 Examples:
   connectly events inspect captured-body.json
@@ -138,8 +145,8 @@ pub(crate) struct SendArgs {
     #[arg(long, value_parser = PossibleValuesParser::new(TOPICS.iter().copied()))]
     topic: String,
     /// Which sample event to send [default: the topic's first, listed below].
-    #[arg(long, value_parser = sample_names(), conflicts_with = "body")]
-    kind: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = sample_names(), conflicts_with = "body")]
+    sample: Option<String>,
     /// Send this file's raw bytes, unchanged, instead of a sample (`-` reads stdin).
     #[arg(long, value_name = "FILE")]
     body: Option<String>,
@@ -211,14 +218,14 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let topic = args.topic.as_str();
     // Everything is checked before anything is read or sent.
     let secret = args.secret.needed("events send")?;
-    let sample = match (&args.body, &args.kind) {
+    let sample = match (&args.body, &args.sample) {
         (Some(_), None) => None,
-        (_, kind) => Some(
-            connectly_webhook::choose_sample(topic, kind.as_deref())
-                .map_err(|e| Failure::usage(format!("--topic {topic} --kind: {e}")))?,
+        (_, name) => Some(
+            connectly_webhook::choose_sample(topic, name.as_deref())
+                .map_err(|e| Failure::usage(format!("--topic {topic} --sample: {e}")))?,
         ),
     };
-    let kind = sample.map(|s| s.name);
+    let sample_name = sample.map(|s| s.name);
     let url = Url::parse(&args.to)
         .map_err(|e| Failure::usage(format!("--to {:?} is not a URL: {e}", args.to)))?;
     match connectly_net::check_transport(&url) {
@@ -237,21 +244,23 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
     let (body, what) = match (&args.body, sample) {
         (Some(file), _) => {
             let bytes = read_bytes(file)?;
-            let name = crate::input::display_name(file);
+            let name = printable(crate::input::display_name(file));
             match connectly_webhook::parse(&bytes) {
-                Ok(connectly_webhook::Event::Unknown(event)) => eprintln!(
-                    "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
-                    event.reason
-                ),
-                Ok(event) if event.topic() == topic => {}
-                Ok(event) => eprintln!(
-                    "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
-                    event.topic()
-                ),
+                Ok(event) => match reason(&event) {
+                    Some(reason) => eprintln!(
+                        "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
+                        printable(reason)
+                    ),
+                    None if event.topic() == topic => {}
+                    None => eprintln!(
+                        "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
+                        printable(event.topic())
+                    ),
+                },
                 Err(e) => eprintln!(
                     "connectly: warning: {name} is not a Connectly event ({}); sending it unchanged",
                     // The error and its causes on one line, as `Failure` words them.
-                    Failure::failed(e.to_string()).caused_by(&e)
+                    printable(&Failure::failed(e.to_string()).caused_by(&e).to_string())
                 ),
             }
             (bytes, format!("{name} ({topic})"))
@@ -284,13 +293,16 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
         shown(&url)
     );
     if global.json {
-        crate::output::json(&json!({"status": status.as_u16(), "kind": kind, "topic": topic}));
+        crate::output::json(
+            &json!({"status": status.as_u16(), "sample": sample_name, "topic": topic}),
+        );
     } else {
         crate::outln!("{status}");
     }
     if status.is_success() {
         return Ok(());
     }
+    // Shown through `printable` when the failure is printed (`output::failure`).
     let answer = masked(String::from_utf8_lossy(&answer.excerpt).trim(), &secret.0);
     Err(Failure::failed(if answer.is_empty() {
         format!("the receiver answered {status}")
@@ -426,9 +438,19 @@ fn main_fields(event: &connectly_webhook::Event) -> Vec<(&'static str, serde_jso
             put("expiresAt", Some(json!(report.last_run.result.expires_at)));
         }
         Event::Unknown(u) => put("keys", Some(json!(u.value.keys().collect::<Vec<_>>()))),
+        Event::Unreadable(u) => put("raw", Some(json!(String::from_utf8_lossy(&u.raw)))),
         _ => {}
     }
     fields
+}
+
+/// Why the library could not type `event` (an unknown or unreadable shape), if it could not.
+fn reason(event: &connectly_webhook::Event) -> Option<&str> {
+    match event {
+        connectly_webhook::Event::Unknown(unknown) => Some(&unknown.reason),
+        connectly_webhook::Event::Unreadable(unreadable) => Some(&unreadable.reason),
+        _ => None,
+    }
 }
 
 fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
@@ -449,10 +471,21 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
             .kind(crate::failure::Kind::Invalid)
     })?;
     let fields = main_fields(&event);
-    let reason = match &event {
-        connectly_webhook::Event::Unknown(unknown) => Some(unknown.reason.as_str()),
-        _ => None,
-    };
+    let reason = reason(&event);
+    if let connectly_webhook::Event::Unreadable(unreadable) = &event {
+        // The library's rule: a signed object is never refused for its shape; say what was
+        // verified and what could not be read.
+        let signature = match &verified {
+            None => "signature not checked (no --signature)",
+            Some(Ok(())) => "verified",
+            Some(Err(_)) => "signature DOES NOT MATCH",
+        };
+        eprintln!(
+            "connectly: {}: {signature}; {}; shown raw",
+            printable(name),
+            printable(&unreadable.reason)
+        );
+    }
     if global.json {
         let mut object = serde_json::Map::new();
         for (field, value) in &fields {
@@ -486,21 +519,29 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
             rows.push(("reason", reason.to_owned()));
         }
         for (field, value) in &fields {
+            // Text as it is, a list of texts one after another, anything else as JSON.
             let text = match value {
                 serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => items
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 other => other.to_string(),
             };
             rows.push((field, text));
         }
+        // Every value but the signature's and the key came from the body: one printable form.
         for (field, value) in rows {
-            crate::outln!("{field:<13}{value}");
+            crate::outln!("{field:<13}{}", printable(&value));
         }
     }
     match verified {
         Some(Err(error)) => {
             // The reading is printed; the verdict goes to stderr, as `events verify` does.
             eprintln!(
-                "error: {name}: {error}\n  hint: check the secret, and that the file holds the raw body exactly as received"
+                "error: {}: {error}\n  hint: check the secret, and that the file holds the raw body exactly as received",
+                printable(name)
             );
             Err(Failure::reported())
         }

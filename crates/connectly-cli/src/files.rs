@@ -64,7 +64,7 @@ fn check(source: &str, limit: usize) -> Result<Checked, String> {
     };
     if source.ends_with(".json") {
         // Strict JSON first: YAML would also take comments and single quotes.
-        if let Err(e) = serde_json::from_str::<Value>(&text) {
+        if let Err(e) = serde_json::from_str::<Value>(connectly_schema::skip_bom(&text)) {
             let error = ParseError {
                 position: Position {
                     line: e.line(),

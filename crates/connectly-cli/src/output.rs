@@ -157,8 +157,9 @@ pub(crate) fn error_json(failure: &Failure) -> Value {
     json!({ "error": ErrorDoc::from(failure) })
 }
 
-/// A message for the terminal: each line through [`connectly_net::printable`] (a server's text
-/// cannot drive the terminal), later lines indented under the first.
+/// A message for the terminal: each line in the printable form of outside text (a failure may
+/// quote a server's message, a receiver's answer or a file name; `--json` carries the original),
+/// later lines indented under the first.
 fn indent_continuation(text: &str) -> String {
     text.split('\n')
         .map(connectly_net::printable)

@@ -699,6 +699,35 @@ fn validate_json_syntax_error_gives_its_line() {
     assert!(out.stderr.contains("not valid JSON"), "{out:?}");
 }
 
+/// Issue 33.7: a byte order mark (YAML and JSON) and JSON's escaped surrogate pairs, as
+/// Python's `json.dumps` writes them, are valid input; errors after them stand where they are.
+#[test]
+fn validate_reads_a_byte_order_mark_and_json_surrogate_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = |echo: &str| {
+        format!(
+            "\u{feff}{{\"businessId\": \"biz_1\", \"webhooks\": [{{\"topic\": \"messages\", \"address\": \"https://example.com/a\",\n \"configuration\": {{\"filters\": [{{\"field\": \"campaign_name\", \"expression\": \"\\ud83c\\udf89 \\ud83d\\ude00\"}}], \"echo\": {echo}}}}}]}}\n"
+        )
+    };
+    write(dir.path(), "good.json", &json("true"));
+    write(
+        dir.path(),
+        "good.yaml",
+        "\u{feff}businessId: biz_1\nwebhooks:\n  - topic: messages\n    address: https://example.com/a\n",
+    );
+    write(dir.path(), "bad.json", &json("\"yes\""));
+    let out = connectly(&["validate", "good.json", "good.yaml"])
+        .current_dir(dir.path())
+        .run()
+        .code(0);
+    assert!(out.stderr.contains("2 valid, 0 invalid"), "{out:?}");
+    let out = connectly(&["validate", "bad.json"])
+        .current_dir(dir.path())
+        .run()
+        .code(1);
+    assert_eq!(out.located(), ["bad.json:2:112"], "{out:?}");
+}
+
 #[test]
 fn validate_yaml_syntax_error_gives_its_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -53,27 +53,82 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// Text that would drive a terminal: clear the screen, go back to the line's start, reverse
+/// what follows. Shown as [`HOSTILE_SHOWN`].
+const HOSTILE: &str = "\u{1b}[2J\r\u{202e}gnp.exe";
+/// [`HOSTILE`] in the printable form (`connectly_net::printable`).
+const HOSTILE_SHOWN: &str = r"\u{1b}[2J\r\u{202e}gnp.exe";
+
+/// Neither output holds a character of [`HOSTILE`] as it is (issues 27.6, 33.6).
+#[track_caller]
+fn assert_nothing_raw(out: &Out) {
+    for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        for c in ['\u{1b}', '\r', '\u{202e}'] {
+            assert!(!text.contains(c), "{c:?} reached {name} as it is: {out:#?}");
+        }
+    }
+}
+
+/// A receiver on loopback that answers every request with `status` and `body` (what a broken or
+/// hostile receiver could send): its URL. It serves on a thread until the test process ends.
+fn answering(status: &'static str, body: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // The request's head and the body it announces, then the answer.
+            let mut seen = Vec::new();
+            let mut buf = [0; 8192];
+            loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if seen.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
 // ----------------------------------------------------------------------------------------------
 // events send
 
 #[test]
-fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
+fn send_every_sample_is_verified_and_parsed_by_the_receiver() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
     let mut sent = 0;
     for sample in connectly_webhook::samples() {
-        let (kind, topic) = (sample.name, sample.topic());
+        let (name, topic) = (sample.name, sample.topic());
         let out = with_secret(&[
-            "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
+            "events", "send", "--to", &url, "--topic", topic, "--sample", name,
         ])
         .run()
         .code(0);
-        assert_eq!(out.stdout, "200 OK\n", "{kind}: {out:#?}");
+        assert_eq!(out.stdout, "200 OK\n", "{name}: {out:#?}");
         let Seen::Event(event, headers) = receiver.next() else {
-            panic!("{kind}: not the verified route")
+            panic!("{name}: not the verified route")
         };
-        assert_eq!(*event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
-        assert!(!matches!(*event, Event::Unknown(_)), "{kind}");
+        assert_eq!(*event, parse(sample.body.as_bytes()).unwrap(), "{name}");
+        assert!(!matches!(*event, Event::Unknown(_)), "{name}");
         assert_eq!(event.topic(), topic);
         assert_eq!(
             header(&headers, "content-type"),
@@ -92,7 +147,7 @@ fn send_every_kind_is_verified_and_parsed_by_the_receiver() {
 }
 
 #[test]
-fn send_help_lists_every_topic_and_kind_of_the_spec() {
+fn send_help_lists_every_topic_and_sample_of_the_spec() {
     let out = connectly(&["events", "send", "--help"]).run().code(0);
     for topic in connectly_webhook::TOPICS {
         let line = out
@@ -108,10 +163,10 @@ fn send_help_lists_every_topic_and_kind_of_the_spec() {
 }
 
 #[test]
-fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
+fn send_defaults_to_text_and_sent_and_json_reports_status_sample_and_topic() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
-    for (topic, kind) in [("messages", "text"), ("delivery_status", "sent")] {
+    for (topic, name) in [("messages", "text"), ("delivery_status", "sent")] {
         // The secret as a flag this time.
         let out = connectly(&[
             "events", "send", "--json", "--to", &url, "--topic", topic, "--secret", SECRET,
@@ -120,12 +175,12 @@ fn send_defaults_to_text_and_sent_and_json_reports_status_kind_and_topic() {
         .code(0);
         assert_eq!(
             out.json(),
-            json!({"status": 200, "kind": kind, "topic": topic})
+            json!({"status": 200, "sample": name, "topic": topic})
         );
         let Seen::Event(event, _) = receiver.next() else {
             panic!()
         };
-        let sample = connectly_webhook::sample(kind).unwrap();
+        let sample = connectly_webhook::sample(name).unwrap();
         assert_eq!(*event, parse(sample.body.as_bytes()).unwrap());
     }
     // `localhost` is loopback too.
@@ -141,7 +196,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
     let out = connectly(&[
-        "events", "send", "--to", &url, "--topic", "messages", "--kind", "button",
+        "events", "send", "--to", &url, "--topic", "messages", "--sample", "button",
     ])
     .env("CONNECTLY_WEBHOOK_SECRET", "whsec_someone_elses")
     .run()
@@ -162,7 +217,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
         &url,
         "--topic",
         "delivery_status",
-        "--kind",
+        "--sample",
         "failed",
         "--secret",
         "whsec_someone_elses",
@@ -171,7 +226,7 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
     .code(1);
     assert_eq!(
         out.json(),
-        json!({"status": 401, "kind": "failed", "topic": "delivery_status"})
+        json!({"status": 401, "sample": "failed", "topic": "delivery_status"})
     );
 }
 
@@ -224,7 +279,7 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
     .code(0);
     assert_eq!(
         out.json(),
-        json!({"status": 200, "kind": null, "topic": "delivery_status"})
+        json!({"status": 200, "sample": null, "topic": "delivery_status"})
     );
     // The warning carries the error's cause (serde_json's), on one line.
     assert!(
@@ -265,7 +320,7 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
         Seen::Event(e, _) if matches!(*e, Event::DeliveryStatus(_))
     ));
 
-    // --body and --kind together: a usage error.
+    // --body and --sample together: a usage error.
     with_secret(&[
         "events",
         "send",
@@ -273,7 +328,7 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
         &receiver.url("/raw"),
         "--topic",
         "messages",
-        "--kind",
+        "--sample",
         "text",
         "--body",
         &file,
@@ -281,6 +336,91 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
     .run()
     .code(2);
     receiver.assert_nothing_received();
+}
+
+/// Issue 27.6: the receiver's answer is outside text.
+#[test]
+fn send_shows_the_receivers_answer_in_printable_form() {
+    let answer: &'static str = Box::leak(format!("refused {HOSTILE}").into_boxed_str());
+    let url = answering("500 Internal Server Error", answer);
+    let out = with_secret(&["events", "send", "--to", &url, "--topic", "messages"])
+        .run()
+        .code(1);
+    assert_eq!(out.stdout, "500 Internal Server Error\n", "{out:#?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "the receiver answered 500 Internal Server Error: refused {HOSTILE_SHOWN}"
+        )),
+        "{out:#?}"
+    );
+    assert_nothing_raw(&out);
+    // With --json too: stdout is the JSON document, the answer is on stderr, escaped.
+    let out = with_secret(&[
+        "events", "send", "--json", "--to", &url, "--topic", "messages",
+    ])
+    .run()
+    .code(1);
+    assert_eq!(
+        out.json(),
+        json!({"status": 500, "sample": "text", "topic": "messages"})
+    );
+    assert!(out.stderr.contains(HOSTILE_SHOWN), "{out:#?}");
+    assert_nothing_raw(&out);
+}
+
+/// Issue 27.6: a file's name and the text of the event it holds, in `send --body`'s warnings.
+#[test]
+fn send_body_warnings_show_the_file_name_and_the_events_text_in_printable_form() {
+    let receiver = start_receiver();
+    let dir = tempfile::tempdir().unwrap();
+    let body = json!({"topic": format!("orders{HOSTILE}"), "order": {"id": 7}}).to_string();
+    let file = write(dir.path(), &format!("event{HOSTILE}.json"), body.as_bytes());
+    let mut status: Value =
+        serde_json::from_str(connectly_webhook::sample("read").unwrap().body).unwrap();
+    status["topic"] = json!(HOSTILE);
+    let other = write(dir.path(), "other.json", status.to_string().as_bytes());
+    for (file, says) in [
+        (
+            &file,
+            format!("event{HOSTILE_SHOWN}.json is not an event this version can type"),
+        ),
+        (
+            &other,
+            "is a delivery_status event, not messages".to_owned(),
+        ),
+    ] {
+        let out = with_secret(&[
+            "events",
+            "send",
+            "--to",
+            &receiver.url("/raw"),
+            "--topic",
+            "messages",
+            "--body",
+            file,
+        ])
+        .run()
+        .code(0);
+        assert!(out.stderr.contains(&says), "{out:#?}");
+        assert_nothing_raw(&out);
+        assert!(matches!(receiver.next(), Seen::Raw(..)));
+    }
+    // An unknown event's topic is its own text.
+    let unknown = json!({"topic": HOSTILE, "x": 1}).to_string();
+    let file = write(dir.path(), "unknown.json", unknown.as_bytes());
+    let out = with_secret(&[
+        "events",
+        "send",
+        "--to",
+        &receiver.url("/raw"),
+        "--topic",
+        "messages",
+        "--body",
+        &file,
+    ])
+    .run()
+    .code(0);
+    assert_nothing_raw(&out);
 }
 
 #[test]
@@ -324,26 +464,30 @@ fn send_refuses_plain_http_off_loopback_and_other_schemes_with_exit_2() {
 }
 
 #[test]
-fn send_a_kind_of_the_other_topic_is_a_usage_error() {
+fn send_a_sample_of_the_other_topic_is_a_usage_error() {
     let receiver = start_receiver();
     let url = receiver.url("/webhook");
-    for (topic, kind) in [
+    for (topic, name) in [
         ("messages", "delivered"),
         ("messages", "failed"),
         ("delivery_status", "text"),
         ("delivery_status", "referral"),
     ] {
         let out = with_secret(&[
-            "events", "send", "--to", &url, "--topic", topic, "--kind", kind,
+            "events", "send", "--to", &url, "--topic", topic, "--sample", name,
         ])
         .run()
         .code(2);
-        assert!(out.stderr.contains(kind), "{out:#?}");
+        assert!(out.stderr.contains(name), "{out:#?}");
         assert!(out.stderr.contains(topic), "{out:#?}");
+        assert!(
+            out.stderr.contains("--sample"),
+            "the flag, by its name: {out:#?}"
+        );
     }
     // Unknown values (clap's usage errors) and a missing secret: exit 2.
     with_secret(&[
-        "events", "send", "--to", &url, "--topic", "messages", "--kind", "sticker",
+        "events", "send", "--to", &url, "--topic", "messages", "--sample", "sticker",
     ])
     .run()
     .code(2);
@@ -672,6 +816,175 @@ fn inspect_accepts_an_unknown_shape_and_refuses_a_bad_signature_or_a_non_object(
         .run()
         .code(2);
     assert!(out.stderr.contains("needs the webhook secret"), "{out:#?}");
+}
+
+/// Issue 33.6: an event's fields, its topic and kind, and file names are outside text.
+#[test]
+fn inspect_shows_the_events_text_in_printable_form_and_json_carries_it_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut message: Value =
+        serde_json::from_str(connectly_webhook::sample("text").unwrap().body).unwrap();
+    message["message"]["text"] = json!(format!("hi {HOSTILE}"));
+    message["sender"]["name"] = json!(HOSTILE);
+    let mut status: Value =
+        serde_json::from_str(connectly_webhook::sample("read").unwrap().body).unwrap();
+    status["statusUpdate"]["status"] = json!(format!("read{HOSTILE}"));
+    let unknown = json!({"topic": format!("orders{HOSTILE}"), format!("k{HOSTILE}"): 1});
+    for (body, rows) in [
+        (
+            message.to_string(),
+            vec![
+                format!("text         hi {HOSTILE_SHOWN}"),
+                format!("({HOSTILE_SHOWN})"),
+            ],
+        ),
+        (
+            status.to_string(),
+            vec![format!("kind         read{HOSTILE_SHOWN}")],
+        ),
+        (
+            unknown.to_string(),
+            vec![
+                format!("topic        orders{HOSTILE_SHOWN}"),
+                format!("k{HOSTILE_SHOWN}"),
+            ],
+        ),
+    ] {
+        let file = write(dir.path(), "captured.json", body.as_bytes());
+        let out = with_secret(&["events", "inspect", &file]).run().code(0);
+        for row in rows {
+            assert!(out.stdout.contains(&row), "{row}: {out:#?}");
+        }
+        assert_nothing_raw(&out);
+        // --json: the original text (JSON escapes the control characters itself).
+        let out = inspect(dir.path(), body.as_bytes(), None).code(0);
+        assert!(
+            !out.stdout.contains('\u{1b}') && !out.stdout.contains('\r'),
+            "{out:#?}"
+        );
+        let report = out.json();
+        let encoded = serde_json::to_string(HOSTILE).unwrap();
+        assert!(
+            report.to_string().contains(&encoded[1..encoded.len() - 1]),
+            "{report}"
+        );
+    }
+    let report = inspect(dir.path(), message.to_string().as_bytes(), None)
+        .code(0)
+        .json();
+    assert_eq!(report["fields"]["text"], json!(format!("hi {HOSTILE}")));
+
+    // A file name, in the verdicts on stderr: a mismatch, a body that is not an object, a
+    // missing file (`verify` too).
+    let name = format!("body{HOSTILE}.json");
+    let body = connectly_webhook::sample("text").unwrap().body;
+    let file = write(dir.path(), &name, body.as_bytes());
+    let out = with_secret(&[
+        "events",
+        "inspect",
+        "--signature",
+        &sign("other", body.as_bytes()),
+        &file,
+    ])
+    .run()
+    .code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("body{HOSTILE_SHOWN}.json: the signature")),
+        "{out:#?}"
+    );
+    assert_nothing_raw(&out);
+    let array = write(dir.path(), &name, b"[1, 2]");
+    let out = with_secret(&["events", "inspect", &array]).run().code(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "body{HOSTILE_SHOWN}.json is not a Connectly event"
+        )),
+        "{out:#?}"
+    );
+    assert_nothing_raw(&out);
+    let out = with_secret(&["events", "inspect", "--json", &array])
+        .run()
+        .code(1);
+    assert!(
+        out.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&name),
+        "the JSON error carries the name as it is: {out:#?}"
+    );
+    let missing = dir.path().join(format!("gone{HOSTILE}.json"));
+    let missing = missing.to_str().unwrap();
+    for verb in [
+        &["events", "inspect", missing][..],
+        &["events", "verify", "--signature", "AAAA", missing],
+    ] {
+        let out = with_secret(verb).run().code(1);
+        assert!(
+            out.stderr.contains(&format!("gone{HOSTILE_SHOWN}.json")),
+            "{out:#?}"
+        );
+        assert_nothing_raw(&out);
+    }
+}
+
+/// Issue 33.7: valid JSON that serde_json cannot read into values, correctly signed, is shown
+/// raw with what could not be read, exit 0: the library's rule (`Event::Unreadable`).
+#[test]
+fn inspect_shows_a_signed_body_that_cannot_be_read_as_json_raw_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!(r#"{{"a": {}{}}}"#, "[".repeat(200), "]".repeat(200));
+    for (body, says) in [
+        (deep.as_str(), "recursion limit exceeded"),
+        (r#"{"amount": 1e400}"#, "number out of range"),
+        (r#"{"text": "\ud800"}"#, "hex escape"),
+    ] {
+        let signature = sign(SECRET, body.as_bytes());
+        let file = write(dir.path(), "captured.json", body.as_bytes());
+        let out = with_secret(&["events", "inspect", "--signature", &signature, &file])
+            .run()
+            .code(0);
+        assert!(
+            out.stderr
+                .contains("captured.json: verified; the body could not be read as JSON: "),
+            "{out:#?}"
+        );
+        assert!(
+            out.stderr.contains(says) && out.stderr.contains("; shown raw"),
+            "{out:#?}"
+        );
+        for row in [
+            "signature    matched",
+            "kind         unknown",
+            "reason       the body could not be read as JSON: ",
+            &format!("raw          {body}"),
+        ] {
+            assert!(out.stdout.contains(row), "{row}: {out:#?}");
+        }
+        let out = inspect(dir.path(), body.as_bytes(), Some(&signature)).code(0);
+        let report = out.json();
+        assert_eq!(
+            (&report["verified"], &report["kind"]),
+            (&json!(true), &json!("unknown"))
+        );
+        assert_eq!(report["fields"]["raw"], body, "{report}");
+        assert!(
+            report["reason"].as_str().unwrap().contains(says),
+            "{report}"
+        );
+        // Still refused when the signature does not match.
+        let out = inspect(
+            dir.path(),
+            body.as_bytes(),
+            Some(&sign("other", body.as_bytes())),
+        )
+        .code(1);
+        assert_eq!(out.json()["verified"], false);
+    }
+    // Not JSON at all (cut short) stays "not a Connectly event".
+    let cut = br#"{"a": [1,"#;
+    let out = inspect(dir.path(), cut, Some(&sign(SECRET, cut))).code(1);
+    assert!(out.stderr.contains("not JSON"), "{out:#?}");
 }
 
 // ----------------------------------------------------------------------------------------------

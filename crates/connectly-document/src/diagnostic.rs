@@ -101,6 +101,8 @@ impl Diagnostic {
     /// ```
     pub fn render(&self, source: &str) -> String {
         let mut out = format!("{self}\n");
+        // Positions count from after a byte order mark ([`Document::parse`]).
+        let source = crate::skip_bom(source);
         let Some(line) = source.lines().nth(self.position.line.saturating_sub(1)) else {
             return out;
         };

@@ -29,7 +29,7 @@ mod document;
 
 pub use diagnostic::Diagnostic;
 pub use document::{
-    escape_pointer_token, Document, ParseError, Position, MAX_ALIAS_BYTES, MAX_DEPTH,
+    escape_pointer_token, skip_bom, Document, ParseError, Position, MAX_ALIAS_BYTES, MAX_DEPTH,
 };
 
 /// Compiles a JSON Schema (draft 2020-12) the way every connectly-rs tool validates: with

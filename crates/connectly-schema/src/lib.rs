@@ -33,7 +33,8 @@ use std::fmt;
 use std::sync::LazyLock;
 
 pub use connectly_document::{
-    escape_pointer_token, Diagnostic, Document, ParseError, Position, MAX_ALIAS_BYTES, MAX_DEPTH,
+    escape_pointer_token, skip_bom, Diagnostic, Document, ParseError, Position, MAX_ALIAS_BYTES,
+    MAX_DEPTH,
 };
 use serde_json::Value;
 

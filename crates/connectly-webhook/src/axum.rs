@@ -13,7 +13,7 @@
 //!   unless the router sets another).
 //!
 //! Any correctly signed JSON object reaches the handler, as [`Event::Unknown`] when this version
-//! cannot type it: a refused delivery is retried by Connectly and refused again, so a shape
+//! cannot type it (as [`Event::Unreadable`], raw, when it cannot even read it into values): a refused delivery is retried by Connectly and refused again, so a shape
 //! problem must never become an error status. The answers are plain text and never contain a
 //! secret.
 //!

@@ -1,5 +1,6 @@
 //! Events: reading a verified body into an [`Event`], routed by the fields present (most bodies
-//! carry no `topic`), with an [`Event::Unknown`] for any JSON object this version cannot type.
+//! carry no `topic`), with an [`Event::Unknown`] for any JSON object this version cannot type
+//! and an [`Event::Unreadable`] for one it cannot even read into values.
 
 use std::fmt;
 
@@ -10,8 +11,9 @@ use crate::{types, Error};
 /// A Connectly event, by the fields its body has.
 ///
 /// A correctly signed JSON object is always an `Event`: one this version cannot type (a new
-/// topic, a new shape, a documented field with an unexpected type) is [`Event::Unknown`], never
-/// an error, so a receiver never refuses a genuine delivery for its shape.
+/// topic, a new shape, a documented field with an unexpected type) is [`Event::Unknown`], one
+/// it cannot read into values at all is [`Event::Unreadable`], never an error, so a receiver
+/// never refuses a genuine delivery for its shape.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -24,6 +26,21 @@ pub enum Event {
     Report(Box<types::ReportEvent>),
     /// A JSON object this version cannot type.
     Unknown(UnknownEvent),
+    /// A JSON object this version cannot read into values (nesting deeper than serde_json's
+    /// 128 levels, a number beyond `f64` such as `1e400`, a lone surrogate escape such as
+    /// `"\ud800"`): kept raw, with the reason.
+    Unreadable(UnreadableEvent),
+}
+
+/// A signed JSON object that could not be read into values: its raw bytes, and why.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnreadableEvent {
+    /// The body, byte for byte.
+    pub raw: Vec<u8>,
+    /// Why it could not be read: `the body could not be read as JSON: ` and what serde_json
+    /// found, with line and column.
+    pub reason: String,
 }
 
 /// A signed JSON object that is not an event this version can type: the raw object, and why.
@@ -38,7 +55,8 @@ pub struct UnknownEvent {
 
 impl Event {
     /// The topic: `messages`, `delivery_status` or `report`, by the fields present; for an
-    /// [`Event::Unknown`], its `topic` field if it is a string, else `unknown`.
+    /// [`Event::Unknown`], its `topic` field if it is a string, else `unknown` (always for an
+    /// [`Event::Unreadable`]).
     pub fn topic(&self) -> &str {
         match self {
             Event::Message(_) => "messages",
@@ -49,18 +67,19 @@ impl Event {
                 .get("topic")
                 .and_then(Value::as_str)
                 .unwrap_or("unknown"),
+            Event::Unreadable(_) => "unknown",
         }
     }
 
     /// What the event is, in one word: the [`MessageKind::name`] of a message, the status of a
     /// delivery status (`sent`, `delivered`, `read`, `delivery_failed`, or a new one as sent),
-    /// `report`, or `unknown`.
+    /// `report`, or `unknown` ([`Event::Unknown`], [`Event::Unreadable`]).
     pub fn kind(&self) -> &str {
         match self {
             Event::Message(event) => event.kind().name(),
             Event::DeliveryStatus(event) => event.status_update.status.as_str(),
             Event::Report(_) => "report",
-            Event::Unknown(_) => "unknown",
+            Event::Unknown(_) | Event::Unreadable(_) => "unknown",
         }
     }
 
@@ -72,18 +91,22 @@ impl Event {
             Event::DeliveryStatus(event) => Some(&event.timestamp),
             Event::Report(event) => Some(&event.timestamp),
             Event::Unknown(event) => event.value.get("timestamp").and_then(Value::as_str),
+            Event::Unreadable(_) => None,
         }
     }
 }
 
 /// Parses a raw body (whatever its content type) into an [`Event`]. Fails only for a body that
-/// is not a JSON object; unknown fields, kinds, statuses and shapes are accepted.
+/// is not a JSON object; unknown fields, kinds, statuses and shapes are accepted, and a JSON
+/// object that cannot be read into values is an [`Event::Unreadable`].
 ///
 /// ```
 /// use connectly_webhook::{parse, Event};
 /// let event = parse(br#"{"topic": "orders", "order": {"id": 7}}"#).unwrap();
 /// assert!(matches!(&event, Event::Unknown(_)));
 /// assert_eq!((event.topic(), event.kind()), ("orders", "unknown"));
+/// let Event::Unreadable(event) = parse(br#"{"amount": 1e400}"#).unwrap() else { panic!() };
+/// assert!(event.reason.contains("number out of range"));
 /// assert!(parse(b"[1, 2]").is_err());
 /// ```
 pub fn parse(raw_body: &[u8]) -> Result<Event, Error> {
@@ -140,7 +163,7 @@ fn parse_probed(raw_body: &[u8]) -> Result<Event, Error> {
         Ok(probe) => probe,
         // JSON, but not an object (a string, a number...): the fallback says which.
         Err(e) if e.is_data() => return unknown(raw_body, String::new()),
-        Err(e) => return Err(Error::NotJson(e)),
+        Err(e) => return unreadable(raw_body, e),
     };
     let typed = if probe.status_update.is_some() {
         serde_json::from_slice(raw_body).map(|e| Event::DeliveryStatus(Box::new(e)))
@@ -171,7 +194,25 @@ fn unknown(raw_body: &[u8], reason: String) -> Result<Event, Error> {
     match serde_json::from_slice::<Value>(raw_body) {
         Ok(Value::Object(value)) => Ok(Event::Unknown(UnknownEvent { value, reason })),
         Ok(other) => Err(Error::NotAnObject(json_type(&other))),
-        Err(e) => Err(Error::NotJson(e)),
+        Err(e) => unreadable(raw_body, e),
+    }
+}
+
+/// A body serde_json could not read (`error`): an [`Event::Unreadable`] when it is a JSON object
+/// all the same (read again without building values, hence without serde_json's depth limit,
+/// number range or surrogate check), else [`Error::NotJson`].
+fn unreadable(raw_body: &[u8], error: serde_json::Error) -> Result<Event, Error> {
+    let starts_an_object = raw_body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    if starts_an_object && serde_json::from_slice::<serde::de::IgnoredAny>(raw_body).is_ok() {
+        Ok(Event::Unreadable(UnreadableEvent {
+            raw: raw_body.to_vec(),
+            reason: format!("the body could not be read as JSON: {error}"),
+        }))
+    } else {
+        Err(Error::NotJson(error))
     }
 }
 

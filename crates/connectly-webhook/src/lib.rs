@@ -9,7 +9,9 @@
 //! **A signed event is never refused for its shape.** Events are told apart by the fields
 //! present (`statusUpdate`, `report`, `message` or `buttonResponse`; most bodies have no
 //! `topic`), and a JSON object this version cannot type is an [`Event::Unknown`] carrying the raw
-//! JSON and the reason. Only a body that is not a JSON object is an error.
+//! JSON and the reason (an [`Event::Unreadable`] with the raw bytes when it cannot even be read
+//! into values: nesting deeper than 128 levels, `1e400`, a lone surrogate escape). Only a body
+//! that is not a JSON object is an error.
 //!
 //! **In production** a [`Verifier`] accepts several secrets during a rotation and says which
 //! matched, gives each delivery a [`DeliveryKey`] (the digest of the raw body: a retry has the
@@ -65,7 +67,7 @@ mod generated;
 #[rustfmt::skip]
 mod samples;
 
-pub use event::{parse, Event, MediaType, MessageKind, Status, UnknownEvent};
+pub use event::{parse, Event, MediaType, MessageKind, Status, UnknownEvent, UnreadableEvent};
 pub use receive::{parse_timestamp, Delivery, DeliveryKey, Verifier};
 pub use sample::{choose_sample, default_sample, sample, samples, samples_of, Sample, SampleError};
 pub use samples::TOPICS;

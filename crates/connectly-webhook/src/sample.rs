@@ -109,11 +109,15 @@ impl fmt::Display for SampleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SampleError::UnknownTopic(topic) => {
-                write!(f, "unknown topic {topic:?}: expected one of {}", TOPICS.join(", "))
+                write!(
+                    f,
+                    "unknown topic {topic:?}: expected one of {}",
+                    TOPICS.join(", ")
+                )
             }
             SampleError::UnknownKind { kind, topic } => write!(
                 f,
-                "kind {kind:?} is not a sample event: the kinds of topic {topic} are {}",
+                "no sample is called {kind:?}: the samples of topic {topic} are {}",
                 self.kinds().join(", ")
             ),
             SampleError::OtherTopic {
@@ -122,7 +126,7 @@ impl fmt::Display for SampleError {
                 its_topic,
             } => write!(
                 f,
-                "kind {kind:?} is a sample of topic {its_topic}, not of {topic}, whose kinds are {}",
+                "the sample {kind:?} is of topic {its_topic}, not of {topic}, whose samples are {}",
                 self.kinds().join(", ")
             ),
         }
@@ -132,7 +136,7 @@ impl fmt::Display for SampleError {
 impl std::error::Error for SampleError {}
 
 /// The sample to send for `topic` and an optional `kind` (else the topic's default), checked:
-/// the one rule `connectly events send --topic T --kind K` and the mock's
+/// the one rule `connectly events send --topic T --sample K` and the mock's
 /// `mock/deliver?topic=T&kind=K` share.
 ///
 /// ```
@@ -140,7 +144,7 @@ impl std::error::Error for SampleError {}
 /// assert_eq!(choose_sample("report", None).unwrap().name, "report");
 /// assert_eq!(choose_sample("messages", Some("button_flag")).unwrap().name, "button_flag");
 /// let error = choose_sample("messages", Some("read")).unwrap_err();
-/// assert!(error.to_string().contains("a sample of topic delivery_status"));
+/// assert!(error.to_string().contains("is of topic delivery_status"));
 /// ```
 pub fn choose_sample(topic: &str, kind: Option<&str>) -> Result<Sample, SampleError> {
     let Some(&topic) = TOPICS.iter().find(|t| **t == topic) else {
