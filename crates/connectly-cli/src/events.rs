@@ -11,10 +11,12 @@ use std::time::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
 use reqwest::Url;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::failure::Kind;
-use crate::{Failure, Global, TimeoutArg};
+use crate::output::{self, Printer};
+use crate::{Failure, TimeoutArg};
 
 use connectly_net::printable;
 use connectly_webhook::TOPICS;
@@ -183,15 +185,42 @@ fn sample_names() -> PossibleValuesParser {
     PossibleValuesParser::new(connectly_webhook::samples().map(|s| s.name))
 }
 
-pub(crate) async fn run(global: &Global, command: EventsCommand) -> Result<(), Failure> {
+pub(crate) async fn run(printer: &Printer, command: EventsCommand) -> Result<(), Failure> {
     match command {
         EventsCommand::Send(args) => {
             let timeout = args.timeout.duration();
-            send(global, timeout, args).await
+            send(printer, timeout, args).await
         }
-        EventsCommand::Verify(args) => verify(global, args),
-        EventsCommand::Inspect(args) => inspect(global, args),
+        EventsCommand::Verify(args) => verify(printer, args),
+        EventsCommand::Inspect(args) => inspect(printer, args),
     }
+}
+
+/// `events send`'s `--json` document (beside `error` when the receiver refused the event).
+#[derive(Serialize)]
+struct Sent<'a> {
+    status: u16,
+    sample: Option<&'a str>,
+    topic: &'a str,
+}
+
+/// `events verify`'s `--json` document (beside `error` when it does not match).
+#[derive(Serialize)]
+struct Verified {
+    valid: bool,
+}
+
+/// `events inspect`'s `--json` document (beside `error` when the signature does not match).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Inspected<'a> {
+    verified: Option<bool>,
+    topic: &'a str,
+    kind: &'a str,
+    delivery_key: String,
+    timestamp: Option<&'a str>,
+    fields: serde_json::Map<String, serde_json::Value>,
+    reason: Option<&'a str>,
 }
 
 /// The receiver's answer, as shown: the secret is never sent, but a receiver that has it could
@@ -209,12 +238,17 @@ fn shown(url: &Url) -> String {
     connectly_net::shown(url)
 }
 
-fn read_bytes(name: &str) -> Result<Vec<u8>, Failure> {
-    crate::input::read_source(name, "an event body", crate::input::MAX_EVENT_BYTES)
-        .map_err(Failure::failed)
+fn read_bytes(printer: &Printer, name: &str) -> Result<Vec<u8>, Failure> {
+    crate::input::read_source(
+        printer,
+        name,
+        "an event body",
+        crate::input::MAX_EVENT_BYTES,
+    )
+    .map_err(Failure::failed)
 }
 
-async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), Failure> {
+async fn send(printer: &Printer, timeout: Duration, args: SendArgs) -> Result<(), Failure> {
     let topic = args.topic.as_str();
     // Everything is checked before anything is read or sent.
     let secret = args.secret.needed("events send")?;
@@ -243,25 +277,24 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
 
     let (body, what) = match (&args.body, sample) {
         (Some(file), _) => {
-            let bytes = read_bytes(file)?;
+            let bytes = read_bytes(printer, file)?;
             let name = printable(crate::input::display_name(file));
             match connectly_webhook::parse(&bytes) {
                 Ok(event) => match reason(&event) {
-                    Some(reason) => eprintln!(
-                        "connectly: warning: {name} is not an event this version can type ({}); sending it unchanged",
-                        printable(reason)
-                    ),
+                    Some(reason) => printer.warning(format!(
+                        "{name} is not an event this version can type ({reason}); sending it unchanged"
+                    )),
                     None if event.topic() == topic => {}
-                    None => eprintln!(
-                        "connectly: warning: {name} is a {} event, not {topic}; sending it unchanged",
-                        printable(event.topic())
-                    ),
+                    None => printer.warning(format!(
+                        "{name} is a {} event, not {topic}; sending it unchanged",
+                        event.topic()
+                    )),
                 },
-                Err(e) => eprintln!(
-                    "connectly: warning: {name} is not a Connectly event ({}); sending it unchanged",
+                Err(e) => printer.warning(format!(
+                    "{name} is not a Connectly event ({}); sending it unchanged",
                     // The error and its causes on one line, as `Failure` words them.
-                    printable(&Failure::failed(e.to_string()).caused_by(&e).to_string())
-                ),
+                    Failure::failed(e.to_string()).caused_by(&e)
+                )),
             }
             (bytes, format!("{name} ({topic})"))
         }
@@ -288,49 +321,48 @@ async fn send(global: &Global, timeout: Duration, args: SendArgs) -> Result<(), 
             }
         })?;
     let status = answer.status;
-    eprintln!(
+    printer.status(format!(
         "connectly: sent {what}, {length} bytes, signed, to {}",
         shown(&url)
-    );
-    if global.json {
-        crate::output::json(
-            &json!({"status": status.as_u16(), "sample": sample_name, "topic": topic}),
-        );
-    } else {
-        crate::outln!("{status}");
+    ));
+    let document = Sent {
+        status: status.as_u16(),
+        sample: sample_name,
+        topic,
+    };
+    if !printer.json_mode() {
+        printer.line(status)?;
     }
     if status.is_success() {
-        return Ok(());
+        return if printer.json_mode() {
+            printer.json(&document)
+        } else {
+            Ok(())
+        };
     }
-    // Shown through `printable` when the failure is printed (`output::failure`).
+    // Shown through `printable` when the failure is printed (`Printer::failure`).
     let answer = masked(String::from_utf8_lossy(&answer.excerpt).trim(), &secret.0);
     Err(Failure::failed(if answer.is_empty() {
         format!("the receiver answered {status}")
     } else {
         format!("the receiver answered {status}: {answer}")
-    }))
+    })
+    .with_document(output::fields(&document)))
 }
 
-fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
+fn verify(printer: &Printer, args: VerifyArgs) -> Result<(), Failure> {
     let secret = args.secret.needed("events verify")?.0.as_bytes();
-    let body = read_bytes(&args.file)?;
+    let body = read_bytes(printer, &args.file)?;
     match connectly_webhook::verify(secret, &body, args.signature.as_deref()) {
-        Ok(()) => {
-            if global.json {
-                crate::output::json(&json!({"valid": true}));
-            } else {
-                crate::outln!("valid");
-            }
-            Ok(())
-        }
+        Ok(()) if printer.json_mode() => printer.json(&Verified { valid: true }),
+        Ok(()) => printer.line("valid"),
         Err(error) => {
-            let reason = error.to_string();
-            if global.json {
-                crate::output::json(&json!({"valid": false, "reason": reason}));
-            } else {
-                crate::outln!("invalid");
+            if !printer.json_mode() {
+                printer.line("invalid")?;
             }
-            eprintln!("error: {reason}");
+            let mut failure = Failure::failed(error.to_string())
+                .kind(Kind::Invalid)
+                .with_document(output::fields(&Verified { valid: false }));
             if matches!(error, connectly_webhook::Error::SignatureMismatch) {
                 let trimmed = body
                     .strip_suffix(b"\r\n")
@@ -338,17 +370,13 @@ fn verify(global: &Global, args: VerifyArgs) -> Result<(), Failure> {
                 let without_newline = trimmed.is_some_and(|trimmed| {
                     connectly_webhook::verify(secret, trimmed, args.signature.as_deref()).is_ok()
                 });
-                if without_newline {
-                    eprintln!(
-                        "  hint: it matches the body without its trailing newline: the file has one that was not signed"
-                    );
+                failure = failure.hint(if without_newline {
+                    "it matches the body without its trailing newline: the file has one that was not signed"
                 } else {
-                    eprintln!(
-                        "  hint: check the secret, and that the file holds the raw body exactly as received (not reformatted)"
-                    );
-                }
+                    "check the secret, and that the file holds the raw body exactly as received (not reformatted)"
+                });
             }
-            Err(Failure::reported())
+            Err(failure)
         }
     }
 }
@@ -453,13 +481,13 @@ fn reason(event: &connectly_webhook::Event) -> Option<&str> {
     }
 }
 
-fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
+fn inspect(printer: &Printer, args: InspectArgs) -> Result<(), Failure> {
     // Checked before anything is read.
     let secret = match &args.signature {
         Some(_) => Some(args.secret.needed("--signature")?),
         None => None,
     };
-    let body = read_bytes(&args.file)?;
+    let body = read_bytes(printer, &args.file)?;
     let name = crate::input::display_name(&args.file);
     let verified = secret.map(|secret| {
         connectly_webhook::verify(secret.0.as_bytes(), &body, args.signature.as_deref())
@@ -480,27 +508,24 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
             Some(Ok(())) => "verified",
             Some(Err(_)) => "signature DOES NOT MATCH",
         };
-        eprintln!(
-            "connectly: {}: {signature}; {}; shown raw",
-            printable(name),
-            printable(&unreadable.reason)
-        );
+        printer.status(format!(
+            "connectly: {name}: {signature}; {}; shown raw",
+            unreadable.reason
+        ));
     }
-    if global.json {
-        let mut object = serde_json::Map::new();
-        for (field, value) in &fields {
-            object.insert((*field).to_owned(), value.clone());
-        }
-        crate::output::json(&json!({
-            "verified": verified.as_ref().map(Result::is_ok),
-            "topic": event.topic(),
-            "kind": event.kind(),
-            "deliveryKey": key.to_string(),
-            "timestamp": event.timestamp(),
-            "fields": object,
-            "reason": reason,
-        }));
-    } else {
+    let document = Inspected {
+        verified: verified.as_ref().map(Result::is_ok),
+        topic: event.topic(),
+        kind: event.kind(),
+        delivery_key: key.to_string(),
+        timestamp: event.timestamp(),
+        fields: fields
+            .iter()
+            .map(|(field, value)| ((*field).to_owned(), value.clone()))
+            .collect(),
+        reason,
+    };
+    if !printer.json_mode() {
         let signature = match &verified {
             None => "not checked (no --signature)".to_owned(),
             Some(Ok(())) => "matched".to_owned(),
@@ -533,18 +558,16 @@ fn inspect(global: &Global, args: InspectArgs) -> Result<(), Failure> {
         }
         // Every value but the signature's and the key came from the body: one printable form.
         for (field, value) in rows {
-            crate::outln!("{field:<13}{}", printable(&value));
+            printer.line(format!("{field:<13}{value}"))?;
         }
     }
     match verified {
-        Some(Err(error)) => {
-            // The reading is printed; the verdict goes to stderr, as `events verify` does.
-            eprintln!(
-                "error: {}: {error}\n  hint: check the secret, and that the file holds the raw body exactly as received",
-                printable(name)
-            );
-            Err(Failure::reported())
-        }
+        // The reading is printed; the verdict is the failure, as `events verify` says it.
+        Some(Err(error)) => Err(Failure::failed(format!("{name}: {error}"))
+            .kind(Kind::Invalid)
+            .hint("check the secret, and that the file holds the raw body exactly as received")
+            .with_document(output::fields(&document))),
+        _ if printer.json_mode() => printer.json(&document),
         _ => Ok(()),
     }
 }

@@ -2,39 +2,43 @@
 //! `connectly apply` of it changes nothing and existing registrations are adopted in place.
 
 use connectly_client::types;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::output;
-use crate::{business_id, ApiArgs, Connection, Failure, Global};
+use crate::output::Printer;
+use crate::{business_id, ApiArgs, Connection, Failure};
+
+/// `export`'s `--json` document: a webhooks config.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Exported {
+    business_id: String,
+    webhooks: Vec<Value>,
+}
 
 pub(crate) async fn run(
     connection: &Connection,
-    global: &Global,
+    printer: &Printer,
     api: &ApiArgs,
 ) -> Result<(), Failure> {
     let business = business_id(api, None)?;
     let live = connection.client.list_webhooks(&business).await?.webhooks;
     let (kept, left_out) = split(&live);
     let webhooks: Vec<Value> = kept.iter().map(|w| entry(w)).collect();
-    if global.json {
+    if printer.json_mode() {
         for (registration, why) in &left_out {
-            output::warning(&format!(
+            printer.warning(format!(
                 "left out {} ({} {}): {why}",
-                connectly_net::printable(&registration.id),
-                connectly_net::printable(&registration.topic),
-                connectly_net::printable(&registration.address)
+                registration.id, registration.topic, registration.address
             ));
         }
-        let config = json!({"businessId": business, "webhooks": webhooks});
-        output::json(&config);
-    } else {
-        let source = connection.client.base_url();
-        output::write_stdout(format_args!(
-            "{}",
-            yaml(&business, source, &kept, &webhooks, &left_out)
-        ));
+        return printer.json(&Exported {
+            business_id: business,
+            webhooks,
+        });
     }
-    Ok(())
+    let source = connection.client.base_url();
+    printer.out(&yaml(&business, source, &kept, &webhooks, &left_out))
 }
 
 /// The registrations a config file can hold (the first listed of each known topic) and those it
@@ -140,21 +144,8 @@ fn yaml(
     out
 }
 
-/// A value as JSON text (a JSON string is a YAML double-quoted scalar), with every character
-/// that [`connectly_net::is_unprintable`] names written as a `\uXXXX` escape: JSON already escapes
-/// the C0 controls, not DEL, the C1 controls or the bidirectional marks. The value read back is
-/// the same; the file shown in a terminal cannot drive it.
+/// A value as JSON text (a JSON string is a YAML double-quoted scalar), in the printable form
+/// of [`crate::output::json_text`]: read back, the same value.
 fn scalar(value: &Value) -> String {
-    let mut out = String::new();
-    for c in value.to_string().chars() {
-        if connectly_net::is_unprintable(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::output::json_text(&value.to_string())
 }

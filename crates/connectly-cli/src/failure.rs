@@ -37,6 +37,8 @@ pub(crate) enum Kind {
     ChangesPending,
     /// Ctrl-C or SIGTERM stopped the run (exit 130).
     Interrupted,
+    /// Stdout was closed by its reader (`| head`): the command ends quietly, exit 0.
+    ClosedStdout,
 }
 
 impl Kind {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Failed => "failed",
             Kind::ChangesPending => "changes_pending",
             Kind::Interrupted => "interrupted",
+            Kind::ClosedStdout => "closed_stdout",
         }
     }
 }
@@ -64,18 +67,31 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub(crate) struct ErrorDoc {
     pub(crate) message: String,
-    pub(crate) hint: Option<String>,
     pub(crate) kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) hint: Option<String>,
     pub(crate) causes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) location: Option<Location>,
+}
+
+/// Where in a file a failure stands.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub(crate) struct Location {
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) pointer: String,
 }
 
 impl From<&Failure> for ErrorDoc {
     fn from(failure: &Failure) -> Self {
         Self {
             message: failure.message.clone(),
-            hint: failure.hint.clone(),
             kind: failure.kind.as_str(),
+            hint: failure.hint.clone(),
             causes: failure.causes.clone(),
+            location: failure.location.as_deref().cloned(),
         }
     }
 }
@@ -110,6 +126,11 @@ pub(crate) struct Failure {
     /// The command printed the details itself (`validate`, `events verify`): only the exit code
     /// remains.
     pub(crate) reported: bool,
+    /// Where in a file, when the failure is about one.
+    pub(crate) location: Option<Box<Location>>,
+    /// The verb's own `--json` fields, printed beside `error` (`validate`'s files, `apply`'s
+    /// businesses).
+    pub(crate) document: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Failure {
@@ -121,7 +142,29 @@ impl Failure {
             causes: Vec::new(),
             hint: None,
             reported: false,
+            location: None,
+            document: None,
         }
+    }
+
+    /// Stdout was closed by its reader: end quietly, exit 0.
+    pub(crate) fn closed_stdout() -> Self {
+        Self::failed("stdout was closed").kind(Kind::ClosedStdout)
+    }
+
+    /// The same failure, with the verb's own `--json` fields.
+    pub(crate) fn with_document(
+        mut self,
+        document: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        self.document = Some(Box::new(document));
+        self
+    }
+
+    /// The same failure, at a place in a file.
+    pub(crate) fn at(mut self, location: Location) -> Self {
+        self.location = Some(Box::new(location));
+        self
     }
 
     /// Exit 2: a usage error.
@@ -178,6 +221,7 @@ impl Failure {
             Kind::Usage => 2,
             Kind::ChangesPending => 3,
             Kind::Interrupted => 130,
+            Kind::ClosedStdout => 0,
             _ => 1,
         }
     }
@@ -251,7 +295,9 @@ fn connection_hint(url: &Url, flag: &str, chain: &str) -> Option<String> {
         return None;
     }
     if lower.contains("connection refused") {
-        return Some(if loopback {
+        return Some(if loopback && flag == "--to" {
+            format!("nothing is listening on {at}: is your receiver running? (check {flag})")
+        } else if loopback {
             format!(
                 "nothing is listening on {at}: is the mock (or your server) running? \
                  Start one with `connectly mock --listen {at}`, or pass --mock to use an in-process one"

@@ -1,11 +1,16 @@
 //! Reading and validating webhooks config files, with every error located at its file, line and
 //! column.
 
+use std::path::Path;
+
 use connectly_client::types;
 use connectly_schema::{Diagnostic, Document, ParseError, Position};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
+use crate::failure::{Kind, Location};
 use crate::input::{display_name, read_source, MAX_CONFIG_BYTES};
+use crate::output::{self, Printer};
 use crate::Failure;
 
 /// At most this many errors are printed for one file, then how many more there are (a
@@ -35,9 +40,9 @@ impl Checked {
 
 /// Reads (at most [`MAX_CONFIG_BYTES`]), parses (JSON for `.json`, YAML otherwise) and
 /// validates one file, keeping at most `limit` errors. `Err` when it cannot be read at all.
-fn check(source: &str, limit: usize) -> Result<Checked, String> {
+fn check(printer: &Printer, source: &str, limit: usize) -> Result<Checked, String> {
     let name = display_name(source);
-    let bytes = read_source(source, "a config file", MAX_CONFIG_BYTES)?;
+    let bytes = read_source(printer, source, "a config file", MAX_CONFIG_BYTES)?;
     let mut checked = Checked {
         name: name.to_owned(),
         text: String::new(),
@@ -97,9 +102,10 @@ fn check(source: &str, limit: usize) -> Result<Checked, String> {
     Ok(checked)
 }
 
-fn print_human(checked: &Checked) {
+/// The diagnostics of a file on stderr, at most [`MAX_ERRORS_SHOWN`] of them.
+fn print_human(printer: &Printer, checked: &Checked) {
     for e in checked.errors.iter().take(MAX_ERRORS_SHOWN) {
-        eprint!("{}", e.render(&checked.text));
+        printer.err_text(&e.render(&checked.text));
     }
     let shown = checked.errors.len().min(MAX_ERRORS_SHOWN);
     if checked.total > shown {
@@ -108,31 +114,113 @@ fn print_human(checked: &Checked) {
         } else {
             ""
         };
-        eprintln!(
+        printer.note(format!(
             "{}: ... and {at_least}{} more error(s) (only the first {shown} are shown; `--json` lists them all)",
-            connectly_net::printable(&checked.name),
+            checked.name,
             checked.total - shown
-        );
+        ));
     }
 }
 
-fn as_json(checked: &Checked) -> Value {
-    let errors: Vec<Value> = checked
-        .errors
-        .iter()
-        .map(|e| {
-            json!({"line": e.position.line, "column": e.position.column, "pointer": e.pointer,
-                   "message": e.message, "hint": e.hint})
-        })
-        .collect();
-    json!({"file": checked.name, "valid": checked.errors.is_empty(), "errors": errors})
+/// `validate`'s `--json` document.
+#[derive(Serialize)]
+struct Validated {
+    valid: bool,
+    files: Vec<FileDoc>,
+}
+
+/// One file of `validate`'s document.
+#[derive(Serialize)]
+struct FileDoc {
+    file: String,
+    valid: bool,
+    errors: Vec<ErrorAt>,
+}
+
+/// One error of a file, where it stands (`null`s for a file that could not be read).
+#[derive(Serialize)]
+struct ErrorAt {
+    line: Option<usize>,
+    column: Option<usize>,
+    pointer: Option<String>,
+    message: String,
+    hint: Option<String>,
+}
+
+impl From<&Checked> for FileDoc {
+    fn from(checked: &Checked) -> Self {
+        let errors = checked
+            .errors
+            .iter()
+            .map(|e| ErrorAt {
+                line: Some(e.position.line),
+                column: Some(e.position.column),
+                pointer: Some(e.pointer.clone()),
+                message: e.message.clone(),
+                hint: e.hint.clone(),
+            })
+            .collect();
+        Self {
+            file: checked.name.clone(),
+            valid: checked.errors.is_empty(),
+            errors,
+        }
+    }
+}
+
+/// Where a diagnostic stands, for a failure's `location`.
+fn location(diagnostic: &Diagnostic) -> Location {
+    Location {
+        file: diagnostic.file.clone(),
+        line: diagnostic.position.line,
+        column: diagnostic.position.column,
+        pointer: diagnostic.pointer.clone(),
+    }
+}
+
+/// The files named on the command line, a directory standing for its `*.yaml`, `*.yml` and
+/// `*.json` files (sorted): `validate` and `apply` take the same.
+pub(crate) fn expand(names: &[String]) -> Result<Vec<String>, Failure> {
+    let mut out = Vec::new();
+    for name in names {
+        let path = Path::new(name);
+        if name != "-" && path.is_dir() {
+            let mut found: Vec<String> = std::fs::read_dir(path)
+                .map_err(|e| {
+                    Failure::failed(format!("cannot read the directory {name}")).caused_by(&e)
+                })?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("yaml" | "yml" | "json")
+                        )
+                })
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            if found.is_empty() {
+                return Err(Failure::usage(format!(
+                    "the directory {name} has no .yaml, .yml or .json file"
+                )));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// `connectly validate FILE...`: every file is checked and every error reported.
-pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), Failure> {
-    let mut reports = Vec::new();
+pub(crate) fn validate_files(printer: &Printer, names: &[String]) -> Result<(), Failure> {
+    let names = expand(names)?;
+    let json_output = printer.json_mode();
+    let mut files = Vec::new();
     let (mut invalid, mut total_errors) = (0, 0);
-    for name in names {
+    let mut first_error = None;
+    for name in &names {
         // A file that cannot be read is reported like an invalid one; the others are still
         // checked.
         let limit = if json_output {
@@ -140,59 +228,84 @@ pub(crate) fn validate_files(names: &[String], json_output: bool) -> Result<(), 
         } else {
             MAX_ERRORS_SHOWN
         };
-        let checked = match check(name, limit) {
+        let checked = match check(printer, name, limit) {
             Ok(checked) => checked,
             Err(message) => {
                 invalid += 1;
                 total_errors += 1;
-                if json_output {
-                    reports.push(json!({"file": name, "valid": false, "errors": [
-                        {"line": null, "column": null, "pointer": null, "message": message, "hint": null}
-                    ]}));
-                } else {
-                    eprintln!("error: {}", connectly_net::printable(&message));
+                if !json_output {
+                    printer.note(format!("error: {message}"));
                 }
+                files.push(FileDoc {
+                    file: name.clone(),
+                    valid: false,
+                    errors: vec![ErrorAt {
+                        line: None,
+                        column: None,
+                        pointer: None,
+                        message,
+                        hint: None,
+                    }],
+                });
                 continue;
             }
         };
         if !checked.errors.is_empty() {
             invalid += 1;
             total_errors += checked.total;
+            first_error = first_error.or_else(|| checked.errors.first().map(location));
         }
-        if json_output {
-            reports.push(as_json(&checked));
-        } else if checked.errors.is_empty() {
-            crate::outln!("{}: ok", connectly_net::printable(&checked.name));
-        } else {
-            print_human(&checked);
+        if !json_output {
+            if checked.errors.is_empty() {
+                printer.line(format!("{}: ok", checked.name))?;
+            } else {
+                print_human(printer, &checked);
+            }
         }
+        files.push(FileDoc::from(&checked));
     }
-    if json_output {
-        crate::output::json(&json!({"valid": invalid == 0, "files": reports}));
-    } else {
-        eprintln!(
+    let document = Validated {
+        valid: invalid == 0,
+        files,
+    };
+    if !json_output {
+        printer.status(format!(
             "{} file(s) checked: {} valid, {invalid} invalid ({total_errors} error(s))",
             names.len(),
             names.len() - invalid
-        );
+        ));
     }
     if invalid == 0 {
-        Ok(())
-    } else {
-        Err(Failure::reported())
+        return if json_output {
+            printer.json(&document)
+        } else {
+            Ok(())
+        };
     }
+    let mut failure = Failure::failed(format!(
+        "{invalid} of {} file(s) invalid ({total_errors} error(s))",
+        names.len()
+    ))
+    .kind(Kind::Invalid)
+    .with_document(output::fields(&document));
+    failure.reported = true;
+    if let Some(at) = first_error {
+        failure = failure.at(at);
+    }
+    Err(failure)
 }
 
 /// Reads a config file for `apply`: any error is reported, located, and nothing is sent.
-pub(crate) fn read_config(name: &str) -> Result<types::WebhooksConfig, Failure> {
-    let checked = check(name, MAX_ERRORS_SHOWN).map_err(Failure::failed)?;
-    if !checked.errors.is_empty() {
-        print_human(&checked);
+pub(crate) fn read_config(printer: &Printer, name: &str) -> Result<types::WebhooksConfig, Failure> {
+    let checked = check(printer, name, MAX_ERRORS_SHOWN).map_err(Failure::failed)?;
+    if let Some(first) = checked.errors.first() {
+        print_human(printer, &checked);
         return Err(Failure::failed(format!(
             "{} is invalid ({} error(s)): nothing was changed",
             checked.name, checked.total
         ))
-        .kind(crate::failure::Kind::Invalid));
+        .kind(Kind::Invalid)
+        .at(location(first)));
     }
     let value = checked
         .document

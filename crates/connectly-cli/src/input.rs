@@ -5,6 +5,8 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use crate::output::Printer;
+
 /// Largest config file `validate` and `apply` read (1 MiB). A config holds at most one
 /// registration per topic per business, a few kB; a larger file is refused before parsing.
 pub(crate) const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
@@ -27,11 +29,18 @@ pub(crate) fn display_name(source: &str) -> &str {
 
 /// Reads `source` (`-`: stdin), `what` it is (`"a config file"`), at most `cap` bytes; more is
 /// an error that names the cap.
-pub(crate) fn read_source(source: &str, what: &str, cap: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_source(
+    printer: &Printer,
+    source: &str,
+    what: &str,
+    cap: u64,
+) -> Result<Vec<u8>, String> {
     if source == "-" {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
-            eprintln!("connectly: reading {what} from stdin (end with Ctrl-D)");
+            printer.status(format!(
+                "connectly: reading {what} from stdin (end with Ctrl-D)"
+            ));
         }
         read_capped(stdin.lock(), "<stdin>", what, cap)
     } else {

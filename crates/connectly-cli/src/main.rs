@@ -2,6 +2,8 @@
 //! verify signed test events, and run a local fake of the API. Run `connectly --help`.
 
 mod apply;
+mod changes;
+mod confirm;
 mod events;
 mod export;
 mod failure;
@@ -24,7 +26,7 @@ use connectly_mock::MockServer;
 use connectly_schema::SchemaKind;
 use events::EventsCommand;
 pub(crate) use failure::Failure;
-use output::ColorWhen;
+use output::{ColorWhen, Printer};
 
 /// Manage Connectly webhooks: register them, validate webhooks config files, apply a config
 /// file idempotently, send and verify signed test events, and try it all against a local fake
@@ -51,8 +53,12 @@ pub(crate) struct Global {
     color: ColorWhen,
     /// Trace to stderr: -v each call and retry, -vv more detail, -vvv the HTTP stack
     /// (RUST_LOG, when set, chooses instead). Never shows the API key.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     verbose: u8,
+    /// Print no status lines, retries or progress on stderr (results, warnings and errors
+    /// still).
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 /// The options of the verbs that call the Connectly API.
@@ -83,24 +89,6 @@ pub(crate) struct ApiArgs {
     /// (retries count), to stay under Connectly's rate limits [default: no limit].
     #[arg(long, global = true, value_name = "N")]
     rate: Option<u32>,
-}
-
-/// Traces (the client's `connectly` span per call, its retry events) go to stderr, filtered by
-/// `RUST_LOG` when set, else by the `-v` count.
-fn init_tracing(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "warn,connectly_client=info",
-        2 => "info,connectly_client=debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// `--timeout`.
@@ -329,20 +317,19 @@ fn parse_filter(text: &str) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let cli = parse();
-    cli.global.color.apply();
-    init_tracing(cli.global.verbose);
-    let json_output = cli.global.json;
+    let g = &cli.global;
+    let printer = Printer::new(g.json, g.quiet, g.color, g.verbose);
     let result = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(run(cli)),
+        Ok(runtime) => runtime.block_on(run(cli, &printer)),
         Err(e) => Err(Failure::failed("cannot start the async runtime").caused_by(&e)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            output::failure(&failure, json_output);
+            printer.failure(&failure);
             ExitCode::from(failure.exit_code())
         }
     }
@@ -389,17 +376,17 @@ fn parse() -> Cli {
                     .collect::<Vec<_>>()
                     .join(" ");
                 let message = message.trim_start_matches("error: ").to_owned();
-                output::json(&output::error_json(&Failure::usage(message)));
+                let printer = Printer::new(true, true, color, 0);
+                let _ = printer.json(&output::failure_document(&Failure::usage(message)));
             }
             error.exit()
         }
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    let global = &cli.global;
+async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
     match cli.command {
-        Command::Validate { files } => files::validate_files(&files, global.json),
+        Command::Validate { files } => files::validate_files(printer, &files),
         Command::Schema { which } => {
             let kind = match which {
                 WhichSchema::Registration => SchemaKind::Registration,
@@ -407,30 +394,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 WhichSchema::Update => SchemaKind::Update,
                 WhichSchema::Event => SchemaKind::Event,
             };
-            output::write_stdout(format_args!("{}", kind.text()));
-            Ok(())
+            printer.out(kind.text())
         }
-        Command::Mock(args) => mock::run(args, global.json).await,
+        Command::Mock(args) => mock::run(printer, args).await,
         Command::Reports { api, command } => {
-            let connection = connect(&api).await?;
-            reports::run(&connection, global, &api, command)
+            let connection = connect(printer, &api).await?;
+            reports::run(&connection, printer, &api, command)
                 .await
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
-        Command::Events(command) => events::run(global, command).await,
+        Command::Events(command) => events::run(printer, command).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "connectly", &mut script);
-            output::write_stdout(format_args!("{}", String::from_utf8_lossy(&script)));
-            Ok(())
+            printer.out(&String::from_utf8_lossy(&script))
         }
         Command::Man { dir: None } => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut page)
                 .map_err(|e| Failure::failed("cannot render the manual page").caused_by(&e))?;
-            output::write_stdout(format_args!("{}", String::from_utf8_lossy(&page)));
-            Ok(())
+            printer.out(&String::from_utf8_lossy(&page))
         }
         Command::Man { dir: Some(dir) } => {
             std::fs::create_dir_all(&dir)
@@ -442,12 +426,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     ))
                     .caused_by(&e)
                 })?;
-            eprintln!("connectly: wrote the manual pages to {}", dir.display());
+            printer.status(format!("wrote the manual pages to {}", dir.display()));
             Ok(())
         }
         Command::Webhooks { api, command } => {
-            let connection = connect(&api).await?;
-            webhooks::run(&connection, global, &api, command)
+            let connection = connect(printer, &api).await?;
+            webhooks::run(&connection, printer, &api, command)
                 .await
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
@@ -461,8 +445,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             api,
         } => {
             // Every file is checked before any request.
-            let businesses = apply::read_all(&api, &files)?;
-            let connection = connect(&api).await?;
+            let businesses = apply::read_all(printer, &api, &files)?;
+            let connection = connect(printer, &api).await?;
             let options = apply::Options {
                 dry_run,
                 prune,
@@ -471,13 +455,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 parallel: usize::from(parallel),
                 only_topic: None,
             };
-            apply::run(&connection, global, businesses, options)
+            apply::run(&connection, printer, businesses, options)
                 .await
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
         Command::Export { api } => {
-            let connection = connect(&api).await?;
-            export::run(&connection, global, &api)
+            let connection = connect(printer, &api).await?;
+            export::run(&connection, printer, &api)
                 .await
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
@@ -490,9 +474,9 @@ pub(crate) struct Connection {
     _mock: Option<MockServer>,
 }
 
-async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
+async fn connect(printer: &Printer, api: &ApiArgs) -> Result<Connection, Failure> {
     let (mut builder, mock) = if api.mock {
-        let mock = mock::in_process().await?;
+        let mock = mock::in_process(printer).await?;
         (
             Client::builder(mock.api_key()).base_url(mock.base_url()),
             Some(mock),

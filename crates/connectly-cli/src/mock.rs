@@ -1,13 +1,14 @@
 //! `connectly mock` (the fake API in the foreground) and the in-process fake API of `--mock`.
 
-use std::io::Write;
 use std::net::SocketAddr;
 
 use clap::Args;
 use connectly_mock::{MockConfig, MockServer, ServedRequest};
+use serde::Serialize;
 use tokio::sync::oneshot;
 
 use crate::events::{parse_secret, Secret};
+use crate::output::Printer;
 use crate::Failure;
 
 /// `connectly mock`'s flags.
@@ -26,9 +27,6 @@ pub(crate) struct MockArgs {
     /// Enable the deliver endpoint (below), signing events with this webhook secret.
     #[arg(long, value_name = "S", value_parser = parse_secret)]
     deliver_secret: Option<Secret>,
-    /// Do not print a line per request on stderr.
-    #[arg(long, short)]
-    quiet: bool,
 }
 
 /// The text after `connectly mock --help`'s options: the deliver endpoint's contract, from the
@@ -39,7 +37,8 @@ pub(crate) fn help() -> String {
         .filter(|line| !line.starts_with("```"))
         .collect();
     format!(
-        "Each request is printed on stderr: method, path, status, time taken (never the key).\n\
+        "Each request is printed on stderr: method, path, status, time taken (never the key); \
+         -q prints none.\n\
          Ctrl-C stops the mock once the requests in flight are answered; a second Ctrl-C stops \
          it at once.\n\n\
          Timeouts: {} s to send a request's headers, {} s to send its body.\n\n\
@@ -54,13 +53,15 @@ pub(crate) fn help() -> String {
     )
 }
 
-/// Prints `line` on stderr; a closed stderr is not a reason to fail a request.
-fn note(line: std::fmt::Arguments<'_>) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+/// Runs `connectly mock` until Ctrl-C (twice: at once).
+/// `connectly mock`'s `--json` document: where it listens.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listening {
+    base_url: String,
 }
 
-/// Runs `connectly mock` until Ctrl-C (twice: at once).
-pub(crate) async fn run(args: MockArgs, json_output: bool) -> Result<(), Failure> {
+pub(crate) async fn run(printer: &Printer, args: MockArgs) -> Result<(), Failure> {
     let default_key = args.api_keys.is_empty();
     let mut config = MockConfig::default()
         .listen(args.listen)
@@ -79,17 +80,16 @@ pub(crate) async fn run(args: MockArgs, json_output: bool) -> Result<(), Failure
     if let Some(Secret(secret)) = args.deliver_secret {
         config = config.deliver_secret(secret);
     }
-    if !args.quiet {
-        config = config.on_request(|r: &ServedRequest| {
-            note(format_args!(
-                "{} {} {} {:.1}ms",
-                r.method,
-                r.path,
-                r.status,
-                r.latency.as_secs_f64() * 1000.0
-            ))
-        });
-    }
+    let log = printer.clone();
+    config = config.on_request(move |r: &ServedRequest| {
+        log.status(format!(
+            "{} {} {} {:.1}ms",
+            r.method,
+            r.path,
+            r.status,
+            r.latency.as_secs_f64() * 1000.0
+        ))
+    });
     let listen = args.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -97,23 +97,24 @@ pub(crate) async fn run(args: MockArgs, json_output: bool) -> Result<(), Failure
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;
-    if json_output {
-        crate::output::json(&serde_json::json!({"baseUrl": format!("http://{addr}")}));
+    let base_url = format!("http://{addr}");
+    if printer.json_mode() {
+        printer.json(&Listening { base_url })?;
     } else {
-        crate::outln!("http://{addr}");
+        printer.line(base_url)?;
     }
     if default_key {
-        note(format_args!(
+        printer.status(format!(
             "connectly mock: listening on http://{addr}, accepting the API key {:?}; Ctrl-C stops it",
             connectly_mock::DEFAULT_API_KEY
         ));
     } else {
-        note(format_args!(
+        printer.status(format!(
             "connectly mock: listening on http://{addr} with the given API keys; Ctrl-C stops it"
         ));
     }
     if delivering {
-        note(format_args!(
+        printer.status(format!(
             "connectly mock: delivery enabled: POST http://{addr}/v1/businesses/ID/mock/deliver?topic=T&kind=K \
              sends a signed sample event to the business's (loopback) address for T"
         ));
@@ -121,13 +122,14 @@ pub(crate) async fn run(args: MockArgs, json_output: bool) -> Result<(), Failure
 
     let (first_tx, first_rx) = oneshot::channel::<()>();
     let (second_tx, second_rx) = oneshot::channel::<()>();
+    let signals = printer.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_err() {
             return;
         }
-        note(format_args!(
-            "connectly mock: stopping once the requests in flight are answered (Ctrl-C again to stop at once)"
-        ));
+        signals.status(
+            "connectly mock: stopping once the requests in flight are answered (Ctrl-C again to stop at once)",
+        );
         let _ = first_tx.send(());
         if tokio::signal::ctrl_c().await.is_ok() {
             let _ = second_tx.send(());
@@ -139,19 +141,19 @@ pub(crate) async fn run(args: MockArgs, json_output: bool) -> Result<(), Failure
     tokio::select! {
         result = server => {
             result.map_err(|e| Failure::failed("the mock server failed").caused_by(&e))?;
-            note(format_args!("connectly mock: stopped"));
+            printer.status("connectly mock: stopped");
         }
-        Ok(()) = second_rx => note(format_args!("connectly mock: stopped at once")),
+        Ok(()) = second_rx => printer.status("connectly mock: stopped at once"),
     }
     Ok(())
 }
 
 /// The in-process fake API of `--mock`, announced on stderr.
-pub(crate) async fn in_process() -> Result<MockServer, Failure> {
+pub(crate) async fn in_process(printer: &Printer) -> Result<MockServer, Failure> {
     let mock = MockServer::start()
         .await
         .map_err(|e| Failure::failed("cannot start the mock server").caused_by(&e))?;
-    note(format_args!(
+    printer.status(format!(
         "connectly: --mock: using an in-process fake Connectly API at {} (nothing is sent to \
          Connectly); its state ends with this command",
         mock.base_url()

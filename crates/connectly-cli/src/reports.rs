@@ -2,10 +2,11 @@
 
 use clap::builder::NonEmptyStringValueParser;
 use clap::Subcommand;
-use serde_json::json;
+use connectly_client::types::ListedReport;
+use serde::Serialize;
 
-use crate::output;
-use crate::{business_id, ApiArgs, Connection, Failure, Global};
+use crate::output::Printer;
+use crate::{business_id, ApiArgs, Connection, Failure};
 
 /// The examples of `connectly reports --help` and `connectly reports list --help`.
 pub(crate) const EXAMPLES: &str = "\
@@ -27,9 +28,17 @@ pub(crate) enum ReportsCommand {
     },
 }
 
+/// `reports list`'s `--json` document.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listed {
+    business_id: String,
+    reports: Vec<ListedReport>,
+}
+
 pub(crate) async fn run(
     connection: &Connection,
-    global: &Global,
+    printer: &Printer,
     api: &ApiArgs,
     command: ReportsCommand,
 ) -> Result<(), Failure> {
@@ -40,14 +49,20 @@ pub(crate) async fn run(
                 .client
                 .list_reports(&business, report_type.as_deref())
                 .await?;
-            if global.json {
-                output::json(&json!({"businessId": business, "reports": reports}));
-            } else if reports.is_empty() {
-                match report_type {
-                    Some(t) => eprintln!("no reports of type {t} for business {business}"),
-                    None => eprintln!("no reports configured for business {business}"),
-                }
-            } else {
+            if printer.json_mode() {
+                return printer.json(&Listed {
+                    business_id: business,
+                    reports,
+                });
+            }
+            if reports.is_empty() {
+                printer.status(match report_type {
+                    Some(t) => format!("no reports of type {t} for business {business}"),
+                    None => format!("no reports configured for business {business}"),
+                });
+                return Ok(());
+            }
+            {
                 let rows: Vec<[String; 6]> = reports
                     .iter()
                     .map(|r| {
@@ -64,12 +79,11 @@ pub(crate) async fn run(
                         ]
                     })
                     .collect();
-                output::table(
+                printer.table(
                     ["TYPE", "NAME", "LAST RUN", "CREATED", "EXPIRES", "URL"],
                     &rows,
-                );
+                )
             }
-            Ok(())
         }
     }
 }

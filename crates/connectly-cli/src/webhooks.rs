@@ -1,19 +1,38 @@
 //! `connectly webhooks create | list | update | delete`.
 
-use std::io::{BufRead, IsTerminal, Write};
-
-use connectly_client::reconcile::Change;
 use connectly_client::{types, Error};
 use connectly_schema::{validate_as, SchemaKind};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::confirm;
 use crate::failure::Kind;
-use crate::output;
-use crate::{business_id, ApiArgs, ConfigFlags, Connection, Failure, Global, WebhooksCommand};
+use crate::output::Printer;
+use crate::{business_id, ApiArgs, ConfigFlags, Connection, Failure, WebhooksCommand};
+
+/// `webhooks create`'s `--json` document.
+#[derive(Serialize)]
+struct Created {
+    id: String,
+}
+
+/// `webhooks update`'s `--json` document.
+#[derive(Serialize)]
+struct Updated {
+    id: String,
+    updated: bool,
+}
+
+/// `webhooks delete`'s `--json` document.
+#[derive(Serialize)]
+struct Deleted {
+    id: String,
+    deleted: bool,
+}
 
 pub(crate) async fn run(
     connection: &Connection,
-    global: &Global,
+    printer: &Printer,
     api: &ApiArgs,
     command: WebhooksCommand,
 ) -> Result<(), Failure> {
@@ -48,17 +67,11 @@ pub(crate) async fn run(
                     only_topic: Some(registration.topic),
                 };
                 let one = crate::apply::one(&business, &registration)?;
-                return crate::apply::run(connection, global, vec![one], options).await;
+                return crate::apply::run(connection, printer, vec![one], options).await;
             }
             match client.create_webhook(&business, &registration).await {
-                Ok(created) => {
-                    if global.json {
-                        output::json(&json!({"id": created.id}));
-                    } else {
-                        crate::outln!("{}", connectly_net::printable(&created.id));
-                    }
-                    Ok(())
-                }
+                Ok(created) if printer.json_mode() => printer.json(&Created { id: created.id }),
+                Ok(created) => printer.line(created.id),
                 Err(Error::AlreadyRegistered { .. }) => {
                     let existing = client
                         .list_webhooks(&business)
@@ -88,26 +101,26 @@ pub(crate) async fn run(
                     webhook.type_ = Some(types::WebhookType::default().to_string());
                 }
             }
-            if global.json {
-                output::json(&serde_json::to_value(&list).unwrap_or_default());
-            } else if list.webhooks.is_empty() {
-                eprintln!("no webhooks registered for business {business}");
-            } else {
-                let rows: Vec<[String; 4]> = list
-                    .webhooks
-                    .iter()
-                    .map(|w| {
-                        [
-                            w.id.clone(),
-                            w.topic.clone(),
-                            w.type_.clone().unwrap_or_default(),
-                            w.address.clone(),
-                        ]
-                    })
-                    .collect();
-                output::table(["ID", "TOPIC", "TYPE", "ADDRESS"], &rows);
+            if printer.json_mode() {
+                return printer.json(&list);
             }
-            Ok(())
+            if list.webhooks.is_empty() {
+                printer.status(format!("no webhooks registered for business {business}"));
+                return Ok(());
+            }
+            let rows: Vec<[String; 4]> = list
+                .webhooks
+                .iter()
+                .map(|w| {
+                    [
+                        w.id.clone(),
+                        w.topic.clone(),
+                        w.type_.clone().unwrap_or_default(),
+                        w.address.clone(),
+                    ]
+                })
+                .collect();
+            printer.table(["ID", "TOPIC", "TYPE", "ADDRESS"], &rows)
         }
         WebhooksCommand::Update {
             webhook_id,
@@ -130,50 +143,44 @@ pub(crate) async fn run(
             client
                 .update_webhook(&business, &webhook_id, &update)
                 .await?;
-            if global.json {
-                output::json(&json!({"id": webhook_id, "updated": true}));
+            if printer.json_mode() {
+                printer.json(&Updated {
+                    id: webhook_id,
+                    updated: true,
+                })
             } else {
-                crate::outln!("updated {webhook_id}");
+                printer.line(format!("updated {webhook_id}"))
             }
-            Ok(())
         }
         WebhooksCommand::Delete { webhook_id, yes } => {
-            confirm_destructive(
-                yes,
-                &format!("Delete webhook {webhook_id} of business {business}? [y/N] "),
-                &format!("delete webhook {webhook_id}"),
-            )?;
-            client.delete_webhook(&business, &webhook_id).await?;
-            if global.json {
-                output::json(&json!({"id": webhook_id, "deleted": true}));
-            } else {
-                crate::outln!("deleted {webhook_id}");
+            let what = format!("delete webhook {webhook_id}");
+            if !yes {
+                // The question names what would go: the topic and the address.
+                let listed = client.list_webhooks(&business).await?;
+                let Some(it) = listed.webhooks.iter().find(|w| w.id == webhook_id) else {
+                    return Err(Failure::failed(format!(
+                        "business {business} has no registration {webhook_id} (nothing was changed)"
+                    ))
+                    .kind(Kind::NotFound)
+                    .hint("`connectly webhooks list` shows the registrations and their ids"));
+                };
+                let question = format!(
+                    "Delete the {} registration {webhook_id} ({}) of business {business}? [y/N] ",
+                    it.topic, it.address
+                );
+                confirm::destructive(printer, false, &question, &what)?;
             }
-            Ok(())
+            client.delete_webhook(&business, &webhook_id).await?;
+            if printer.json_mode() {
+                printer.json(&Deleted {
+                    id: webhook_id,
+                    deleted: true,
+                })
+            } else {
+                printer.line(format!("deleted {webhook_id}"))
+            }
         }
     }
-}
-
-/// The one rule for a destructive step: `--yes`, or a `y` typed on a terminal. Off a terminal
-/// without `--yes` it is refused (a script never deletes by accident).
-pub(crate) fn confirm_destructive(yes: bool, question: &str, what: &str) -> Result<(), Failure> {
-    if yes || (std::io::stdin().is_terminal() && confirm(question)) {
-        Ok(())
-    } else {
-        Err(not_confirmed(what))
-    }
-}
-
-/// The one failure of a destructive step that was not confirmed (`what`: `delete webhook X`):
-/// declined on a terminal, or off one without `--yes`. Nothing was changed.
-pub(crate) fn not_confirmed(what: &str) -> Failure {
-    let why = if std::io::stdin().is_terminal() {
-        "not confirmed"
-    } else {
-        "not confirmed: stdin is not a terminal"
-    };
-    Failure::failed(format!("did not {what}: {why} (nothing was changed)"))
-        .hint("pass --yes to confirm")
 }
 
 /// How the values of a flag become the JSON at its pointer, and back.
@@ -396,56 +403,6 @@ fn shell_quote(text: &str) -> String {
     }
 }
 
-/// A change as `~ path: old → new`, `+ path: new`, `- path: old`; sensitive values hidden.
-pub(crate) fn change_line(change: &Change) -> String {
-    let show = |v: &Option<Value>| match v {
-        Some(v) => shown(&change.path, v),
-        None => String::new(),
-    };
-    match change.sign() {
-        '+' => format!("+ {}: {}", change.path, show(&change.new)),
-        '-' => format!("- {}: {}", change.path, show(&change.old)),
-        _ => format!(
-            "~ {}: {} → {}",
-            change.path,
-            show(&change.old),
-            show(&change.new)
-        ),
-    }
-}
-
-/// A change as JSON `{path, old, new}` (absent sides are `null`); sensitive values hidden.
-pub(crate) fn change_json(change: &Change) -> Value {
-    let hide = |v: &Option<Value>| match v {
-        Some(v) if is_sensitive(&change.path, v) => json!("(sensitive)"),
-        Some(v) => v.clone(),
-        None => Value::Null,
-    };
-    json!({"path": change.path, "old": hide(&change.old), "new": hide(&change.new)})
-}
-
-/// A WebEngage token is a credential: diffs say it changed, never what it is.
-fn is_sensitive(path: &str, value: &Value) -> bool {
-    path.ends_with("webengageToken")
-        || value
-            .as_object()
-            .is_some_and(|o| o.contains_key("webengageToken"))
-        || value
-            .pointer("/webengageConfiguration/webengageToken")
-            .is_some()
-}
-
-fn shown(path: &str, value: &Value) -> String {
-    if is_sensitive(path, value) {
-        return "(sensitive)".to_owned();
-    }
-    let text = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    connectly_net::printable(&text).into_owned()
-}
-
 /// Validates a request body built from flags with the schema users get, naming the flag at
 /// fault, then converts it to the client's type.
 fn checked<T: serde::de::DeserializeOwned>(
@@ -461,14 +418,6 @@ fn checked<T: serde::de::DeserializeOwned>(
         return Err(Failure::usage(lines.join("\n")));
     }
     serde_json::from_value(body).map_err(|e| Failure::usage(e.to_string()))
-}
-
-pub(crate) fn confirm(question: &str) -> bool {
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).is_ok()
-        && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 #[cfg(test)]

@@ -224,9 +224,20 @@ fn send_with_a_wrong_secret_reports_the_receivers_401_and_exits_1() {
     ])
     .run()
     .code(1);
+    let json = out.json();
     assert_eq!(
-        out.json(),
-        json!({"status": 401, "sample": "failed", "topic": "delivery_status"})
+        (&json["status"], &json["sample"], &json["topic"]),
+        (&json!(401), &json!("failed"), &json!("delivery_status")),
+        "{json}"
+    );
+    // The one failure document: the verb's fields beside `error`.
+    assert_eq!(json["error"]["kind"], "failed", "{json}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the receiver answered 401"),
+        "{json}"
     );
 }
 
@@ -360,9 +371,19 @@ fn send_shows_the_receivers_answer_in_printable_form() {
     ])
     .run()
     .code(1);
+    let json = out.json();
     assert_eq!(
-        out.json(),
-        json!({"status": 500, "sample": "text", "topic": "messages"})
+        (&json["status"], &json["sample"], &json["topic"]),
+        (&json!(500), &json!("text"), &json!("messages")),
+        "{json}"
+    );
+    // JSON carries the receiver's answer as it was; the terminal shows it escaped.
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("refused \u{1b}[2J\r\u{202e}gnp.exe"),
+        "{json}"
     );
     assert!(out.stderr.contains(HOSTILE_SHOWN), "{out:#?}");
     assert_nothing_raw(&out);
@@ -634,7 +655,7 @@ fn verify_accepts_the_signature_of_the_raw_bytes_and_refuses_any_change() {
     .code(1);
     assert_eq!(out.json()["valid"], false);
     assert!(
-        out.json()["reason"]
+        out.json()["error"]["message"]
             .as_str()
             .unwrap()
             .contains("not Base64"),

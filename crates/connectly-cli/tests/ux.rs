@@ -40,13 +40,18 @@ fn help(path: &[String]) -> String {
     connectly(&args).run().code(0).stdout
 }
 
-/// The error object of a `--json` run.
+/// The error object of a `--json` run: `message`, `kind` and `causes` always; `hint` only when
+/// there is one (then a string).
 fn json_error(out: &Out) -> Value {
     let error = out.json()["error"].clone();
     assert!(error.is_object(), "an error object: {out:?}");
-    for key in ["message", "hint", "kind"] {
+    for key in ["message", "kind", "causes"] {
         assert!(error.get(key).is_some(), "error.{key} is present: {out:?}");
     }
+    assert!(
+        error.get("hint").is_none_or(Value::is_string),
+        "error.hint, when present, is text: {out:?}"
+    );
     error
 }
 

@@ -6,6 +6,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::output::Printer;
+
 /// Whether to stop, shared by the run and its signal listener.
 pub(super) struct Stop {
     stopped: Arc<AtomicBool>,
@@ -15,8 +17,9 @@ pub(super) struct Stop {
 }
 
 impl Stop {
-    /// Starts listening for Ctrl-C and SIGTERM (until dropped).
-    pub(super) fn listen() -> Self {
+    /// Starts listening for Ctrl-C and SIGTERM (until dropped); what it says goes through
+    /// `printer`.
+    pub(super) fn listen(printer: Printer) -> Self {
         let stopped = Arc::new(AtomicBool::new(false));
         let ended = Arc::new(Mutex::new(Vec::new()));
         let listener = tokio::spawn({
@@ -26,19 +29,19 @@ impl Stop {
                     return;
                 }
                 stopped.store(true, Ordering::SeqCst);
-                eprintln!(
+                printer.note(
                     "interrupted: starting no new request; waiting for those in flight \
-                     (interrupt again to exit at once)"
+                     (interrupt again to exit at once)",
                 );
                 if signal().await.is_err() {
                     return;
                 }
-                let ended = ended.lock().map(|e| e.concat()).unwrap_or_default();
-                crate::output::write_stdout(format_args!("{ended}"));
-                eprintln!(
+                let ended: String = ended.lock().map(|e| e.concat()).unwrap_or_default();
+                let _ = printer.out(&ended);
+                printer.note(
                     "interrupted again: exiting now; the businesses not shown above were cut \
                      short, and a request in flight may or may not have been carried out \
-                     (`connectly apply --dry-run` shows the live state)"
+                     (`connectly apply --dry-run` shows the live state)",
                 );
                 std::process::exit(130);
             }

@@ -13,14 +13,13 @@ mod plan;
 mod report;
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
-use std::path::Path;
 
 use connectly_client::{types, Client, Error};
 use futures_util::StreamExt;
 
 use crate::failure::{ErrorDoc, Kind};
-use crate::{business_id, files, ApiArgs, Connection, Failure, Global};
+use crate::output::{self, Printer};
+use crate::{business_id, files, ApiArgs, Connection, Failure};
 use plan::Action;
 
 /// The flags of `connectly apply`.
@@ -162,41 +161,6 @@ pub(crate) enum RunStatus {
     Interrupted,
 }
 
-/// The files named on the command line, a directory standing for its `*.yaml`, `*.yml` and
-/// `*.json` files (sorted).
-fn expand(names: &[String]) -> Result<Vec<String>, Failure> {
-    let mut out = Vec::new();
-    for name in names {
-        let path = Path::new(name);
-        if name != "-" && path.is_dir() {
-            let mut found: Vec<String> = std::fs::read_dir(path)
-                .map_err(|e| {
-                    Failure::failed(format!("cannot read the directory {name}")).caused_by(&e)
-                })?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.is_file()
-                        && matches!(
-                            p.extension().and_then(|e| e.to_str()),
-                            Some("yaml" | "yml" | "json")
-                        )
-                })
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect();
-            if found.is_empty() {
-                return Err(Failure::usage(format!(
-                    "the directory {name} has no .yaml, .yml or .json file"
-                )));
-            }
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(name.clone());
-        }
-    }
-    Ok(out)
-}
-
 /// The business of `webhooks create --upsert`: one registration, as a file holding only it.
 pub(crate) fn one(
     business: &str,
@@ -214,12 +178,16 @@ pub(crate) fn one(
 }
 
 /// Reads and validates every file, and finds each one's business: before any request.
-pub(crate) fn read_all(api: &ApiArgs, names: &[String]) -> Result<Vec<Business>, Failure> {
-    let names = expand(names)?;
+pub(crate) fn read_all(
+    printer: &Printer,
+    api: &ApiArgs,
+    names: &[String],
+) -> Result<Vec<Business>, Failure> {
+    let names = files::expand(names)?;
     let mut businesses = Vec::new();
     let mut invalid = Vec::new();
     for name in &names {
-        match files::read_config(name) {
+        match files::read_config(printer, name) {
             Ok(config) => {
                 let id = business_id(api, config.business_id.as_deref().map(|b| b.as_str()))
                     .map_err(|mut e| {
@@ -267,13 +235,13 @@ pub(crate) fn read_all(api: &ApiArgs, names: &[String]) -> Result<Vec<Business>,
 
 pub(crate) async fn run(
     connection: &Connection,
-    global: &Global,
+    printer: &Printer,
     mut businesses: Vec<Business>,
     options: Options,
 ) -> Result<(), Failure> {
     let client = &connection.client;
     let parallel = options.parallel.max(1);
-    let progress = Progress::new(global, businesses.len());
+    let progress = printer.progress(businesses.len(), "businesses");
 
     // 1. Plan every business (listing is the only request).
     progress.start("planning");
@@ -326,7 +294,7 @@ pub(crate) async fn run(
         RunStatus::Planned
     } else if needs_prune > 0 {
         RunStatus::Blocked
-    } else if !confirm.is_empty() && !options.yes && !confirmed(global, &businesses, &to_confirm) {
+    } else if !confirm.is_empty() && !options.yes && !confirmed(printer, &businesses, &to_confirm) {
         RunStatus::Refused
     } else {
         RunStatus::Applied
@@ -336,18 +304,20 @@ pub(crate) async fn run(
     // short has said what it did); the first Ctrl-C or SIGTERM starts no new request.
     let mut streamed = false;
     if status == RunStatus::Applied && pending {
-        let stop = interrupt::Stop::listen();
-        streamed = !global.json;
+        let stop = interrupt::Stop::listen(printer.clone());
+        streamed = !printer.json_mode();
         progress.start("applying");
         futures_util::stream::iter(businesses.iter_mut())
             .for_each_concurrent(parallel, |business| {
                 let (progress, stop) = (&progress, &stop);
                 async move {
                     execute(client, business, stop).await;
-                    stop.record(report::business_text(business, true));
+                    let text = report::business_text(business, true);
                     if streamed {
-                        progress.println(&report::business_text(business, true));
+                        // A closed stdout ends the run's printing, not its requests.
+                        let _ = progress.out(printer, &text);
                     }
+                    stop.record(text);
                     progress.inc();
                 }
             })
@@ -358,15 +328,29 @@ pub(crate) async fn run(
         }
     }
 
-    report::print(&businesses, status, global.json, streamed);
-    outcome(
+    let result = outcome(
         &businesses,
         status,
         &options,
         needs_prune,
         &to_confirm,
         drift,
-    )
+    );
+    report::print_hints(printer, &businesses);
+    if !printer.json_mode() {
+        report::print_text(printer, &businesses, status, streamed)?;
+        return result;
+    }
+    let document = report::document(&businesses, status);
+    match result {
+        Err(failure) if failure.kind != Kind::ChangesPending => {
+            Err(failure.with_document(output::fields(&document)))
+        }
+        result => {
+            printer.json(&document)?;
+            result
+        }
+    }
 }
 
 /// What needs a confirmation, in words: `delete 1, replace 2 and remove configuration from 1
@@ -400,7 +384,7 @@ fn outcome(
             "{needs_prune} registration(s) can only be replaced (delete, then create): nothing was changed"
         ))
         .hint("rerun with --prune (and --yes off a terminal)")),
-        RunStatus::Refused => Err(crate::webhooks::not_confirmed(to_confirm)),
+        RunStatus::Refused => Err(crate::confirm::not_confirmed(to_confirm)),
         RunStatus::Interrupted => Err(Failure::failed(
             "interrupted: no request was started after it; the report above says what was done, \
              not attempted and unknown",
@@ -433,19 +417,19 @@ fn outcome(
 }
 
 /// Asks on a terminal; never off one (then `--yes` is the only way).
-fn confirmed(global: &Global, businesses: &[Business], what: &str) -> bool {
-    if !std::io::stdin().is_terminal() {
+fn confirmed(printer: &Printer, businesses: &[Business], what: &str) -> bool {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         return false;
     }
     // The plan goes to stderr first, so the question comes with what it is about.
-    if !global.json {
-        report::print_plan_to_stderr(businesses);
+    if !printer.json_mode() {
+        report::print_plan_to_stderr(printer, businesses);
     }
     let mut question = what.to_owned();
     if let Some(first) = question.get_mut(..1) {
         first.make_ascii_uppercase();
     }
-    crate::webhooks::confirm(&format!("{question}? [y/N] "))
+    printer.ask(&format!("{question}? [y/N] "))
 }
 
 /// Carries out one business's plan in order, stopping at its first failure, and starting no
@@ -557,55 +541,5 @@ async fn step(
             }
         }
         _ => Ok(None),
-    }
-}
-
-/// A progress bar on stderr, only on a terminal and without `--json`.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new(global: &Global, len: usize) -> Self {
-        let show = !global.json && len > 1 && std::io::stderr().is_terminal();
-        let bar = show.then(|| {
-            let bar = indicatif::ProgressBar::new(len as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg:>9} [{bar:30}] {pos}/{len} businesses",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            bar
-        });
-        Self { bar }
-    }
-
-    fn start(&self, what: &'static str) {
-        if let Some(bar) = &self.bar {
-            bar.reset();
-            bar.set_message(what);
-        }
-    }
-
-    fn inc(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-
-    /// Prints `text` on stdout, above the bar when there is one.
-    fn println(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.suspend(|| crate::output::write_stdout(format_args!("{text}"))),
-            None => crate::output::write_stdout(format_args!("{text}")),
-        }
     }
 }

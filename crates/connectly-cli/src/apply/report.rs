@@ -1,14 +1,19 @@
 //! What `connectly apply` prints: per business, each action with its field-level changes and,
-//! once applied, how each step ended; then one summary. The same in `--json`, always printed.
+//! once applied, how each step ended; then one summary. The same in `--json` ([`Report`]).
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use super::plan::Action;
 use super::{Business, Op, Outcome, Planned, RunStatus};
-use crate::webhooks::{change_json, change_line, create_command};
+use crate::changes::{change_line, ChangeDoc};
+use crate::failure::{ErrorDoc, Failure};
+use crate::output::Printer;
+use crate::webhooks::create_command;
 
 /// Counts over every business, by action kind (only what was done, once applied).
-#[derive(Default)]
+#[derive(Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Summary {
     created: usize,
     updated: usize,
@@ -55,14 +60,6 @@ impl Summary {
         s
     }
 
-    fn json(&self) -> Value {
-        json!({"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-               "replaced": self.replaced, "deleted": self.deleted, "needsPrune": self.needs_prune,
-               "kept": self.kept, "extra": self.extra, "unknownTopic": self.unknown_topic,
-               "failed": self.failed, "unknown": self.unknown,
-               "notAttempted": self.not_attempted})
-    }
-
     fn line(&self) -> String {
         let mut line = format!(
             "{} created, {} updated, {} unchanged, {} replaced, {} deleted",
@@ -107,31 +104,106 @@ pub(super) fn overall(businesses: &[Business], status: RunStatus) -> &'static st
     }
 }
 
-/// Prints the report on stdout (text or JSON). `streamed`: each business's result was printed
-/// as it ended, so only the summary remains.
-pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: bool, streamed: bool) {
-    let applied = matches!(status, RunStatus::Applied | RunStatus::Interrupted);
+/// `apply`'s `--json` document.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Report {
+    status: &'static str,
+    dry_run: bool,
+    changes_pending: bool,
+    businesses: Vec<BusinessDoc>,
+    summary: Totals,
+}
+
+/// The summary over every business.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Totals {
+    #[serde(flatten)]
+    counts: Summary,
+    businesses: usize,
+    businesses_failed: usize,
+}
+
+/// One business in the report.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BusinessDoc {
+    business_id: String,
+    file: String,
+    status: &'static str,
+    error: Option<ErrorDoc>,
+    actions: Vec<ActionDoc>,
+    hints: Vec<String>,
+    summary: Summary,
+}
+
+/// One action of a business's plan, with its steps once applied.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionDoc {
+    action: &'static str,
+    topic: String,
+    id: Option<String>,
+    address: String,
+    reason: Option<String>,
+    delivery_gap: bool,
+    changes: Vec<ChangeDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps: Option<Vec<StepDoc>>,
+}
+
+/// One request of an action, and how it ended.
+#[derive(Serialize)]
+struct StepDoc {
+    op: &'static str,
+    id: Option<String>,
+    outcome: &'static str,
+    error: Option<ErrorDoc>,
+}
+
+/// Whether a run's steps were sent (then each action reports its steps).
+fn applied(status: RunStatus) -> bool {
+    matches!(status, RunStatus::Applied | RunStatus::Interrupted)
+}
+
+/// The `--json` document of the run.
+pub(super) fn document(businesses: &[Business], status: RunStatus) -> Report {
+    let applied = applied(status);
+    let failed = businesses.iter().filter(|b| b.failed()).count();
+    let changes_pending = businesses
+        .iter()
+        .flat_map(|b| &b.actions)
+        .any(|p| p.action.is_drift() && !(applied && p.action.is_change() && p.all_done()));
+    Report {
+        status: overall(businesses, status),
+        dry_run: status == RunStatus::Planned,
+        changes_pending,
+        businesses: businesses
+            .iter()
+            .map(|b| business_doc(b, applied))
+            .collect(),
+        summary: Totals {
+            counts: Summary::of(businesses.iter().flat_map(|b| &b.actions), applied),
+            businesses: businesses.len(),
+            businesses_failed: failed,
+        },
+    }
+}
+
+/// Prints the text report on stdout. `streamed`: each business's result was printed as it
+/// ended, so only the summary remains.
+pub(super) fn print_text(
+    printer: &Printer,
+    businesses: &[Business],
+    status: RunStatus,
+    streamed: bool,
+) -> Result<(), Failure> {
+    let applied = applied(status);
     let total = Summary::of(businesses.iter().flat_map(|b| &b.actions), applied);
     let failed = businesses.iter().filter(|b| b.failed()).count();
-    if json_output {
-        let list: Vec<Value> = businesses
-            .iter()
-            .map(|b| business_json(b, applied))
-            .collect();
-        let mut summary = total.json();
-        summary["businesses"] = json!(businesses.len());
-        summary["businessesFailed"] = json!(failed);
-        let pending = businesses
-            .iter()
-            .flat_map(|b| &b.actions)
-            .any(|p| p.action.is_drift() && !(applied && p.action.is_change() && p.all_done()));
-        crate::output::json(
-            &json!({"status": overall(businesses, status), "dryRun": status == RunStatus::Planned,
-                   "changesPending": pending, "businesses": list, "summary": summary}),
-        );
-        print_hints(businesses);
-        return;
-    }
     let mut out = String::new();
     if !streamed {
         for business in businesses {
@@ -167,23 +239,22 @@ pub(super) fn print(businesses: &[Business], status: RunStatus, json_output: boo
         ""
     };
     out.push_str(&format!("{failures}{head}: {}{scope}\n", total.line()));
-    crate::output::write_stdout(format_args!("{out}"));
-    print_hints(businesses);
+    printer.out(&out)
 }
 
 /// What each failure left behind, on stderr (also in the JSON report).
-fn print_hints(businesses: &[Business]) {
+pub(super) fn print_hints(printer: &Printer, businesses: &[Business]) {
     for business in businesses {
         for hint in hints(business) {
-            eprintln!("{}: {hint}", business.id);
+            printer.note(format!("{}: {hint}", business.id));
         }
     }
 }
 
 /// The plan alone, on stderr, before the confirmation question.
-pub(super) fn print_plan_to_stderr(businesses: &[Business]) {
+pub(super) fn print_plan_to_stderr(printer: &Printer, businesses: &[Business]) {
     for business in businesses {
-        eprint!("{}", business_text(business, false));
+        printer.err_text(&business_text(business, false));
     }
 }
 
@@ -252,8 +323,8 @@ pub(super) fn business_text(business: &Business, applied: bool) -> String {
     out
 }
 
-fn business_json(business: &Business, applied: bool) -> Value {
-    let actions: Vec<Value> = business
+fn business_doc(business: &Business, applied: bool) -> BusinessDoc {
+    let actions = business
         .actions
         .iter()
         .map(|planned| {
@@ -263,32 +334,33 @@ fn business_json(business: &Business, applied: bool) -> Value {
                 .iter()
                 .find(|s| s.op == Op::Create && s.outcome == Outcome::Done)
                 .and_then(|s| s.id.clone());
-            let mut value = json!({
-                "action": action.label(),
-                "topic": action.topic(),
-                "id": new_id.as_deref().or(action.live_id()),
-                "address": action.address(),
-                "reason": action.reason(),
-                "deliveryGap": matches!(action, Action::Replace { .. } | Action::NeedsPrune { .. }),
-                "changes": action.changes().iter().map(change_json).collect::<Vec<_>>(),
-            });
-            if matches!(action, Action::Replace { .. }) {
-                value["previousId"] = json!(action.live_id());
+            ActionDoc {
+                action: action.label(),
+                topic: action.topic(),
+                id: new_id.or(action.live_id().map(str::to_owned)),
+                address: action.address().to_owned(),
+                reason: action.reason(),
+                delivery_gap: matches!(action, Action::Replace { .. } | Action::NeedsPrune { .. }),
+                changes: action.changes().iter().map(ChangeDoc::from).collect(),
+                previous_id: matches!(action, Action::Replace { .. })
+                    .then(|| action.live_id().map(str::to_owned))
+                    .flatten(),
+                steps: applied.then(|| {
+                    planned
+                        .steps
+                        .iter()
+                        .map(|s| StepDoc {
+                            op: s.op.label(),
+                            id: s.id.clone(),
+                            outcome: s.outcome.label(),
+                            error: match &s.outcome {
+                                Outcome::Failed(e) | Outcome::Unknown(e) => Some(e.clone()),
+                                _ => None,
+                            },
+                        })
+                        .collect()
+                }),
             }
-            if applied {
-                value["steps"] = planned
-                    .steps
-                    .iter()
-                    .map(|s| {
-                        let error = match &s.outcome {
-                            Outcome::Failed(e) | Outcome::Unknown(e) => Some(e),
-                            _ => None,
-                        };
-                        json!({"op": s.op.label(), "id": s.id, "outcome": s.outcome.label(), "error": error})
-                    })
-                    .collect();
-            }
-            value
         })
         .collect();
     let status = if business.failed() {
@@ -298,15 +370,15 @@ fn business_json(business: &Business, applied: bool) -> Value {
     } else {
         "planned"
     };
-    json!({
-        "businessId": business.id,
-        "file": business.source,
-        "status": status,
-        "error": business.error,
-        "actions": actions,
-        "hints": hints(business),
-        "summary": Summary::of(business.actions.iter(), applied).json(),
-    })
+    BusinessDoc {
+        business_id: business.id.clone(),
+        file: business.source.clone(),
+        status,
+        error: business.error.clone(),
+        actions,
+        hints: hints(business),
+        summary: Summary::of(business.actions.iter(), applied),
+    }
 }
 
 /// What a failure left behind, and how to get back: one sentence per failed or unknown step.
