@@ -2,7 +2,7 @@
 //! away (`connectly webhooks list | head -1`), tables, the `--json` contract, and errors
 //! (coloured on a terminal, `NO_COLOR` and `--color` respected; as JSON under `--json`).
 //!
-//! The `--json` contract (README, "JSON output"): stdout holds exactly one JSON document, the
+//! The `--json` contract (`docs/json.md`): stdout holds exactly one JSON document, the
 //! verb's own object on success; on failure `{"error": {"message", "hint", "kind", "causes"}}`,
 //! unless the verb already printed its report (then the error goes to stderr only). The exit
 //! code is the same with or without `--json`.
