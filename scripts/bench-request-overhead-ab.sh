@@ -13,7 +13,7 @@
 # in every alternation, and the difference is taken between the two sides' means over their
 # layouts, with a standard error from the spread between layouts. A difference that holds over
 # shuffled layouts is the code's, not where the linker happened to put it (BENCHMARKS.md §1,
-# sixth pass).
+# sixth pass, at commit 75c538e).
 #
 # The base binary is built in a `git worktree` of BASE with its own target directory (about
 # 5 minutes cold on 2 cores; reused on the next call). The bench file is BASE's own, so the
@@ -82,7 +82,7 @@ for which, v in rows.items():
 # the fairest estimate (the machine's drift within the run cancels), with its standard error over
 # the pairs. That error is within this run only: on the shared VM the same two binaries have
 # given paired differences 2.8 points apart in runs 20 minutes apart (BENCHMARKS.md §1, fifth
-# pass), so repeat the run at other times before reading a 1-point difference.
+# pass, at commit 75c538e), so repeat the run at other times before reading a 1-point difference.
 pairs = list(zip(rows["base"], rows["tree"]))
 if len(pairs) > 1:
     for column, name in ((0, "p50 ratio"), (1, "throughput ratio")):

@@ -12,6 +12,12 @@ mod live;
 mod receiver;
 
 pub use live::LiveApi;
+
+/// The examples of the repository's front page (`README.md`), compiled and run by
+/// `cargo test --doc` like every crate's.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
 pub use receiver::{Receiver, Seen};
 
 use connectly_client::Client;

@@ -169,7 +169,7 @@ test("completion offers every registration key, and every topic with its descrip
   }
 });
 
-test("the catalog entry's fileMatch finds the file names the README recommends, in any folder", async () => {
+test("the catalog entry's fileMatch finds the file names docs/editors.md recommends, in any folder", async () => {
   assert.ok(entry.url.endsWith("/schemas/webhooks-config.schema.json"), entry.url);
   const lines = ["webhooks:", `  - topic: ${topics[0]}`, "    adress: https://example.com/hook"];
   const unknownKey = (diagnostics) => diagnostics.some((d) => /adress is not allowed/.test(d.message));

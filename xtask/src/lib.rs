@@ -41,7 +41,7 @@ pub const EXPORTED_SCHEMAS: [(&str, &str); 4] = [
 /// <https://github.com/SchemaStore/schemastore> (`src/api/json/catalog.json`).
 pub const SCHEMASTORE_ENTRY: &str = "schemastore/catalog-entry.json";
 
-/// The config file names the README recommends, which editors using SchemaStore recognise.
+/// The config file names `docs/editors.md` recommends, which editors using SchemaStore recognise.
 pub const CONFIG_FILE_NAMES: [&str; 3] = [
     "connectly-webhooks.yaml",
     "connectly-webhooks.yml",

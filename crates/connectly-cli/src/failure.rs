@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 /// What kind of failure, as `--json` reports it in `error.kind`. The names are part of the JSON
-/// contract (README, "JSON output"): add new ones, never rename.
+/// contract (`docs/json.md`): add new ones, never rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// Bad arguments, no API key, no business id (exit 2).

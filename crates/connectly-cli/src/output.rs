@@ -5,7 +5,7 @@
 //! respected). Verbs print through it and nothing else; a closed stdout (`connectly webhooks
 //! list | head -1`) becomes [`Failure::closed_stdout`], which ends the command quietly.
 //!
-//! The `--json` contract (docs/json.md): stdout holds exactly one JSON document per run: the
+//! The `--json` contract (`docs/json.md`): stdout holds exactly one JSON document per run: the
 //! verb's own document on success; on failure `{"error": {"message", "kind", "hint"?, "causes",
 //! "location"?}}` beside the verb's own fields, when it has a result to report (`validate`'s
 //! files, `apply`'s businesses). Strings in JSON are the original text; only terminal text is

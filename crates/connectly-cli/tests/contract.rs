@@ -210,3 +210,65 @@ fn json_of_errors() {
     let out = list_unreachable(&["--json"]).run().code(1);
     insta::assert_snapshot!("json-error-connection", normalised(&out));
 }
+
+/// `docs/cli.md`'s reference part: the exit codes of `connectly --help` and the `--help` of every
+/// verb, generated from the binary between two markers, never copied by hand. Fails when the page
+/// is stale; `INSTA_UPDATE=always` (the command that updates the help snapshots) rewrites it.
+#[test]
+fn the_verb_reference_in_docs_is_the_help() {
+    const BEGIN: &str = "<!-- BEGIN GENERATED";
+    const END: &str = "<!-- END GENERATED -->";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
+    let page = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = page
+        .split_once(BEGIN)
+        .expect("docs/cli.md has its BEGIN marker");
+    let (marker, rest) = rest.split_once("-->").unwrap();
+    let (_, tail) = rest
+        .split_once(END)
+        .expect("docs/cli.md has its END marker");
+    let fresh = format!("{head}{BEGIN}{marker}-->\n{}{END}{tail}", verb_reference());
+    if fresh == page {
+        return;
+    }
+    if std::env::var("INSTA_UPDATE").as_deref() == Ok("always") {
+        std::fs::write(&path, fresh).unwrap();
+    } else {
+        panic!(
+            "docs/cli.md is not the help of today's verbs: run \
+             `INSTA_UPDATE=always cargo test -p connectly-cli --test main contract::` and commit it"
+        );
+    }
+}
+
+/// The generated part of `docs/cli.md`: the exit codes, an index, then one section per verb.
+fn verb_reference() -> String {
+    let mut exit_codes = String::new();
+    let mut index = String::new();
+    let mut sections = String::new();
+    for path in verbs() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = connectly(&args).run().code(0).stdout;
+        if path.is_empty() {
+            let (_, codes) = help
+                .split_once("\nExit codes:\n")
+                .expect("`connectly --help` lists the exit codes");
+            exit_codes = codes.split("\n\n").next().unwrap().to_owned();
+        }
+        let name = std::iter::once("connectly")
+            .chain(path.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let anchor = name.replace(' ', "-");
+        index.push_str(&format!("- [`{name}`](#{anchor})\n"));
+        sections.push_str(&format!(
+            "### `{name}`\n\n```text\n{}\n```\n\n",
+            help.trim_end()
+        ));
+    }
+    format!(
+        "\n## Exit codes\n\nFrom `connectly --help`:\n\n```text\n{exit_codes}\n```\n\n\
+         ## Verbs\n\n{index}\n{sections}"
+    )
+}

@@ -1,24 +1,4 @@
-//! The one place where connectly-rs decides which URLs it may talk to, shared by the client,
-//! the webhook sender, the mock's delivery and the CLI.
-//!
-//! The rule: **HTTPS only, except plain HTTP to a loopback host** (`127.0.0.0/8`, `localhost`,
-//! `[::1]`), which tests and local tools use. Anything else would send an API key or a signed
-//! event in clear text. Hosts are read from the parsed URL (so `http://0x7f.1/` is `127.0.0.1`),
-//! never resolved: `localhost` counts by name, and callers that connect to it pin it to the
-//! loopback addresses rather than asking DNS.
-//!
-//! ```
-//! use connectly_net::{check_transport, is_loopback, Refusal};
-//! use url::Url;
-//!
-//! let local = Url::parse("http://127.0.0.9:8080/hook").unwrap();
-//! assert!(is_loopback(&local) && check_transport(&local).is_ok());
-//! let remote = Url::parse("http://example.com/hook").unwrap();
-//! assert_eq!(check_transport(&remote), Err(Refusal::PlainHttp));
-//! let mapped = Url::parse("http://[::ffff:127.0.0.1]/").unwrap();
-//! assert!(!is_loopback(&mapped)); // an IPv4-mapped address is not loopback
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
 use std::{borrow::Cow, fmt};
