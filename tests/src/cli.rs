@@ -283,6 +283,9 @@ pub fn connectly(args: &[&str]) -> Command {
     ] {
         cmd.env_remove(var);
     }
+    // Help is wrapped to the terminal (COLUMNS off one): wide enough here that no line wraps,
+    // so tests read one option or verb a line.
+    cmd.env("COLUMNS", "1000");
     cmd.args(args).timeout(Duration::from_secs(20));
     cmd
 }

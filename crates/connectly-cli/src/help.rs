@@ -1,24 +1,46 @@
 //! The `Examples:` (and other closing) sections of each verb's `--help`; the man pages and the
 //! help snapshots (`tests/snapshots/`) come from the same text.
 
-pub(crate) const MAIN: &str = "\
+/// The exit codes, the one table that `--help`, the man page's EXIT STATUS and `docs/` show.
+pub(crate) const EXIT_CODES: [(u8, &str); 5] = [
+    (0, "success; no drift for a dry run"),
+    (1, "failure: the API refused or failed, a file is invalid, a plan could not be applied, a destructive step was not confirmed"),
+    (2, "usage error: bad arguments, no API key, no business id"),
+    (3, "changes pending (apply --dry-run --exit-code, webhooks create --upsert --dry-run): any difference, replaces and extra registrations included"),
+    (130, "interrupted (Ctrl-C, SIGTERM): apply reports what was done, not attempted and unknown"),
+];
+
+const MAIN_EXAMPLES: &str = "\
 Examples:
   connectly apply examples/webhooks.yaml --mock --dry-run      # try it with no account
   connectly webhooks list --business-id biz_1 --json | jq -r '.webhooks[].id'
-  connectly completions bash > ~/.local/share/bash-completion/completions/connectly
+  connectly completions bash > ~/.local/share/bash-completion/completions/connectly";
 
-Exit codes:
-  0  success
-  1  failure: the API refused or failed, a file is invalid, a plan could not be applied
-  2  usage error: bad arguments, no API key, no business id
-  3  apply --dry-run --exit-code: changes are pending (drift)
-
+const ENVIRONMENT: &str = "\
 Environment:
   CONNECTLY_API_KEY         the API key (or --api-key-file; never printed)
   CONNECTLY_BASE_URL        the API base URL (--base-url)
   CONNECTLY_BUSINESS_ID     the business (--business-id)
   CONNECTLY_WEBHOOK_SECRET  the webhook secret of `events send`, `verify` and `inspect` (--secret; never printed)
   NO_COLOR                  no colour on stderr (unless --color always)";
+
+/// `connectly --help`'s closing text: examples, [`EXIT_CODES`] and the environment.
+pub(crate) fn main() -> String {
+    let codes: Vec<String> = EXIT_CODES
+        .iter()
+        .map(|(code, meaning)| format!("  {code:<3}  {meaning}"))
+        .collect();
+    format!(
+        "{MAIN_EXAMPLES}\n\nExit codes:\n{}\n\n{ENVIRONMENT}",
+        codes.join("\n")
+    )
+}
+
+/// The main man page's closing text: the same without the exit codes, which have a section of
+/// their own (EXIT STATUS).
+pub(crate) fn main_for_man() -> String {
+    format!("{MAIN_EXAMPLES}\n\n{ENVIRONMENT}")
+}
 
 pub(crate) const WEBHOOKS: &str = "\
 Examples:

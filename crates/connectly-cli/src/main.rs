@@ -32,7 +32,7 @@ use output::{ColorWhen, Printer};
 /// file idempotently, send and verify signed test events, and try it all against a local fake
 /// API (`--mock`).
 #[derive(Parser, Debug)]
-#[command(name = "connectly", version, after_help = help::MAIN)]
+#[command(name = "connectly", version, after_help = help::main())]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -410,22 +410,22 @@ async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
             printer.out(&String::from_utf8_lossy(&script))
         }
         Command::Man { dir: None } => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut page)
+            let page = main_man_page()
                 .map_err(|e| Failure::failed("cannot render the manual page").caused_by(&e))?;
             printer.out(&String::from_utf8_lossy(&page))
         }
         Command::Man { dir: Some(dir) } => {
-            std::fs::create_dir_all(&dir)
+            let written = std::fs::create_dir_all(&dir)
                 .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
-                .map_err(|e| {
-                    Failure::failed(format!(
-                        "cannot write the manual pages to {}",
-                        dir.display()
-                    ))
-                    .caused_by(&e)
-                })?;
+                .and_then(|()| main_man_page())
+                .and_then(|page| std::fs::write(dir.join("connectly.1"), page));
+            written.map_err(|e| {
+                Failure::failed(format!(
+                    "cannot write the manual pages to {}",
+                    dir.display()
+                ))
+                .caused_by(&e)
+            })?;
             printer.status(format!("wrote the manual pages to {}", dir.display()));
             Ok(())
         }
@@ -466,6 +466,31 @@ async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
     }
+}
+
+/// The main man page: clap's sections, the exit codes in an EXIT STATUS section of their own
+/// ([`help::EXIT_CODES`]), then the version.
+fn main_man_page() -> std::io::Result<Vec<u8>> {
+    use clap_mangen::roff::{roman, Roff};
+    let man = clap_mangen::Man::new(Cli::command().after_help(help::main_for_man()));
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_subcommands_section(&mut page)?;
+    man.render_extra_section(&mut page)?;
+    let mut status = Roff::default();
+    status.control("SH", ["EXIT STATUS"]);
+    for (code, meaning) in help::EXIT_CODES {
+        status.control("TP", []);
+        status.text([roman(code.to_string())]);
+        status.text([roman(meaning)]);
+    }
+    status.to_writer(&mut page)?;
+    man.render_version_section(&mut page)?;
+    Ok(page)
 }
 
 /// A client, and the in-process mock it talks to under `--mock`.

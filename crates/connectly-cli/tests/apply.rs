@@ -574,7 +574,8 @@ fn apply_dry_run_exit_code_is_3_with_pending_changes_and_0_without() {
         .code(0);
     let out = connectly(&["--help"]).run();
     assert!(
-        out.stdout.contains("3  apply --dry-run --exit-code"),
+        out.stdout
+            .contains("3    changes pending (apply --dry-run --exit-code"),
         "{out:?}"
     );
 }

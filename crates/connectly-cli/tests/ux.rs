@@ -409,6 +409,13 @@ fn man_pages_are_generated_from_the_same_definition() {
     let out = connectly(&["man"]).run().code(0);
     assert!(out.stdout.contains(".TH connectly 1"), "{out:?}");
     assert!(out.stdout.contains("webhooks"), "{out:?}");
+    // The exit codes have their own section (issue 32), after the examples, not under EXTRA.
+    let (extra, status) = out.stdout.split_once(".SH \"EXIT STATUS\"").unwrap();
+    assert!(!extra.contains("Exit codes"), "{out:?}");
+    assert!(
+        status.contains("130") && status.contains("changes pending"),
+        "{status}"
+    );
     let dir = tempfile::tempdir().unwrap();
     connectly(&["man", "--dir"]).arg(dir.path()).run().code(0);
     let mut pages: Vec<String> = std::fs::read_dir(dir.path())
@@ -426,6 +433,11 @@ fn man_pages_are_generated_from_the_same_definition() {
         .collect();
     expected.sort();
     assert_eq!(pages, expected);
+    let main = std::fs::read_to_string(dir.path().join("connectly.1")).unwrap();
+    assert_eq!(
+        main, out.stdout,
+        "connectly man and man --dir write the same main page"
+    );
     let list = std::fs::read_to_string(dir.path().join("connectly-webhooks-list.1")).unwrap();
     assert!(list.contains("business"), "{list}");
 }
@@ -441,4 +453,123 @@ fn list_json_and_the_table_show_the_same_default_type() {
     );
     let out = fake.cmd(&["webhooks", "list", "--json"]).run().code(0);
     assert_eq!(out.json()["webhooks"][0]["type"], json!("custom"));
+}
+
+/// Issue 32: help is wrapped to the terminal's width (COLUMNS off a terminal), as clap's
+/// `wrap_help` does, instead of lines of 270 columns.
+#[test]
+fn help_is_wrapped_to_the_terminal_width() {
+    for path in verbs() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = connectly(&args).env("COLUMNS", "80").run().code(0);
+        let widest = out.stdout.lines().map(|l| l.chars().count()).max().unwrap();
+        // An example command line or a URL may not be broken; prose is.
+        let long: Vec<&str> = out
+            .stdout
+            .lines()
+            .filter(|l| l.chars().count() > 80 && !l.trim_start().starts_with("connectly "))
+            .filter(|l| !l.contains("://"))
+            .collect();
+        assert!(long.is_empty(), "{path:?}: {widest} columns: {long:#?}");
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// The smaller truths of issue 32, finding 7
+
+/// `events send` to a closed receiver asks whether the receiver runs; it does not suggest the
+/// mock or `--mock`, which `events send` does not take.
+#[test]
+fn events_send_to_a_closed_port_asks_about_the_receiver() {
+    let out = connectly(&[
+        "events",
+        "send",
+        "--to",
+        "http://127.0.0.1:1/webhook",
+        "--topic",
+        "messages",
+        "--secret",
+        "whsec_test_secret",
+    ])
+    .run()
+    .code(1);
+    assert!(out.stderr.contains("is your receiver running?"), "{out:?}");
+    assert!(!out.stderr.contains("mock"), "{out:?}");
+}
+
+/// `validate DIR` checks the directory's config files, as `apply DIR` does.
+#[test]
+fn validate_takes_a_directory_like_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::cli::write(
+        dir.path(),
+        "a.yaml",
+        "businessId: biz_1\nwebhooks:\n  - topic: messages\n    address: https://example.com/m\n",
+    );
+    crate::cli::write(dir.path(), "b.yml", "webhooks:\n  - topic: nope\n");
+    crate::cli::write(dir.path(), "notes.txt", "not a config");
+    let out = connectly(&["validate"]).arg(dir.path()).run().code(1);
+    assert!(out.stdout.contains("a.yaml: ok"), "{out:?}");
+    assert!(out.stderr.contains("b.yml:2:"), "{out:?}");
+    assert!(!out.stderr.contains("notes.txt"), "{out:?}");
+}
+
+/// A global `-q` silences status lines (here `--mock`'s notice), not results or errors.
+#[test]
+fn quiet_silences_status_lines_only() {
+    let args = ["webhooks", "list", "--mock", "--business-id", "biz_1"];
+    let loud = connectly(&args).run().code(0);
+    assert!(loud.stderr.contains("--mock"), "{loud:?}");
+    let mut quiet_args = vec!["-q"];
+    quiet_args.extend_from_slice(&args);
+    let quiet = connectly(&quiet_args).run().code(0);
+    assert_eq!(quiet.stderr, "", "{quiet:?}");
+    assert_eq!(quiet.stdout, loud.stdout);
+    // Errors still show.
+    let out = connectly(&["-q", "webhooks", "list"]).run().code(2);
+    assert!(out.stderr.contains("error:"), "{out:?}");
+}
+
+/// On a terminal, `webhooks delete` names the topic and address it would delete, and a declined
+/// question says "not confirmed" and deletes nothing (run under `script`, which gives the
+/// command a terminal).
+#[cfg(unix)]
+#[test]
+fn a_declined_delete_names_what_it_would_delete() {
+    let fake = crate::common::Fake::start();
+    let id = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to run the command on a terminal");
+        return;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("connectly");
+    let line = format!(
+        "{} webhooks delete {id} --base-url {} --business-id {}",
+        binary.display(),
+        fake.mock.base_url(),
+        crate::common::BIZ
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("CONNECTLY_API_KEY", crate::common::KEY)
+        .env("COLUMNS", "1000")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"n\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "Delete the messages registration {id} (https://example.com/m)"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("not confirmed (nothing was changed)"), "{text}");
+    assert_eq!(fake.registrations().len(), 1);
 }

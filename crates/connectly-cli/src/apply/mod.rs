@@ -289,7 +289,13 @@ pub(crate) async fn run(
     let pending = all().any(|p| p.action.is_change());
     let drift = all().any(|p| p.action.is_drift());
 
-    // 2. Decide.
+    // 2. Decide. A question on a terminal shows the plan first (on stderr): a refusal then
+    // prints only the summary.
+    let asks = !options.dry_run
+        && needs_prune == 0
+        && !confirm.is_empty()
+        && !options.yes
+        && std::io::IsTerminal::is_terminal(&std::io::stdin());
     let mut status = if options.dry_run {
         RunStatus::Planned
     } else if needs_prune > 0 {
@@ -338,7 +344,8 @@ pub(crate) async fn run(
     );
     report::print_hints(printer, &businesses);
     if !printer.json_mode() {
-        report::print_text(printer, &businesses, status, streamed)?;
+        let shown = streamed || (asks && status == RunStatus::Refused);
+        report::print_text(printer, &businesses, status, shown)?;
         return result;
     }
     let document = report::document(&businesses, status);

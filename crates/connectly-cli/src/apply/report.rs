@@ -193,8 +193,8 @@ pub(super) fn document(businesses: &[Business], status: RunStatus) -> Report {
     }
 }
 
-/// Prints the text report on stdout. `streamed`: each business's result was printed as it
-/// ended, so only the summary remains.
+/// Prints the text report on stdout. `streamed`: each business's result (or the plan, before a
+/// question) was printed already, so only the summary remains.
 pub(super) fn print_text(
     printer: &Printer,
     businesses: &[Business],
