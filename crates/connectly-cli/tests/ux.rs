@@ -539,7 +539,11 @@ fn quiet_silences_status_lines_only() {
 fn a_declined_delete_names_what_it_would_delete() {
     let fake = crate::common::Fake::start();
     let id = fake.create(&["--topic", "messages", "--address", "https://example.com/m"]);
-    if std::process::Command::new("script").arg("--version").output().is_err() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: no `script` to run the command on a terminal");
         return;
     }
@@ -570,6 +574,9 @@ fn a_declined_delete_names_what_it_would_delete() {
         )),
         "{text}"
     );
-    assert!(text.contains("not confirmed (nothing was changed)"), "{text}");
+    assert!(
+        text.contains("not confirmed (nothing was changed)"),
+        "{text}"
+    );
     assert_eq!(fake.registrations().len(), 1);
 }

@@ -8,18 +8,22 @@
 //! up to `--parallel`; a failing business stops its own remaining steps, never the others'.
 //! Every step ends done, failed, not attempted or unknown, and the report says which.
 
+mod execute;
 mod interrupt;
+mod model;
 mod plan;
 mod report;
 
 use std::collections::BTreeMap;
 
-use connectly_client::{types, Client, Error};
+use connectly_client::types;
 use futures_util::StreamExt;
 
 use crate::failure::{ErrorDoc, Kind};
 use crate::output::{self, Printer};
 use crate::{business_id, files, ApiArgs, Connection, Failure};
+use model::{Business, Planned, RunStatus};
+pub(crate) use model::{Op, Outcome};
 use plan::Action;
 
 /// The flags of `connectly apply`.
@@ -31,134 +35,6 @@ pub(crate) struct Options {
     pub(crate) parallel: usize,
     /// `webhooks create --upsert`: only this topic's registrations are planned.
     pub(crate) only_topic: Option<types::Topic>,
-}
-
-/// How one step ended.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Outcome {
-    Done,
-    Failed(ErrorDoc),
-    NotAttempted,
-    /// The request may have reached Connectly: it may or may not have been carried out.
-    Unknown(ErrorDoc),
-}
-
-impl Outcome {
-    fn label(&self) -> &'static str {
-        match self {
-            Outcome::Done => "done",
-            Outcome::Failed(_) => "failed",
-            Outcome::NotAttempted => "not attempted",
-            Outcome::Unknown(_) => "unknown",
-        }
-    }
-}
-
-/// The request a step sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Op {
-    fn label(self) -> &'static str {
-        match self {
-            Op::Create => "create",
-            Op::Update => "update",
-            Op::Delete => "delete",
-        }
-    }
-}
-
-/// One request of an action.
-#[derive(Debug, Clone)]
-pub(crate) struct Step {
-    op: Op,
-    /// The id it acted on, or the new id of a create.
-    id: Option<String>,
-    outcome: Outcome,
-}
-
-/// An action of the plan and, once applied, how each of its steps ended.
-#[derive(Debug)]
-pub(crate) struct Planned {
-    action: Action,
-    steps: Vec<Step>,
-    /// Where the registration a failed replace deleted was saved, when it held a secret (a
-    /// WebEngage token): a config file, mode 0600, that `connectly apply` restores it from.
-    /// `Err` says why it could not be saved.
-    restore_file: Option<Result<String, String>>,
-}
-
-impl Planned {
-    fn new(action: Action) -> Self {
-        let step = |op, id: Option<&str>| Step {
-            op,
-            id: id.map(str::to_owned),
-            outcome: Outcome::NotAttempted,
-        };
-        let steps = match &action {
-            Action::Create { .. } => vec![step(Op::Create, None)],
-            Action::Update { id, .. } => vec![step(Op::Update, Some(id))],
-            Action::Delete { old, .. } => vec![step(Op::Delete, Some(&old.id))],
-            Action::Replace { old, .. } => {
-                vec![step(Op::Delete, Some(&old.id)), step(Op::Create, None)]
-            }
-            Action::Unchanged { .. }
-            | Action::Kept { .. }
-            | Action::Extra { .. }
-            | Action::UnknownTopic { .. }
-            | Action::NeedsPrune { .. } => vec![],
-        };
-        Self {
-            action,
-            steps,
-            restore_file: None,
-        }
-    }
-
-    fn all_done(&self) -> bool {
-        self.steps.iter().all(|s| s.outcome == Outcome::Done)
-    }
-}
-
-/// One business: its file, its plan, how it went.
-#[derive(Debug)]
-pub(crate) struct Business {
-    id: String,
-    source: String,
-    config: types::WebhooksConfig,
-    /// Why it could not be listed (then it has no plan): the whole failure, causes and hint.
-    error: Option<ErrorDoc>,
-    actions: Vec<Planned>,
-}
-
-impl Business {
-    fn failed(&self) -> bool {
-        self.error.is_some()
-            || self
-                .actions
-                .iter()
-                .flat_map(|p| &p.steps)
-                .any(|s| matches!(s.outcome, Outcome::Failed(_) | Outcome::Unknown(_)))
-    }
-}
-
-/// What the run as a whole came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RunStatus {
-    /// `--dry-run`: planned only.
-    Planned,
-    /// An entry needs `--prune`: nothing written.
-    Blocked,
-    /// A destructive plan was not confirmed: nothing written.
-    Refused,
-    /// Carried out (see each business for failures).
-    Applied,
-    /// Ctrl-C or SIGTERM while applying: no request was started after it, those in flight ended.
-    Interrupted,
 }
 
 /// The business of `webhooks create --upsert`: one registration, as a file holding only it.
@@ -317,7 +193,7 @@ pub(crate) async fn run(
             .for_each_concurrent(parallel, |business| {
                 let (progress, stop) = (&progress, &stop);
                 async move {
-                    execute(client, business, stop).await;
+                    execute::execute(client, business, stop).await;
                     let text = report::business_text(business, true);
                     if streamed {
                         // A closed stdout ends the run's printing, not its requests.
@@ -437,116 +313,4 @@ fn confirmed(printer: &Printer, businesses: &[Business], what: &str) -> bool {
         first.make_ascii_uppercase();
     }
     printer.ask(&format!("{question}? [y/N] "))
-}
-
-/// Carries out one business's plan in order, stopping at its first failure, and starting no
-/// step once `stop` says so (those steps stay not attempted).
-async fn execute(client: &Client, business: &mut Business, stop: &interrupt::Stop) {
-    let mut order: Vec<usize> = (0..business.actions.len())
-        .filter(|&i| business.actions[i].action.is_change())
-        .collect();
-    order.sort_by_key(|&i| business.actions[i].action.order());
-    for i in order {
-        let planned = &mut business.actions[i];
-        for s in 0..planned.steps.len() {
-            if stop.stopped() {
-                return;
-            }
-            let result = step(client, &business.id, &planned.action, planned.steps[s].op).await;
-            let step = &mut planned.steps[s];
-            match result {
-                Ok(new_id) => {
-                    step.outcome = Outcome::Done;
-                    if new_id.is_some() {
-                        step.id = new_id;
-                    }
-                }
-                Err(e) => {
-                    let unknown = e.outcome_unknown();
-                    let error = ErrorDoc::from(&Failure::from(e));
-                    step.outcome = if unknown {
-                        Outcome::Unknown(error)
-                    } else {
-                        Outcome::Failed(error)
-                    };
-                    if let Action::Replace { old, .. } = &planned.action {
-                        let secret = old
-                            .configuration
-                            .as_ref()
-                            .is_some_and(|c| c.webengage_configuration.is_some());
-                        if s == 1 && secret {
-                            planned.restore_file = Some(save_for_restore(&business.id, old));
-                        }
-                    }
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Saves a deleted registration as a one-entry config file that `connectly apply` restores, in
-/// the temporary directory, readable by its owner only (it holds a WebEngage token, which no
-/// message may show). The path, or why it could not be written.
-fn save_for_restore(business: &str, old: &types::WebhookRegistration) -> Result<String, String> {
-    let config = serde_json::json!({
-        "businessId": business,
-        "webhooks": [crate::export::entry(old)],
-    });
-    let safe = |text: &str| -> String {
-        text.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .take(64)
-            .collect()
-    };
-    let path = std::env::temp_dir().join(format!(
-        "connectly-restore-{}-{}.json",
-        safe(business),
-        safe(&old.id)
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&path).and_then(|mut file| {
-        std::io::Write::write_all(&mut file, format!("{config:#}\n").as_bytes())
-    });
-    match written {
-        Ok(()) => Ok(path.to_string_lossy().into_owned()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
-/// Sends one request; the new id of a create.
-async fn step(
-    client: &Client,
-    business: &str,
-    action: &Action,
-    op: Op,
-) -> Result<Option<String>, Error> {
-    match (action, op) {
-        (Action::Create { want } | Action::Replace { want, .. }, Op::Create) => {
-            match client.create_webhook(business, want).await {
-                Ok(created) => Ok(Some(created.id)),
-                // Another client registered the topic since the plan was made: adopt that
-                // registration and make it the wanted one (`upsert_webhook` lists again).
-                Err(Error::AlreadyRegistered { .. }) => {
-                    Ok(Some(client.upsert_webhook(business, want).await?.id))
-                }
-                Err(e) => Err(e),
-            }
-        }
-        (Action::Update { id, request, .. }, Op::Update) => {
-            client.update_webhook(business, id, request).await?;
-            Ok(None)
-        }
-        (Action::Delete { old, .. } | Action::Replace { old, .. }, Op::Delete) => {
-            match client.delete_webhook(business, &old.id).await {
-                // Gone already (an earlier run's delete went through): the state wanted.
-                Ok(()) | Err(Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(e),
-            }
-        }
-        _ => Ok(None),
-    }
 }

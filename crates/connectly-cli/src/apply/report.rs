@@ -8,8 +8,8 @@ use super::plan::Action;
 use super::{Business, Op, Outcome, Planned, RunStatus};
 use crate::changes::{change_line, ChangeDoc};
 use crate::failure::{ErrorDoc, Failure};
+use crate::flags::create_command;
 use crate::output::Printer;
-use crate::webhooks::create_command;
 
 /// Counts over every business, by action kind (only what was done, once applied).
 #[derive(Default, Serialize)]
