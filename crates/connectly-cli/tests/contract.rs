@@ -272,3 +272,137 @@ fn verb_reference() -> String {
          ## Verbs\n\n{index}\n{sections}"
     )
 }
+
+/// Issue 32: one failure document for every verb: `{"error": {"message", "kind", "hint"?,
+/// "causes", "location"?}}`, beside the verb's own fields when it has a result (`validate`,
+/// `apply`, `events`). Each verb is made to fail once (a closed port, an invalid file, a wrong
+/// signature, a bad argument) and its document snapshotted.
+#[test]
+fn the_failure_document_of_every_verb() {
+    use crate::common::{BIZ, KEY};
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        name.to_owned()
+    };
+    let config = at(
+        "ok.yaml",
+        &format!("businessId: {BIZ}\nwebhooks:\n  - topic: messages\n    address: https://example.com/m\n"),
+    );
+    let typo = at(
+        "typo.yaml",
+        "webhooks:\n  - topic: messages\n    adress: https://example.com/m\n",
+    );
+    let body = at("body.json", "{}");
+    let closed = ["--base-url", "http://127.0.0.1:1", "--business-id", BIZ];
+    let api = |args: &[&str]| {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&closed);
+        all.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let plain = |args: &[&str]| {
+        let mut all = vec!["--json".to_owned()];
+        all.extend(args.iter().map(|s| s.to_string()));
+        all
+    };
+    let cases: Vec<(&str, Vec<String>, i32)> = vec![
+        (
+            "webhooks-create",
+            api(&[
+                "webhooks",
+                "create",
+                "--topic",
+                "messages",
+                "--address",
+                "https://example.com/m",
+            ]),
+            1,
+        ),
+        ("webhooks-list", api(&["webhooks", "list"]), 1),
+        (
+            "webhooks-update",
+            api(&[
+                "webhooks",
+                "update",
+                "wh_1",
+                "--address",
+                "https://example.com/n",
+            ]),
+            1,
+        ),
+        (
+            "webhooks-delete",
+            api(&["webhooks", "delete", "wh_1", "--yes"]),
+            1,
+        ),
+        ("reports-list", api(&["reports", "list"]), 1),
+        ("export", api(&["export"]), 1),
+        ("apply", api(&["apply", &config]), 1),
+        ("apply-invalid-file", api(&["apply", &typo]), 1),
+        ("validate", plain(&["validate", &typo]), 1),
+        ("schema", plain(&["schema", "nonsense"]), 2),
+        ("mock", plain(&["mock", "--listen", "192.0.2.1:0"]), 2),
+        (
+            "events-send",
+            plain(&[
+                "events",
+                "send",
+                "--to",
+                "http://127.0.0.1:1/webhook",
+                "--topic",
+                "messages",
+                "--secret",
+                "whsec_x",
+            ]),
+            1,
+        ),
+        (
+            "events-verify",
+            plain(&[
+                "events",
+                "verify",
+                "--secret",
+                "whsec_x",
+                "--signature",
+                "AAAA",
+                &body,
+            ]),
+            1,
+        ),
+        (
+            "events-inspect",
+            plain(&[
+                "events",
+                "inspect",
+                "--secret",
+                "whsec_x",
+                "--signature",
+                "AAAA",
+                &body,
+            ]),
+            1,
+        ),
+        ("completions", plain(&["completions", "nonsense"]), 2),
+        (
+            "man",
+            plain(&["man", "--dir", "/proc/connectly-cannot-write-here"]),
+            1,
+        ),
+    ];
+    for (name, args, code) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = connectly(&args)
+            .current_dir(dir.path())
+            .env("CONNECTLY_API_KEY", KEY)
+            .run()
+            .code(code);
+        let document = out.json();
+        let error = &document["error"];
+        assert!(
+            error["message"].is_string() && error["kind"].is_string() && error["causes"].is_array(),
+            "{name}: {out:?}"
+        );
+        insta::assert_snapshot!(format!("json-failure-{name}"), normalised(&out));
+    }
+}
