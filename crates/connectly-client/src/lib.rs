@@ -60,7 +60,8 @@
 //!   [`DEFAULT_INITIAL_BACKOFF`] (0.5 s) doubled per retry, capped at [`DEFAULT_MAX_BACKOFF`]
 //!   (8 s); never less than [`MIN_RETRY_DELAY`] (100 ms), even after `Retry-After: 0`. Every
 //!   attempt is bounded by the request timeout, so a call ends within the budget plus one
-//!   timeout. `RetryPolicy::none()` turns retries off.
+//!   timeout. `RetryPolicy::none()` turns retries off. [`ClientBuilder::on_retry`] hears of
+//!   each retry before its wait ([`RetryNotice`]).
 //! - **One rule decides what a failure means**, this table: may the request have been applied
 //!   although no answer says so ([`Error::outcome_unknown`]), and is the failure transient. A
 //!   call is sent again when the failure is transient and the operation is idempotent (list,
@@ -132,8 +133,10 @@
 
 mod call;
 mod error;
+mod outcome;
 mod rate;
 pub mod reconcile;
+mod redact;
 mod retry;
 mod transport;
 
@@ -159,7 +162,8 @@ use std::{
     time::Duration,
 };
 
-use call::Operation;
+pub use call::RetryNotice;
+use call::{OnRetry, Operation};
 pub use error::{ApiError, BuildError, DecodeError, Error};
 pub use generated::types;
 pub use reconcile::{UpsertOutcome, Upserted};
@@ -239,6 +243,7 @@ pub struct ClientBuilder {
     max_response_bytes: usize,
     retry: RetryPolicy,
     rate_limit: u32,
+    on_retry: Option<OnRetry>,
 }
 
 impl ClientBuilder {
@@ -277,6 +282,32 @@ impl ClientBuilder {
     /// retried when it certainly was not applied; see [`RetryPolicy`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Calls `hook` before each retry's wait, with what is retried, when and why (a
+    /// [`RetryNotice`]), so that a program can tell its user. It runs on the calling task:
+    /// keep it short, and do not block in it.
+    ///
+    /// ```
+    /// use connectly_client::Client;
+    /// let client = Client::builder("sk_test")
+    ///     .on_retry(|notice| {
+    ///         eprintln!(
+    ///             "retrying {} {} in {:.1} s (attempt {} of {}): {}",
+    ///             notice.method,
+    ///             notice.path.escape_debug(),
+    ///             notice.delay.as_secs_f64(),
+    ///             notice.attempt,
+    ///             notice.max_attempts,
+    ///             notice.error.escape_debug(),
+    ///         )
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), connectly_client::BuildError>(())
+    /// ```
+    pub fn on_retry(mut self, hook: impl Fn(&RetryNotice) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(OnRetry(Arc::new(hook)));
         self
     }
 
@@ -341,6 +372,7 @@ impl ClientBuilder {
             retry: self.retry,
             rate_limit: (self.rate_limit > 0)
                 .then(|| Arc::new(rate::RateLimit::per_second(self.rate_limit))),
+            on_retry: self.on_retry,
         })
     }
 }
@@ -381,6 +413,7 @@ pub struct Client {
     api_key: ApiKey,
     retry: RetryPolicy,
     rate_limit: Option<Arc<rate::RateLimit>>,
+    on_retry: Option<OnRetry>,
 }
 
 impl fmt::Debug for Client {
@@ -410,6 +443,7 @@ impl Client {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry: RetryPolicy::default(),
             rate_limit: 0,
+            on_retry: None,
         }
     }
 
