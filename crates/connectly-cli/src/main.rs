@@ -13,9 +13,11 @@ mod output;
 mod reports;
 mod webhooks;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use clap::builder::{NonEmptyStringValueParser, PossibleValuesParser};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -415,7 +417,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let connection = connect(&api).await?;
             reports::run(&connection, global, &api, command)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
         Command::Events(command) => events::run(global, command).await,
         Command::Completions { shell } => {
@@ -449,7 +451,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let connection = connect(&api).await?;
             webhooks::run(&connection, global, &api, command)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
         Command::Apply {
             files,
@@ -473,13 +475,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             apply::run(&connection, global, businesses, options)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
         Command::Export { api } => {
             let connection = connect(&api).await?;
             export::run(&connection, global, &api)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
     }
 }
@@ -488,6 +490,43 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 pub(crate) struct Connection {
     pub(crate) client: Client,
     _mock: Option<MockServer>,
+    /// When the command's calls began.
+    started: Instant,
+    /// The last retry the client told of: when its call began, and the attempt it sent.
+    last_retry: Arc<Mutex<Option<(Instant, u32)>>>,
+}
+
+impl Connection {
+    /// For a timeout: how long the failed call waited, measured, over how many attempts.
+    fn waited(&self, failure: Failure, api: &ApiArgs) -> Failure {
+        let last = *self
+            .last_retry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (started, attempts) = last.unwrap_or((self.started, 1));
+        failure.waited(started.elapsed(), attempts, api.timeout.duration())
+    }
+}
+
+/// One stderr line per retry, before its wait; noted for the timeout hint.
+fn on_retry(notice: &connectly_client::RetryNotice, last: &Mutex<Option<(Instant, u32)>>) {
+    let call_started = Instant::now().checked_sub(notice.elapsed);
+    *last.lock().unwrap_or_else(PoisonError::into_inner) =
+        call_started.map(|started| (started, notice.attempt));
+    let line = format!(
+        "retrying {} {} in {:.1} s (attempt {} of {}): {}",
+        notice.method,
+        notice.path,
+        notice.delay.as_secs_f64(),
+        notice.attempt,
+        notice.max_attempts,
+        notice.error
+    );
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        connectly_net::printable(&line)
+    );
 }
 
 async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
@@ -508,10 +547,15 @@ async fn connect(api: &ApiArgs) -> Result<Connection, Failure> {
     if let Some(rate) = api.rate {
         builder = builder.rate_limit(rate);
     }
+    let last_retry = Arc::new(Mutex::new(None));
+    let heard = last_retry.clone();
+    builder = builder.on_retry(move |notice| on_retry(notice, &heard));
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(Connection {
         client,
         _mock: mock,
+        started: Instant::now(),
+        last_retry,
     })
 }
 
