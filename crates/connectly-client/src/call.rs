@@ -154,7 +154,7 @@ fn call_span(op: &Operation<'_>) -> Span {
 }
 
 /// Records a successful attempt in the span, when a subscriber wants it (doing it always
-/// measured about 2 points of p50 more: BENCHMARKS.md §1).
+/// measured about 2 points of p50 more in the request-overhead bench).
 fn succeeded(span: &Span, attempt: u32, seen: &transport::Observed, started: Instant) {
     if span.is_disabled() {
         return;
