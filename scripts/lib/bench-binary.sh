@@ -1,5 +1,5 @@
-# Sourced by scripts/bench-request-overhead-ab.sh and scripts/bench-request-overhead-inprocess.sh:
-# how both build the request-overhead bench binary.
+# Sourced by scripts/bench-request-overhead-ab.sh: how it builds the request-overhead bench
+# binary.
 
 # bench_binary DIR TARGET_DIR [SEED] -> prints the path of the request_overhead bench executable
 # built in DIR. With SEED, it is linked with its functions in a random order (lld's

@@ -1430,6 +1430,76 @@ async fn update_and_delete_are_retried_on_502_503_504_and_a_lost_connection() {
     }
 }
 
+/// `ClientBuilder::on_retry` hears of every retry, before its wait, and of nothing else: the
+/// request as sent, the attempt about to be sent out of how many, the wait, the table's reason
+/// and the error's line with the echoed key redacted.
+#[tokio::test]
+async fn on_retry_is_called_once_per_retry_with_the_attempt_about_to_be_sent() {
+    let echo = Reply::Bytes(response(
+        503,
+        "text/html",
+        format!("<h1>busy</h1> key {KEY}").as_bytes(),
+    ));
+    let server = RawServer::start(Reply::Script(vec![echo.clone(), echo, list_ok()])).await;
+    let notices = Arc::new(Mutex::new(Vec::new()));
+    let heard = notices.clone();
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .retry(fast_retries().max_retries(3))
+        .on_retry(move |notice| heard.lock().unwrap().push(notice.clone()))
+        .build()
+        .unwrap();
+
+    guarded(client.list_webhooks(BUSINESS))
+        .await
+        .expect("the third answer is a 200");
+
+    let notices = notices.lock().unwrap().clone();
+    assert_eq!(server.requests().len(), 3);
+    let attempts: Vec<(u32, u32)> = notices
+        .iter()
+        .map(|n| (n.attempt, n.max_attempts))
+        .collect();
+    assert_eq!(attempts, [(2, 4), (3, 4)], "{notices:#?}");
+    for notice in &notices {
+        assert_eq!(
+            (notice.method.as_str(), notice.path.as_str()),
+            ("GET", LIST_PATH)
+        );
+        assert_eq!(notice.reason, "503 Service Unavailable");
+        assert!(notice.delay >= MIN_RETRY_DELAY, "{notice:?}");
+        assert!(
+            notice
+                .error
+                .starts_with("503 Service Unavailable: unexpected response")
+                && notice.error.contains("key [redacted]")
+                && !notice.error.contains(&KEY[4..12]),
+            "{notice:?}"
+        );
+    }
+    assert!(
+        notices[1].elapsed >= notices[0].elapsed + notices[0].delay,
+        "{notices:#?}"
+    );
+
+    // A call that is not retried (a create after a 503 may have been applied) tells nothing.
+    let server = RawServer::start(status(503)).await;
+    let heard = Arc::new(AtomicUsize::new(0));
+    let count = heard.clone();
+    let client = Client::builder(KEY)
+        .base_url(server.base_url())
+        .retry(fast_retries())
+        .on_retry(move |_| {
+            count.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    guarded(client.create_webhook(BUSINESS, &messages_registration()))
+        .await
+        .expect_err("a 503");
+    assert_eq!(heard.load(Ordering::SeqCst), 0);
+}
+
 #[tokio::test]
 async fn retry_after_in_seconds_is_waited_for() {
     let server = RawServer::start(Reply::Script(vec![

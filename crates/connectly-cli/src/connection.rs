@@ -1,6 +1,9 @@
 //! The API connection of a verb, from its API options: the key (environment or file, never
 //! printed), the business id, and a client (or the in-process fake of `--mock`).
 
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
 use connectly_client::Client;
 use connectly_mock::MockServer;
 
@@ -11,6 +14,42 @@ use crate::{input, mock, ApiArgs, Failure};
 pub(crate) struct Connection {
     pub(crate) client: Client,
     _mock: Option<MockServer>,
+    /// When the command's calls began.
+    started: Instant,
+    /// The last retry the client told of: when its call began, and the attempt it sent.
+    last_retry: Arc<Mutex<Option<(Instant, u32)>>>,
+}
+
+impl Connection {
+    /// For a timeout: how long the failed call waited, measured, over how many attempts.
+    pub(crate) fn waited(&self, failure: Failure, api: &ApiArgs) -> Failure {
+        let last = *self
+            .last_retry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let (started, attempts) = last.unwrap_or((self.started, 1));
+        failure.waited(started.elapsed(), attempts, api.timeout.duration())
+    }
+}
+
+/// One status line per retry, before its wait (`-q` silences it); noted for the timeout hint.
+fn on_retry(
+    printer: &Printer,
+    notice: &connectly_client::RetryNotice,
+    last: &Mutex<Option<(Instant, u32)>>,
+) {
+    let call_started = Instant::now().checked_sub(notice.elapsed);
+    *last.lock().unwrap_or_else(PoisonError::into_inner) =
+        call_started.map(|started| (started, notice.attempt));
+    printer.status(format!(
+        "retrying {} {} in {:.1} s (attempt {} of {}): {}",
+        notice.method,
+        notice.path,
+        notice.delay.as_secs_f64(),
+        notice.attempt,
+        notice.max_attempts,
+        notice.error
+    ));
 }
 
 pub(crate) async fn connect(printer: &Printer, api: &ApiArgs) -> Result<Connection, Failure> {
@@ -31,10 +70,15 @@ pub(crate) async fn connect(printer: &Printer, api: &ApiArgs) -> Result<Connecti
     if let Some(rate) = api.rate {
         builder = builder.rate_limit(rate);
     }
+    let last_retry = Arc::new(Mutex::new(None));
+    let (heard, shown) = (last_retry.clone(), printer.clone());
+    builder = builder.on_retry(move |notice| on_retry(&shown, notice, &heard));
     let client = builder.build().map_err(|e| Failure::usage(e.to_string()))?;
     Ok(Connection {
         client,
         _mock: mock,
+        started: Instant::now(),
+        last_retry,
     })
 }
 

@@ -239,12 +239,18 @@ impl Failure {
         self
     }
 
-    /// For a timeout: says how long it waited and which flag sets it.
-    pub(crate) fn waited(mut self, timeout: Duration) -> Self {
+    /// For a timeout: says how long the call waited (`elapsed`, measured, across its
+    /// `attempts`, each of up to `timeout`) and which flag sets it.
+    pub(crate) fn waited(mut self, elapsed: Duration, attempts: u32, timeout: Duration) -> Self {
         if self.kind == Kind::Timeout && self.hint.is_none() {
+            let timeout = timeout.as_secs_f64();
+            let attempts = match attempts {
+                1 => format!("1 attempt of up to {timeout} s"),
+                n => format!("{n} attempts of up to {timeout} s each"),
+            };
             self.hint = Some(format!(
-                "waited {} s; pass --timeout SECONDS to wait longer",
-                timeout.as_secs_f64()
+                "waited {:.1} s over {attempts}; pass --timeout SECONDS to wait longer",
+                elapsed.as_secs_f64()
             ));
         }
         self

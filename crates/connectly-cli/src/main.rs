@@ -116,7 +116,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
             let connection = connect(printer, &api).await?;
             reports::run(&connection, printer, &api, command)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
         Command::Events(command) => events::run(printer, command).await,
         Command::Completions { shell } => {
@@ -148,7 +148,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
             let connection = connect(printer, &api).await?;
             webhooks::run(&connection, printer, &api, command)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
         Command::Apply {
             files,
@@ -172,13 +172,13 @@ async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
             };
             apply::run(&connection, printer, businesses, options)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
         Command::Export { api } => {
             let connection = connect(printer, &api).await?;
             export::run(&connection, printer, &api)
                 .await
-                .map_err(|f| f.waited(api.timeout.duration()))
+                .map_err(|f| connection.waited(f, &api))
         }
     }
 }

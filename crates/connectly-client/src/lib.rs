@@ -1,10 +1,13 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod builder;
 mod call;
 mod error;
+mod outcome;
 mod rate;
 pub mod reconcile;
+mod redact;
 mod retry;
 mod transport;
 
@@ -23,18 +26,14 @@ pub mod mock {
     include!(concat!(env!("OUT_DIR"), "/codegen_httpmock.rs"));
 }
 
-use std::{
-    fmt,
-    net::{Ipv4Addr, Ipv6Addr, SocketAddr},
-    sync::Arc,
-    time::Duration,
-};
+use std::{fmt, sync::Arc, time::Duration};
 
-use call::Operation;
+pub use builder::{ApiKey, ClientBuilder};
+pub use call::RetryNotice;
+use call::{OnRetry, Operation};
 pub use error::{ApiError, BuildError, DecodeError, Error};
 pub use generated::types;
 pub use reconcile::{UpsertOutcome, Upserted};
-use reqwest::header;
 pub use reqwest::StatusCode;
 use retry::Safety;
 pub use retry::{
@@ -51,197 +50,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on a response body, in bytes (1 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
-/// A Connectly API key. Its `Debug` and `Display` never show it.
-///
-/// ```
-/// let key = connectly_client::ApiKey::from("sk_live_123");
-/// assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
-/// ```
-#[derive(Clone)]
-pub struct ApiKey(Arc<str>);
-
-impl ApiKey {
-    /// The key itself, for the header and for redaction.
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for ApiKey {
-    fn from(key: String) -> Self {
-        Self(key.into())
-    }
-}
-
-impl From<&str> for ApiKey {
-    fn from(key: &str) -> Self {
-        Self(key.into())
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey([redacted])")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// Configures a [`Client`]. Start from [`Client::builder`].
-///
-/// ```
-/// use std::time::Duration;
-/// let client = connectly_client::Client::builder("sk_test")
-///     .timeout(Duration::from_secs(5))
-///     .build()?;
-/// # Ok::<(), connectly_client::BuildError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
-    api_key: ApiKey,
-    base_url: String,
-    connect_timeout: Duration,
-    timeout: Duration,
-    user_agent: String,
-    max_response_bytes: usize,
-    retry: RetryPolicy,
-    rate_limit: u32,
-}
-
-impl ClientBuilder {
-    /// The API's base URL (default [`DEFAULT_BASE_URL`]). Must be HTTPS unless the host is
-    /// loopback; may carry a path prefix; must not carry credentials, a query or a fragment.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// Time allowed to establish a connection (default [`DEFAULT_CONNECT_TIMEOUT`]).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for a whole request, response body included (default [`DEFAULT_TIMEOUT`]).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The `User-Agent` header (default `connectly-rs/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
-        self
-    }
-
-    /// Largest response body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`]).
-    pub fn max_response_bytes(mut self, limit: usize) -> Self {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// When and how calls are retried (default: [`RetryPolicy::default`], on). Create is only
-    /// retried when it certainly was not applied; see [`RetryPolicy`].
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// At most `requests_per_second` requests per second from this client and its clones,
-    /// evenly spaced (retries count; a call waits for its turn). `0`, the default, means no
-    /// limit. For fleet runs that must stay under Connectly's rate limits.
-    pub fn rate_limit(mut self, requests_per_second: u32) -> Self {
-        self.rate_limit = requests_per_second;
-        self
-    }
-
-    /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<Client, BuildError> {
-        let base_url = check_base_url(&self.base_url)?;
-        let mut key = header::HeaderValue::from_str(self.api_key.expose())
-            .ok()
-            .filter(|_| {
-                self.api_key
-                    .expose()
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() || b == b' ')
-            })
-            .ok_or(BuildError::InvalidApiKey(
-                "it must be visible ASCII, without CR, LF or other control characters",
-            ))?;
-        if self.api_key.expose().trim().is_empty() {
-            return Err(BuildError::InvalidApiKey("it is empty"));
-        }
-        key.set_sensitive(true);
-        let mut headers = header::HeaderMap::new();
-        headers.insert("x-api-key", key);
-        let user_agent = header::HeaderValue::from_str(&self.user_agent)
-            .map_err(|_| BuildError::InvalidUserAgent(self.user_agent.clone()))?;
-        headers.insert(header::USER_AGENT, user_agent);
-        let mut http = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none());
-        if connectly_net::is_loopback(&base_url) {
-            // Plain http is allowed here only: a proxy of the environment (HTTP_PROXY,
-            // ALL_PROXY...) would read the key in clear, so loopback is reached directly, and
-            // `localhost` is the loopback addresses, not what DNS says.
-            http = http.no_proxy().resolve_to_addrs(
-                "localhost",
-                &[
-                    SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                    SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-                ],
-            );
-        }
-        let http = http.build().map_err(BuildError::Http)?;
-        Ok(Client {
-            api: generated::Client::new_with_client(
-                base_url.as_str().trim_end_matches('/'),
-                http,
-                transport::CallContext {
-                    max_response_bytes: self.max_response_bytes,
-                },
-            ),
-            api_key: self.api_key,
-            retry: self.retry,
-            rate_limit: (self.rate_limit > 0)
-                .then(|| Arc::new(rate::RateLimit::per_second(self.rate_limit))),
-        })
-    }
-}
-
-fn check_base_url(given: &str) -> Result<connectly_net::Url, BuildError> {
-    let invalid = |reason: &str| BuildError::InvalidBaseUrl {
-        url: connectly_net::shown_str(given),
-        reason: reason.to_owned(),
-    };
-    let url = connectly_net::Url::parse(given).map_err(|e| invalid(&e.to_string()))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("credentials do not belong in the URL"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(
-            "a query or fragment does not belong in the base URL",
-        ));
-    }
-    match connectly_net::check_transport(&url) {
-        Ok(()) => {}
-        Err(connectly_net::Refusal::PlainHttp) => {
-            return Err(BuildError::InsecureBaseUrl {
-                url: connectly_net::shown_str(given),
-            })
-        }
-        Err(refusal) => return Err(invalid(&refusal.to_string())),
-    }
-    Ok(url)
-}
-
 /// A Connectly webhooks client. Cheap to clone (the connection pool is shared).
 ///
 /// Its `Debug` output shows the base URL, never the API key.
@@ -252,6 +60,7 @@ pub struct Client {
     api_key: ApiKey,
     retry: RetryPolicy,
     rate_limit: Option<Arc<rate::RateLimit>>,
+    on_retry: Option<OnRetry>,
 }
 
 impl fmt::Debug for Client {
@@ -272,16 +81,7 @@ impl Client {
 
     /// A builder, to change the base URL, timeouts, user agent or response cap.
     pub fn builder(api_key: impl Into<ApiKey>) -> ClientBuilder {
-        ClientBuilder {
-            api_key: api_key.into(),
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            user_agent: concat!("connectly-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            retry: RetryPolicy::default(),
-            rate_limit: 0,
-        }
+        ClientBuilder::new(api_key.into())
     }
 
     /// The base URL requests go to (without a trailing slash).

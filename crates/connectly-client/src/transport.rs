@@ -1,24 +1,19 @@
-//! The transport hook of the generated client: every error body, and every success body that
-//! does not declare a length within the cap, is read here, once, under the size cap, and handed
-//! on to the generated code in memory. What the generated code cannot keep (the status of an
-//! undecodable body, a body cut at the cap) is recorded in the attempt's task-local state
-//! ([`observe`]) for [`crate::error::from_failure`].
+//! The transport hook of the generated client, the one place a response is read: every body is
+//! read here, once, under the size cap, and handed on to the generated code in memory. What the
+//! generated code cannot keep (the request sent, the status of an undecodable body, a body cut at
+//! the cap) goes to the attempt's [`Observed`], which [`observe`] returns beside the attempt's
+//! outcome, for [`crate::outcome::settle`] and the retry notice.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::{ResponseBuilderExt as _, StatusCode};
+use reqwest::{Method, ResponseBuilderExt as _, StatusCode, Url};
 
 use crate::generated;
 
 /// The generated client's context: the settings its transport hook needs.
-///
-/// One generated client, built with the [`crate::Client`], serves every call. What the hook
-/// sees of one attempt's response goes to a task-local [`CallState`] that [`observe`] scopes to
-/// that attempt, so concurrent calls never see each other's state, and an attempt allocates
-/// nothing for it.
 ///
 /// Its default is the client's default cap ([`crate::DEFAULT_MAX_RESPONSE_BYTES`]): a generated
 /// client built with `Default::default()` reads answers up to it (a cap of 0 would cut every
@@ -36,44 +31,54 @@ impl Default for CallContext {
     }
 }
 
-/// What the transport saw of the response.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct CallState {
-    /// Status of the response, once one arrived.
+/// What the transport hook saw of one attempt.
+#[derive(Debug, Default)]
+pub(crate) struct Observed {
+    /// The request's method and URL, once it was sent.
+    pub(crate) sent: Option<(Method, Url)>,
+    /// The response's status, once one arrived.
     pub(crate) status: Option<StatusCode>,
     /// The body was over the cap and was cut there.
     pub(crate) too_large: bool,
 }
 
-tokio::task_local! {
-    /// The state of the attempt being polled (set by [`observe`]).
-    static ATTEMPT: Cell<CallState>;
+impl Observed {
+    /// The request's method, and its path and query as sent (empty before it was sent).
+    pub(crate) fn request(&self) -> (String, String) {
+        self.sent
+            .as_ref()
+            .map_or_else(Default::default, |(method, url)| {
+                (
+                    method.to_string(),
+                    url[url::Position::BeforePath..].to_owned(),
+                )
+            })
+    }
 }
 
-/// Runs one attempt (the future `attempt` makes) and hands its output, with what the transport
-/// hook saw of its response, to `settle`, inside the attempt's scope.
+tokio::task_local! {
+    /// What the hook saw of the attempt being polled (scoped by [`observe`]).
+    static ATTEMPT: RefCell<Observed>;
+}
+
+/// Runs one attempt and returns its output with what the transport hook saw of it.
 ///
-/// It takes the maker rather than the future so that the future is built in place, inside the
-/// scope: awaiting a future held by value would keep two copies of it in the call's state.
-/// It settles inside the scope so that the scope's output is small. With the raw outcome (328
-/// bytes with the state) as its output, tokio's task-local future made 8 more `memcpy` calls
-/// per request at 64 in flight (callgrind; BENCHMARKS.md §1 at commit 75c538e, seventh pass).
-pub(crate) fn observe<F, Fut, G, R>(attempt: F, settle: G) -> impl Future<Output = R>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future,
-    G: FnOnce(Fut::Output, CallState) -> R,
-{
-    ATTEMPT.scope(Cell::default(), async move {
-        let output = attempt().await;
-        settle(output, ATTEMPT.with(Cell::get))
-    })
+/// One generated client serves every call of a [`crate::Client`] (building one per attempt cost
+/// about 2 % of throughput in the request-overhead bench), so what the hook sees goes to a
+/// task-local scoped to the attempt: concurrent calls never see each other's.
+pub(crate) async fn observe<F: Future>(attempt: F) -> (F::Output, Observed) {
+    ATTEMPT
+        .scope(RefCell::default(), async {
+            let output = attempt.await;
+            (output, ATTEMPT.with(RefCell::take))
+        })
+        .await
 }
 
 /// Records what the hook saw, when an attempt is being observed (a generated client used
 /// directly, outside [`crate::Client`], has nobody to tell).
-fn record(state: CallState) {
-    let _ = ATTEMPT.try_with(|cell| cell.set(state));
+fn record(update: impl FnOnce(&mut Observed)) {
+    let _ = ATTEMPT.try_with(|seen| update(&mut seen.borrow_mut()));
 }
 
 impl ClientHooks<CallContext> for generated::Client {
@@ -82,33 +87,21 @@ impl ClientHooks<CallContext> for generated::Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let ctx = progenitor_client::ClientInfo::inner(self);
+        record(|seen| seen.sent = Some((request.method().clone(), request.url().clone())));
         let mut response = self.client.execute(request).await?;
         let status = response.status();
-        // Fast path: a success whose declared length is within the cap goes to the generated
-        // code as it is (hyper never reads past a declared length, so the cap holds). Anything
-        // else (an error status, a chunked or too long body) is read here first.
-        if status.is_success()
-            && response
-                .content_length()
-                .is_some_and(|n| n <= ctx.max_response_bytes as u64)
-        {
-            record(CallState {
-                status: Some(status),
-                too_large: false,
-            });
-            return Ok(response);
-        }
-        let (body, too_large) = read_capped(&mut response, ctx.max_response_bytes).await?;
-        record(CallState {
-            status: Some(status),
-            too_large,
+        let (body, too_large) = read_capped(&mut response, self.inner.max_response_bytes).await?;
+        record(|seen| {
+            seen.status = Some(status);
+            seen.too_large = too_large;
         });
         Ok(rebuild(response, Bytes::from(body)))
     }
 }
 
-/// Reads the whole body, stopping at `cap` bytes (the rest is not downloaded).
+/// Reads the whole body, stopping at `cap` bytes (the rest is not downloaded). Every body: a
+/// success with a declared length within the cap used to skip this read, and the request-overhead
+/// bench measured no difference without that shortcut.
 async fn read_capped(
     response: &mut reqwest::Response,
     cap: usize,
@@ -124,9 +117,9 @@ async fn read_capped(
     Ok((body, false))
 }
 
+/// The response again, with `body` (complete, in memory) as its body.
 fn rebuild(mut original: reqwest::Response, body: Bytes) -> reqwest::Response {
-    // Keeping the request's URL also spares `reqwest::Response::from` parsing a placeholder URL
-    // on every call: it was the largest item of the client's own per-request work (BENCHMARKS.md at commit 75c538e).
+    // Keeping the request's URL also spares `reqwest::Response::from` parsing a placeholder URL.
     let mut builder = http::Response::builder()
         .status(original.status())
         .version(original.version())
