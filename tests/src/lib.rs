@@ -8,8 +8,10 @@
 
 pub mod cli;
 mod receiver;
+mod sink;
 
 pub use receiver::{Receiver, Seen};
+pub use sink::{Forward, Sink};
 
 use connectly_client::Client;
 use connectly_mock::MockServer;
