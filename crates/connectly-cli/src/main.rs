@@ -10,6 +10,7 @@ mod help;
 mod input;
 mod mock;
 mod output;
+mod relay;
 mod reports;
 mod webhooks;
 
@@ -199,6 +200,10 @@ enum Command {
     /// Send signed test events to a receiver, verify signatures, inspect bodies.
     #[command(subcommand, after_help = help::EVENTS)]
     Events(EventsCommand),
+    /// Receive events so that none is lost: a 200 only once stored on disk, then forwarded to
+    /// your handler with retries, dead letters and replay.
+    #[command(subcommand)]
+    Relay(relay::RelayCommand),
     /// Print a shell completion script.
     #[command(after_help = help::COMPLETIONS)]
     Completions {
@@ -406,6 +411,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(|f| f.waited(api.timeout.duration()))
         }
         Command::Events(command) => events::run(global, command).await,
+        Command::Relay(command) => relay::run(global, command).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "connectly", &mut script);
