@@ -548,6 +548,7 @@ async fn serve(global: &Global, args: ServeArgs) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;
+    let mut signals = StopSignals::new();
     if global.json {
         output::json(&json!({"url": format!("http://{addr}/")}));
     } else {
@@ -562,13 +563,13 @@ async fn serve(global: &Global, args: ServeArgs) -> Result<(), Failure> {
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
     let (second_tx, second_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        stop_signal().await;
+        signals.next().await;
         note(format_args!(
             "connectly relay: draining: answering the requests in flight, finishing the forwards \
              in flight (Ctrl-C again to stop at once; nothing answered 200 is lost either way)"
         ));
         let _ = first_tx.send(());
-        stop_signal().await;
+        signals.next().await;
         let _ = second_tx.send(());
     });
     let metrics = Arc::new(Metrics::default());
@@ -589,18 +590,38 @@ async fn serve(global: &Global, args: ServeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// SIGTERM or SIGINT (Ctrl-C).
-async fn stop_signal() {
+/// SIGTERM and SIGINT (Ctrl-C), listened for from its creation on (before the URL is printed,
+/// so a supervisor's first SIGTERM already drains).
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Self {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        if let (Some(term), Some(int)) = (&mut self.term, &mut self.int) {
             tokio::select! {
                 _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

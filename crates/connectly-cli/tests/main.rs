@@ -7,5 +7,6 @@ mod contract;
 mod events;
 mod hostile;
 mod mock;
+mod relay;
 mod schema_messages;
 mod ux;
