@@ -209,6 +209,10 @@ impl Metrics {
     pub fn commits(&self) -> u64 {
         self.batch_size.count.load(Relaxed)
     }
+    /// Writes (stored events, attempts, purges) committed so far, in all commits.
+    pub fn writes_committed(&self) -> u64 {
+        self.batch_size.sum_micros.load(Relaxed) / 1_000_000
+    }
 
     /// The Prometheus text exposition; `pending` is the journal's count of pending events when
     /// it could be read.
