@@ -327,3 +327,91 @@ fn serve_refuses_a_non_loopback_listen_and_a_plain_http_handler() {
         assert!(out.stderr.contains(says), "{out:?}");
     }
 }
+
+/// The `--json` shapes of the journal verbs, as reviewed snapshots (times and the store's path
+/// replaced), on a journal written through the library: one dead event, one delivered.
+#[test]
+fn json_of_the_relay_verbs() {
+    use connectly_relay::{NewEvent, Outcome, SqliteStore, Store, Write};
+    fn normalised(text: &str) -> String {
+        fn walk(value: &mut serde_json::Value) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map.iter_mut() {
+                        match key.as_str() {
+                            "store" => *value = "[store]".into(),
+                            k if k.ends_with("At") || k == "oldestPending" => {
+                                if value.is_string() {
+                                    *value = "[time]".into();
+                                }
+                            }
+                            _ => walk(value),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+                _ => {}
+            }
+        }
+        let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+        walk(&mut value);
+        serde_json::to_string_pretty(&value).unwrap()
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let bodies = [event(1), event(2)];
+    let now = connectly_relay::now_ms();
+    let inserts: Vec<Write> = bodies
+        .iter()
+        .map(|body| {
+            Write::Insert(NewEvent {
+                key: DeliveryKey::of(body),
+                body: body.clone(),
+                signature: connectly_webhook::sign(SECRET, body),
+                content_type: Some("text/plain; charset=utf-8".to_owned()),
+                received_at: now,
+            })
+        })
+        .collect();
+    store.write(&inserts).unwrap();
+    store
+        .write(&[
+            Write::Attempt {
+                key: DeliveryKey::of(&bodies[0]),
+                at: now,
+                outcome: Outcome::Failed {
+                    error: "the handler answered 500 Internal Server Error".to_owned(),
+                    next_at: None,
+                },
+            },
+            Write::Attempt {
+                key: DeliveryKey::of(&bodies[1]),
+                at: now,
+                outcome: Outcome::Delivered,
+            },
+        ])
+        .unwrap();
+    drop(store);
+    let json = |args: &[&str]| {
+        let mut cmd = connectly(args);
+        cmd.arg("--json").arg("--store").arg(&path);
+        normalised(&run_hiding(&mut cmd, SECRET).code(0).stdout)
+    };
+    let dead_key = DeliveryKey::of(&bodies[0]).to_string();
+    insta::assert_snapshot!("json-relay-status", json(&["relay", "status"]));
+    insta::assert_snapshot!("json-relay-events-list", json(&["relay", "events", "list"]));
+    insta::assert_snapshot!(
+        "json-relay-events-show",
+        json(&["relay", "events", "show", &dead_key])
+    );
+    insta::assert_snapshot!(
+        "json-relay-dead-purge",
+        json(&["relay", "dead", "purge", "--yes"])
+    );
+    let delivered_key = DeliveryKey::of(&bodies[1]).to_string();
+    insta::assert_snapshot!(
+        "json-relay-replay",
+        json(&["relay", "replay", "--key", &delivered_key])
+    );
+}
