@@ -55,6 +55,11 @@ Examples:
   connectly relay serve --forward-to https://handler.internal/connectly --store /var/lib/connectly/relay.db \\
       --listen 0.0.0.0:8787 --allow-non-loopback";
 
+const STATUS_HELP: &str = "\
+Examples:
+  connectly relay status
+  connectly relay status --store /var/lib/connectly/relay.db --json";
+
 const EVENTS_HELP: &str = "\
 Examples:
   connectly relay events list --state dead
@@ -94,6 +99,7 @@ pub(crate) enum RelayCommand {
     #[command(after_help = SERVE_HELP)]
     Serve(Box<ServeArgs>),
     /// Counts by state and the oldest pending event.
+    #[command(after_help = STATUS_HELP)]
     Status(StoreArg),
     /// List or show stored events.
     #[command(subcommand, after_help = EVENTS_HELP)]
@@ -166,8 +172,10 @@ pub(crate) struct ServeArgs {
 #[derive(Subcommand, Debug)]
 pub(crate) enum EventsCommand {
     /// A table (or --json) of stored events, oldest first.
+    #[command(after_help = EVENTS_HELP)]
     List(ListArgs),
     /// One event, body included.
+    #[command(after_help = EVENTS_HELP)]
     Show {
         /// Its delivery key (64 hex digits).
         #[arg(value_parser = parse_key)]
@@ -220,10 +228,13 @@ pub(crate) struct ReplayArgs {
 #[derive(Subcommand, Debug)]
 pub(crate) enum DeadCommand {
     /// A table (or --json) of the dead events.
+    #[command(after_help = DEAD_HELP)]
     List(StoreArg),
     /// Send every dead event again, with a fresh schedule.
+    #[command(after_help = DEAD_HELP)]
     Retry(StoreArg),
     /// Delete every dead event (asks on a terminal; off one, needs --yes).
+    #[command(after_help = DEAD_HELP)]
     Purge {
         /// Do not ask.
         #[arg(long)]

@@ -352,7 +352,7 @@ fn help_puts_global_and_api_options_under_their_headings_and_api_options_only_on
         let (own, global) = text.split_once("\nGlobal options:\n").unwrap();
         assert!(global.contains("--json"), "{name}");
         assert!(
-            !own.contains("--json"),
+            !own.contains("--json "),
             "{name}: --json only under Global options"
         );
         let api = api_verbs.contains(&name.as_str());
