@@ -76,8 +76,8 @@ pub const DEFAULT_MAX_BATCH: usize = 256;
 /// Time allowed for one forward attempt, by default.
 pub const DEFAULT_FORWARD_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How to run a relay.
-#[derive(Debug, Clone)]
+/// How to run a relay. Its `Debug` shows no secret and no password of `forward_to`.
+#[derive(Clone)]
 pub struct RelayConfig {
     /// Where to listen (default `127.0.0.1:0`). Not loopback: only with `allow_non_loopback`.
     pub listen: SocketAddr,
@@ -105,6 +105,24 @@ pub struct RelayConfig {
     pub queue_capacity: usize,
     /// Rows per commit at most (1: one fsync per event).
     pub max_batch: usize,
+}
+
+impl std::fmt::Debug for RelayConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayConfig")
+            .field("listen", &self.listen)
+            .field("allow_non_loopback", &self.allow_non_loopback)
+            .field("verifier", &self.verifier)
+            .field("forward_to", &connectly_net::shown(&self.forward_to))
+            .field("schedule", &self.schedule.to_string())
+            .field("concurrency", &self.concurrency)
+            .field("forward_timeout", &self.forward_timeout)
+            .field("retention", &self.retention)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("max_batch", &self.max_batch)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RelayConfig {

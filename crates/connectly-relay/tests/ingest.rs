@@ -164,4 +164,33 @@ async fn dedup_resending_ten_percent_gives_exactly_the_original_count_at_the_sin
     let delivered = sink.delivered();
     let keys: std::collections::HashSet<_> = delivered.iter().map(|f| f.key.clone()).collect();
     assert_eq!((delivered.len(), keys.len()), (100, 100));
+    let text = relay
+        .http
+        .get(format!("{}metrics", relay.relay.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "connectly_relay_received_total 110",
+        "connectly_relay_stored_total 100",
+        "connectly_relay_deduplicated_total 10",
+        "connectly_relay_forwarded_total{outcome=\"delivered\"} 100",
+        "connectly_relay_pending_events 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_cap_is_413_and_never_stored() {
+    let sink = Sink::start().await;
+    let relay = start(&sink.url(), |c| c.max_body_bytes = 100).await;
+    let body = event(1);
+    assert!(body.len() > 100);
+    assert_eq!(relay.post_signed(&body).await.status, 413);
+    assert_eq!(relay.status().pending, 0);
+    assert_eq!(relay.relay.metrics().refusals(Refusal::TooLarge), 1);
 }

@@ -4,3 +4,4 @@
 mod common;
 mod forwarding;
 mod ingest;
+mod journal;
