@@ -1,6 +1,6 @@
 //! The journal behind a trait: [`Store`]. The HTTP side (ingest, forwarder, writer) knows only
-//! this trait, so another backend (Postgres, say) is one more implementation; [`SqliteStore`]
-//! (crate::SqliteStore) is the one shipped.
+//! this trait, so another backend (Postgres, say) is one more implementation;
+//! [`SqliteStore`](crate::SqliteStore) is the one shipped.
 //!
 //! Times are Unix milliseconds (`i64`), as stored.
 

@@ -98,3 +98,53 @@ fn a_config_shows_no_secret_and_no_password() {
         "{debug}"
     );
 }
+
+#[test]
+fn replay_by_time_range_selects_only_events_received_in_it() {
+    use connectly_relay::{Selector, State};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("relay.db")).unwrap();
+    let bodies: Vec<Vec<u8>> = (0..4).map(event).collect();
+    let writes: Vec<Write> = bodies
+        .iter()
+        .zip([1_000, 2_000, 3_000, 4_000])
+        .map(|(body, at)| insert(body, at))
+        .collect();
+    store.write(&writes).unwrap();
+    let delivered: Vec<Write> = bodies
+        .iter()
+        .map(|body| Write::Attempt {
+            key: DeliveryKey::of(body),
+            at: 5_000,
+            outcome: Outcome::Delivered,
+        })
+        .collect();
+    store.write(&delivered).unwrap();
+    // [2,000, 4,000): the second and third.
+    let range = Selector::Received {
+        since: Some(2_000),
+        until: Some(4_000),
+    };
+    assert_eq!(store.replay(&range, 9_000).unwrap(), 2);
+    let states: Vec<State> = bodies
+        .iter()
+        .map(|b| store.get(&DeliveryKey::of(b)).unwrap().unwrap().state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            State::Delivered,
+            State::Pending,
+            State::Pending,
+            State::Delivered
+        ]
+    );
+    let replayed = store.get(&DeliveryKey::of(&bodies[1])).unwrap().unwrap();
+    assert_eq!((replayed.attempts, replayed.next_at), (0, Some(9_000)));
+    // Open-ended: from 3,000 on.
+    let from = Selector::Received {
+        since: Some(3_000),
+        until: None,
+    };
+    assert_eq!(store.replay(&from, 9_000).unwrap(), 2);
+}
