@@ -1,7 +1,7 @@
 //! What the relay tests share: a relay on a temporary journal whose writes can be made to fail,
 //! signed test events, and polling with a deadline (never a sleep as an assertion).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,8 @@ pub const SECRET: &str = "whsec_relay_TEST_5e4d";
 pub struct Faulty {
     pub inner: SqliteStore,
     pub failing: AtomicBool,
+    /// The most events the forwarder asked for at once.
+    pub most_due: AtomicUsize,
     held: Mutex<bool>,
     released: Condvar,
 }
@@ -46,6 +48,7 @@ impl Store for Faulty {
         self.inner.write(batch)
     }
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
+        self.most_due.fetch_max(limit, Ordering::SeqCst);
         self.inner.due(now, limit)
     }
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {
@@ -81,6 +84,7 @@ pub async fn start(forward_to: &str, tweak: impl FnOnce(&mut RelayConfig)) -> Ru
     let store = Arc::new(Faulty {
         inner: SqliteStore::open(dir.path().join("relay.db")).unwrap(),
         failing: AtomicBool::new(false),
+        most_due: AtomicUsize::new(0),
         held: Mutex::new(false),
         released: Condvar::new(),
     });

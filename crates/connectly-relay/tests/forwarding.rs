@@ -57,6 +57,12 @@ async fn a_handler_down_for_a_while_then_up_gets_every_event() {
     )
     .await;
     assert_eq!(relay.status().pending, 30);
+    // The events wait on disk: the forwarder never held more than its concurrency's worth.
+    let most = relay
+        .store
+        .most_due
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(most <= 2 * 4, "the forwarder read {most} events at once");
     sink.restart().await;
     eventually(Duration::from_secs(20), "30 delivered", || {
         relay.status().delivered == 30
