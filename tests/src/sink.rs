@@ -3,7 +3,7 @@
 //! stopped and started again on the same port (a handler that is down, then up).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -31,6 +31,7 @@ pub struct Forward {
 #[derive(Default)]
 struct Shared {
     failing: AtomicBool,
+    delay_ms: AtomicU64,
     seen: Mutex<Vec<Forward>>,
 }
 
@@ -70,6 +71,10 @@ impl Sink {
         let app = Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
             let state = state.clone();
             async move {
+                let delay = state.delay_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+                }
                 let text = |name: &str| {
                     headers
                         .get(name)
@@ -124,7 +129,14 @@ impl Sink {
         self.shared.failing.store(failing, Ordering::SeqCst);
     }
 
-    /// Every request received so far, in order.
+    /// Waits this long before answering each request from now on (a slow handler).
+    pub fn delay(&self, delay: std::time::Duration) {
+        self.shared
+            .delay_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// Every request answered so far, in order.
     pub fn forwards(&self) -> Vec<Forward> {
         self.shared.seen.lock().unwrap().clone()
     }

@@ -249,6 +249,40 @@ fn sigterm_drains_and_exits_0_with_every_answered_event_stored() {
 }
 
 #[test]
+fn sigterm_lets_a_forward_in_flight_finish_and_records_it() {
+    let rt = connectly_tests::runtime();
+    let sink = rt.block_on(Sink::start());
+    sink.delay(Duration::from_millis(500));
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("relay.db");
+    let relay = RelayProcess::start(&store, &sink.url(), &[]);
+    let http = http();
+    assert_eq!(rt.block_on(post(&http, &relay.url, event(1))), Some(200));
+    let metrics = format!("{}metrics", relay.url);
+    eventually(
+        Duration::from_secs(10),
+        || "a forward in flight".to_owned(),
+        || {
+            rt.block_on(async { http.get(&metrics).send().await?.text().await })
+                .is_ok_and(|text| text.contains("connectly_relay_forwards_in_flight 1"))
+        },
+    );
+    let (exit, stderr) = relay.terminate();
+    assert!(exit.success(), "{exit:?}: {stderr}");
+    assert_eq!(sink.delivered().len(), 1);
+    let status = run_hiding(
+        connectly(&["relay", "status", "--json", "--store"]).arg(&store),
+        SECRET,
+    )
+    .code(0)
+    .json();
+    assert_eq!(
+        (status["pending"].as_u64(), status["delivered"].as_u64()),
+        (Some(0), Some(1))
+    );
+}
+
+#[test]
 fn dead_events_are_listed_retried_by_dead_retry_and_exported() {
     let rt = connectly_tests::runtime();
     let sink = rt.block_on(Sink::start());
