@@ -194,3 +194,31 @@ async fn a_body_over_the_cap_is_413_and_never_stored() {
     assert_eq!(relay.status().pending, 0);
     assert_eq!(relay.relay.metrics().refusals(Refusal::TooLarge), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_does_not_arrive_in_time_is_408_and_never_stored() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sink = Sink::start().await;
+    let relay = start(&sink.url(), |c| {
+        c.body_read_timeout = Duration::from_millis(200);
+    })
+    .await;
+    let body = event(1);
+    let signature = connectly_webhook::sign(SECRET, &body);
+    let mut stream = tokio::net::TcpStream::connect(relay.relay.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: {}\r\nx-connectly-hmac-sha256: {signature}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Half the body, then nothing.
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(relay.status().pending, 0);
+    assert_eq!(relay.relay.metrics().refusals(Refusal::BodyTimeout), 1);
+}
