@@ -10,6 +10,7 @@
 pub mod cli;
 mod live;
 mod receiver;
+mod sink;
 
 pub use live::LiveApi;
 
@@ -19,6 +20,7 @@ pub use live::LiveApi;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
 pub use receiver::{Receiver, Seen};
+pub use sink::{Forward, Sink};
 
 use connectly_client::Client;
 use connectly_mock::MockServer;

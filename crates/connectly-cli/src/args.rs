@@ -10,7 +10,7 @@ use connectly_schema::SchemaKind;
 
 use crate::events::EventsCommand;
 use crate::output::ColorWhen;
-use crate::{help, mock, reports};
+use crate::{help, mock, relay, reports};
 
 /// Manage Connectly webhooks: register them, validate webhooks config files, apply a config
 /// file idempotently, send and verify signed test events, and try it all against a local fake
@@ -173,6 +173,10 @@ pub(crate) enum Command {
     /// Send signed test events to a receiver, verify signatures, inspect bodies.
     #[command(subcommand, after_help = help::EVENTS)]
     Events(EventsCommand),
+    /// Receive events so that none is lost: a 200 only once stored on disk, then forwarded to
+    /// your handler with retries, dead letters and replay.
+    #[command(subcommand)]
+    Relay(relay::RelayCommand),
     /// Print a shell completion script.
     #[command(after_help = help::COMPLETIONS)]
     Completions {

@@ -15,6 +15,7 @@ mod help;
 mod input;
 mod mock;
 mod output;
+mod relay;
 mod reports;
 mod webhooks;
 
@@ -119,6 +120,7 @@ async fn run(cli: Cli, printer: &Printer) -> Result<(), Failure> {
                 .map_err(|f| connection.waited(f, &api))
         }
         Command::Events(command) => events::run(printer, command).await,
+        Command::Relay(command) => relay::run(printer, command).await,
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "connectly", &mut script);

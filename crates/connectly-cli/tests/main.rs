@@ -8,5 +8,6 @@ mod events;
 mod hostile;
 mod live;
 mod mock;
+mod relay;
 mod schema_messages;
 mod ux;

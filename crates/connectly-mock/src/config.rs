@@ -191,7 +191,7 @@ impl MockConfig {
     /// assert!(own.check_listen(public).is_ok());
     /// ```
     pub fn check_listen(&self, addr: SocketAddr) -> io::Result<()> {
-        if addr.ip().to_canonical().is_loopback() {
+        if connectly_net::is_loopback_listen(addr) {
             return Ok(());
         }
         let refuse = |why: &str| {

@@ -20,6 +20,19 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Whether a server may listen on `addr` without an explicit opt-in: a loopback address
+/// (`127.0.0.0/8`, `::1`, or the IPv4-mapped form of a `127.x` address, which only this host
+/// can reach). `0.0.0.0` and `::` are not: they listen on every interface. The mock and the
+/// relay refuse any other address unless told `--allow-non-loopback`.
+///
+/// ```
+/// assert!(connectly_net::is_loopback_listen("127.0.0.1:8080".parse().unwrap()));
+/// assert!(!connectly_net::is_loopback_listen("0.0.0.0:8080".parse().unwrap()));
+/// ```
+pub fn is_loopback_listen(addr: std::net::SocketAddr) -> bool {
+    addr.ip().to_canonical().is_loopback()
+}
+
 /// Why [`check_transport`] refused a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -163,6 +163,37 @@ impl DeliveryKey {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// The key whose digest is `bytes` (as [`as_bytes`](Self::as_bytes) gave it, e.g. read back
+    /// from a store).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+}
+
+/// Reads the 64 hex digits [`Display`](fmt::Display) writes (either case).
+///
+/// ```
+/// use connectly_webhook::DeliveryKey;
+/// let key = DeliveryKey::of(b"abc");
+/// assert_eq!(key.to_string().parse::<DeliveryKey>(), Ok(key));
+/// assert!("abc".parse::<DeliveryKey>().is_err());
+/// ```
+impl std::str::FromStr for DeliveryKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let digits = text.as_bytes();
+        if digits.len() != 64 || !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err("a delivery key is 64 hex digits (the SHA-256 of the raw body)".to_owned());
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+            let nibble = |d: u8| (d as char).to_digit(16).unwrap_or(0) as u8;
+            *byte = nibble(pair[0]) << 4 | nibble(pair[1]);
+        }
+        Ok(Self(bytes))
+    }
 }
 
 impl fmt::Display for DeliveryKey {

@@ -1,0 +1,207 @@
+//! Ingest throughput and acknowledgement latency of the relay (BENCHMARKS.md, "connectly-relay").
+//!
+//! Three servers on loopback, each answering a signed POST:
+//! - `bare`: an axum route that reads the body, verifies the signature and answers 200 (no
+//!   storage: the floor of hyper + axum + reqwest + HMAC on this machine);
+//! - `relay`: the relay with group commit (up to 256 rows per commit), forwarding to a bare 200
+//!   sink at the same time, as in production;
+//! - `relay-1`: the same with `max_batch = 1`: one fsync per event, the baseline group commit is
+//!   measured against.
+//!
+//! Throughput: `CLIENTS` tasks (64) send distinct signed events back to back for `SECS` seconds
+//! (3); ack/s are the 200s per second. Latency: an open-loop sender at `RATE` events per second
+//! (300) for `SECS` seconds; each latency runs from the request's scheduled send time to its 200
+//! (so a stall counts for every request behind it). The journal lives under cargo's target tmp
+//! directory (a real disk, where fsync costs what it costs), or `RELAY_BENCH_DIR`.
+//!
+//! `cargo bench -p connectly-relay --bench ingest` (env: RELAY_BENCH_SECS, RELAY_BENCH_RATE,
+//! RELAY_BENCH_ROUNDS).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use connectly_relay::{Relay, RelayConfig, SqliteStore, Url, Verifier};
+
+const SECRET: &str = "whsec_bench";
+const CLIENTS: usize = 64;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// A distinct event and its signature.
+fn event() -> (Vec<u8>, String) {
+    let i = NEXT.fetch_add(1, Ordering::Relaxed);
+    let body = format!(
+        r#"{{"timestamp": "1639083206", "sender": {{"id": "+1{i:010}", "channelType": "whatsapp"}}, "recipient": {{"id": "+16045550100", "channelType": "whatsapp"}}, "message": {{"id": "m{i}", "text": "hello, a message of a typical size"}}}}"#
+    )
+    .into_bytes();
+    let signature = connectly_webhook::sign(SECRET, &body);
+    (body, signature)
+}
+
+async fn bare_server(verify: bool) -> String {
+    let verifier = Verifier::new(SECRET);
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let verifier = verifier.clone();
+        async move {
+            if !verify {
+                return StatusCode::OK;
+            }
+            let signature = headers
+                .get("x-connectly-hmac-sha256")
+                .and_then(|v| v.to_str().ok());
+            match verifier.verify(&body, signature) {
+                Ok(_) => StatusCode::OK,
+                Err(_) => StatusCode::UNAUTHORIZED,
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/")
+}
+
+async fn post(http: &reqwest::Client, url: &str) -> bool {
+    let (body, signature) = event();
+    match http
+        .post(url)
+        .header("content-type", "text/plain; charset=utf-8")
+        .header("x-connectly-hmac-sha256", signature)
+        .body(body)
+        .send()
+        .await
+    {
+        Ok(response) => response.status() == StatusCode::OK,
+        Err(_) => false,
+    }
+}
+
+async fn throughput(http: &reqwest::Client, url: &str, secs: u64) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let acked = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..CLIENTS {
+        let (http, url, acked) = (http.clone(), url.to_owned(), acked.clone());
+        tasks.spawn(async move {
+            while Instant::now() < deadline {
+                if post(&http, &url).await {
+                    acked.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    acked.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// p50, p99 in ms, and the share of requests answered 200.
+async fn latency(http: &reqwest::Client, url: &str, rate: u64, secs: u64) -> (f64, f64, f64) {
+    let count = rate * secs;
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let start = Instant::now() + Duration::from_millis(50);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..count {
+        let scheduled = start + interval * n as u32;
+        tokio::time::sleep_until(scheduled.into()).await;
+        let (http, url) = (http.clone(), url.to_owned());
+        tasks.spawn(async move {
+            let ok = post(&http, &url).await;
+            (scheduled.elapsed(), ok)
+        });
+    }
+    let mut latencies = Vec::new();
+    let mut ok = 0;
+    while let Some(done) = tasks.join_next().await {
+        let (took, fine) = done.unwrap();
+        latencies.push(took);
+        ok += usize::from(fine);
+    }
+    latencies.sort_unstable();
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
+    (at(0.5), at(0.99), ok as f64 / latencies.len() as f64)
+}
+
+async fn relay(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) -> Relay {
+    let path = dir.join(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let mut config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
+    config.max_batch = max_batch;
+    Relay::start(config, store).await.unwrap()
+}
+
+fn main() {
+    let secs = env("RELAY_BENCH_SECS", 3);
+    let rate = env("RELAY_BENCH_RATE", 300);
+    let rounds = env("RELAY_BENCH_ROUNDS", 2);
+    let dir = std::env::var("RELAY_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
+    let dir = tempfile::tempdir_in(dir).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(CLIENTS)
+            .build()
+            .unwrap();
+        let sink = bare_server(false).await;
+        let bare = bare_server(true).await;
+        println!("journal in {}", dir.path().display());
+        println!("throughput, {CLIENTS} clients, {secs} s each (acks/s):");
+        for round in 1..=rounds {
+            let b = throughput(&http, &bare, secs).await;
+            let group = relay(
+                &sink,
+                dir.path(),
+                "group",
+                connectly_relay::DEFAULT_MAX_BATCH,
+            )
+            .await;
+            let g = throughput(&http, &group.url(), secs).await;
+            let commits = group.metrics().commits();
+            let writes = group.metrics().writes_committed();
+            group.shutdown().await.unwrap();
+            let single = relay(&sink, dir.path(), "single", 1).await;
+            let s = throughput(&http, &single.url(), secs).await;
+            single.shutdown().await.unwrap();
+            println!(
+                "  round {round}: bare {b:.0}  relay {g:.0} ({:.1} writes/commit)  relay-1 {s:.0}  \
+                 relay/bare {:.2}  relay/relay-1 {:.1}",
+                // Stored events and forward outcomes share the writer.
+                writes as f64 / commits.max(1) as f64,
+                g / b,
+                g / s
+            );
+        }
+        println!("ack latency at {rate}/s offered, {secs} s (p50 ms, p99 ms, share answered 200):");
+        let (p50, p99, ok) = latency(&http, &bare, rate, secs).await;
+        println!("  bare     {p50:.2}  {p99:.2}  {ok:.3}");
+        for (name, batch) in [
+            ("relay", connectly_relay::DEFAULT_MAX_BATCH),
+            ("relay-1", 1),
+        ] {
+            let server = relay(&sink, dir.path(), name, batch).await;
+            let (p50, p99, ok) = latency(&http, &server.url(), rate, secs).await;
+            server.shutdown().await.unwrap();
+            println!("  {name:<8} {p50:.2}  {p99:.2}  {ok:.3}");
+        }
+    });
+}

@@ -1,0 +1,125 @@
+//! The forwarding half: what the handler receives, retries while it is down, dead letters.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use connectly_relay::{now_ms, DeliveryKey, Forwarded, Selector, State, Store, Verifier};
+use connectly_tests::Sink;
+
+use crate::common::{event, eventually, start, SECRET};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret() {
+    let sink = Sink::start().await;
+    let relay = start(&sink.url(), |_| {}).await;
+    let body = event(7);
+    assert_eq!(relay.post_signed(&body).await.status, 200);
+    eventually(Duration::from_secs(10), "one delivery", || {
+        relay.status().delivered == 1
+    })
+    .await;
+    let [forward] = sink.delivered().try_into().unwrap();
+    assert_eq!(forward.body, body);
+    assert_eq!(
+        forward.content_type.as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(forward.key, DeliveryKey::of(&body).to_string());
+    assert_eq!(forward.attempt, 1);
+    let delivery = Verifier::new(SECRET)
+        .verify_and_parse(&forward.body, forward.signature.as_deref())
+        .expect("the forward verifies with the original secret");
+    assert_eq!(delivery.key, DeliveryKey::of(&body));
+    let record = relay.store.get(&DeliveryKey::of(&body)).unwrap().unwrap();
+    assert_eq!((record.state, record.attempts), (State::Delivered, 1));
+    assert!(record.delivered_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_down_for_a_while_then_up_gets_every_event() {
+    let mut sink = Sink::start().await;
+    sink.stop();
+    // Plenty of short retries: the test waits for failures, not for time.
+    let schedule = format!("0{}", ",50ms".repeat(200));
+    let relay = start(&sink.url(), |c| {
+        c.schedule = schedule.parse().unwrap();
+        c.concurrency = 4;
+    })
+    .await;
+    for i in 0..30 {
+        assert_eq!(relay.post_signed(&event(i)).await.status, 200);
+    }
+    let metrics = relay.relay.metrics().clone();
+    eventually(
+        Duration::from_secs(20),
+        "every event failed at least once",
+        || metrics.forwards(Forwarded::Retry) >= 30,
+    )
+    .await;
+    assert_eq!(relay.status().pending, 30);
+    // The events wait on disk: the forwarder never held more than its concurrency's worth.
+    let most = relay
+        .store
+        .most_due
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!(most <= 2 * 4, "the forwarder read {most} events at once");
+    sink.restart().await;
+    eventually(Duration::from_secs(20), "30 delivered", || {
+        relay.status().delivered == 30
+    })
+    .await;
+    let status = relay.status();
+    assert_eq!((status.pending, status.dead), (0, 0));
+    let keys: std::collections::HashSet<_> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!(keys.len(), 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_delivers() {
+    let sink = Sink::start().await;
+    sink.fail(true);
+    let relay = start(&sink.url(), |c| c.schedule = "0,10ms,10ms".parse().unwrap()).await;
+    for i in 0..10 {
+        assert_eq!(relay.post_signed(&event(i)).await.status, 200);
+    }
+    eventually(Duration::from_secs(20), "10 dead", || {
+        relay.status().dead == 10
+    })
+    .await;
+    // Exactly the schedule's three attempts each, numbered 1, 2, 3.
+    let mut attempts: HashMap<String, Vec<u32>> = HashMap::new();
+    for forward in sink.forwards() {
+        attempts
+            .entry(forward.key)
+            .or_default()
+            .push(forward.attempt);
+    }
+    assert_eq!(attempts.len(), 10);
+    for (key, mut numbers) in attempts {
+        numbers.sort_unstable();
+        assert_eq!(numbers, [1, 2, 3], "{key}");
+    }
+    for i in 0..10 {
+        let record = relay
+            .store
+            .get(&DeliveryKey::of(&event(i)))
+            .unwrap()
+            .unwrap();
+        assert_eq!((record.state, record.attempts), (State::Dead, 3));
+        let error = record.last_error.unwrap();
+        assert!(error.contains("500"), "{error}");
+    }
+    assert_eq!(relay.relay.metrics().forwards(Forwarded::Dead), 10);
+    // `relay dead retry` once the handler is fixed.
+    sink.fail(false);
+    let replayed = relay
+        .store
+        .replay(&Selector::State(State::Dead), now_ms())
+        .unwrap();
+    assert_eq!(replayed, 10);
+    eventually(Duration::from_secs(20), "10 delivered", || {
+        relay.status().delivered == 10
+    })
+    .await;
+    assert_eq!(sink.delivered().len(), 10);
+}

@@ -1,0 +1,150 @@
+//! The SQLite journal on its own: schema versions, retention, and what its errors show.
+
+use connectly_relay::{
+    DeliveryKey, NewEvent, Outcome, RelayConfig, SqliteStore, Store, Url, Verifier, Write, Written,
+    MIGRATIONS,
+};
+
+use crate::common::{event, SECRET};
+
+fn insert(body: &[u8], at: i64) -> Write {
+    Write::Insert(NewEvent {
+        key: DeliveryKey::of(body),
+        body: body.to_vec(),
+        signature: connectly_webhook::sign(SECRET, body),
+        content_type: None,
+        received_at: at,
+    })
+}
+
+#[test]
+fn the_schema_version_is_recorded_and_a_newer_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relay.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let version = |path: &std::path::Path| -> i64 {
+        let connection = rusqlite::Connection::open(path).unwrap();
+        connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&path), MIGRATIONS.len() as i64);
+    // Reopening migrates nothing and keeps the events.
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.write(&[insert(&event(1), 0)]).unwrap(),
+        [Written::Stored]
+    );
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.status().unwrap().pending, 1);
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let error = SqliteStore::open(&path).unwrap_err().to_string();
+    assert!(error.contains("schema version 99"), "{error}");
+}
+
+#[test]
+fn a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_stored_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("relay.db")).unwrap();
+    let (old, recent) = (event(1), event(2));
+    store
+        .write(&[
+            insert(&old, 1_000),
+            insert(&recent, 5_000),
+            insert(&old, 6_000),
+        ])
+        .map(|written| {
+            assert_eq!(
+                written,
+                [Written::Stored, Written::Stored, Written::Duplicate]
+            )
+        })
+        .unwrap();
+    let delivered = |body: &[u8]| Write::Attempt {
+        key: DeliveryKey::of(body),
+        at: 7_000,
+        outcome: Outcome::Delivered,
+    };
+    store.write(&[delivered(&old), delivered(&recent)]).unwrap();
+    // Received before 3,000: the old one goes, the recent one stays.
+    let purged = store
+        .write(&[Write::PurgeDelivered { before: 3_000 }])
+        .unwrap();
+    assert_eq!(purged, [Written::Applied(1)]);
+    assert!(store.get(&DeliveryKey::of(&old)).unwrap().is_none());
+    assert!(store.get(&DeliveryKey::of(&recent)).unwrap().is_some());
+    assert_eq!(
+        store
+            .write(&[insert(&old, 8_000), insert(&recent, 8_000)])
+            .unwrap(),
+        [Written::Stored, Written::Duplicate]
+    );
+}
+
+#[test]
+fn a_config_shows_no_secret_and_no_password() {
+    let config = RelayConfig::new(
+        Verifier::new(SECRET),
+        Url::parse("https://user:pa55word@handler.example/hook").unwrap(),
+    );
+    let debug = format!("{config:?}");
+    assert!(
+        !debug.contains(SECRET) && !debug.contains("pa55word"),
+        "{debug}"
+    );
+}
+
+#[test]
+fn replay_by_time_range_selects_only_events_received_in_it() {
+    use connectly_relay::{Selector, State};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("relay.db")).unwrap();
+    let bodies: Vec<Vec<u8>> = (0..4).map(event).collect();
+    let writes: Vec<Write> = bodies
+        .iter()
+        .zip([1_000, 2_000, 3_000, 4_000])
+        .map(|(body, at)| insert(body, at))
+        .collect();
+    store.write(&writes).unwrap();
+    let delivered: Vec<Write> = bodies
+        .iter()
+        .map(|body| Write::Attempt {
+            key: DeliveryKey::of(body),
+            at: 5_000,
+            outcome: Outcome::Delivered,
+        })
+        .collect();
+    store.write(&delivered).unwrap();
+    // [2,000, 4,000): the second and third.
+    let range = Selector::Received {
+        since: Some(2_000),
+        until: Some(4_000),
+    };
+    assert_eq!(store.replay(&range, 9_000).unwrap(), 2);
+    let states: Vec<State> = bodies
+        .iter()
+        .map(|b| store.get(&DeliveryKey::of(b)).unwrap().unwrap().state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            State::Delivered,
+            State::Pending,
+            State::Pending,
+            State::Delivered
+        ]
+    );
+    let replayed = store.get(&DeliveryKey::of(&bodies[1])).unwrap().unwrap();
+    assert_eq!((replayed.attempts, replayed.next_at), (0, Some(9_000)));
+    // Open-ended: from 3,000 on.
+    let from = Selector::Received {
+        since: Some(3_000),
+        until: None,
+    };
+    assert_eq!(store.replay(&from, 9_000).unwrap(), 2);
+}

@@ -1,0 +1,7 @@
+//! connectly-relay's integration tests: one test binary, one module per area. Everything runs
+//! on loopback: the relay in-process, the handler a `connectly_tests::Sink`.
+
+mod common;
+mod forwarding;
+mod ingest;
+mod journal;
