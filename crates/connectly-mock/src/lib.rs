@@ -22,7 +22,9 @@
 //! | missing or unknown `X-API-Key` | 401, before the body is read |
 //! | body over [`MockConfig::max_body_bytes`] (1 MiB by default) | 413 |
 //! | body not all sent within [`MockConfig::body_read_timeout`] | 408 |
-//! | malformed JSON, or a body the schema refuses | 400, the message names each field |
+//! | malformed JSON, or a body the schema refuses (e.g. a field over its `maxLength`) | 400, the message names each field |
+//! | a path or query parameter the spec refuses (e.g. an id over 256 characters) | 400, naming it |
+//! | a request line and headers over [`MockConfig::max_header_bytes`] (32 KiB by default) | 431, connection closed |
 //! | create for a topic the business already registered | 409 |
 //! | update or delete of an unknown id (for that business) | 404 |
 //! | List Reports (`GET .../reporting/reports[?type=T]`) | 200, two plausible reports (see below) |
@@ -40,8 +42,11 @@
 //!
 //! # Hostile clients
 //!
-//! The key is checked from the headers alone: a request without an accepted key gets 401 and
-//! its body is never read nor kept. A connection that has not sent a request's headers within
+//! The key is checked from the headers alone, in constant time: a request without an accepted
+//! key gets 401 and its body is never read nor kept. At most [`MAX_CONNECTIONS`] connections are
+//! served at once (further ones wait to be accepted) and each may send at most
+//! [`MAX_HEADER_BYTES`] of headers, so connections that never finish their headers cost a
+//! bounded amount of memory. A connection that has not sent a request's headers within
 //! [`HEADER_READ_TIMEOUT`] is closed, a body not all sent within [`BODY_READ_TIMEOUT`] gets 408,
 //! and the request log is bounded by entries and by bytes. The mock listens on a loopback address
 //! unless told otherwise with [`MockConfig::allow_non_loopback`] *and* a key of one's own
@@ -68,7 +73,8 @@ mod webhooks;
 
 pub use config::{
     MockConfig, RequestObserver, BODY_READ_TIMEOUT, DEFAULT_API_KEY, DEFAULT_MAX_BODY_BYTES,
-    HEADER_READ_TIMEOUT, REQUEST_LOG_BYTES, REQUEST_LOG_CAPACITY,
+    HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEADER_BYTES, MIN_HEADER_BYTES, REQUEST_LOG_BYTES,
+    REQUEST_LOG_CAPACITY,
 };
 pub use deliver::DELIVERY_TIMEOUT;
 pub use log::{RecordedRequest, ServedRequest};

@@ -13,7 +13,7 @@ use connectly_client::types;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::errors::{invalid, json_response};
+use crate::errors::{check_param, invalid, json_response};
 
 /// How long a listed download URL stays valid (the Reports API's default TTL).
 const URL_TTL: Duration = Duration::from_secs(60 * 60);
@@ -59,6 +59,16 @@ pub(crate) async fn list(
             "type must not be empty: leave it out to list every report",
             json!({"field": "type"}),
         );
+    }
+    if let Err(response) =
+        check_param::<types::BusinessId>("businessId", &business_id).and_then(|()| {
+            match &report_type {
+                Some(t) => check_param::<types::ListReportsType>("type", t),
+                None => Ok(()),
+            }
+        })
+    {
+        return response;
     }
     let now = SystemTime::now();
     let data = CONFIGURED
