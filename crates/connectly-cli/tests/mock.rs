@@ -238,7 +238,7 @@ fn mock_accepts_every_api_key_given_the_default_one_too() {
 
 #[test]
 fn mock_refuses_zero_max_connections() {
-    let out = run(connectly().args(["mock", "--max-connections", "0"]));
+    let out = run(&mut connectly(&["mock", "--max-connections", "0"]));
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("--max-connections"), "{}", out.stderr);
 }
