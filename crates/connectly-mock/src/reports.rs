@@ -60,15 +60,13 @@ pub(crate) async fn list(
             json!({"field": "type"}),
         );
     }
-    if let Err(response) =
-        check_param::<types::BusinessId>("businessId", &business_id).and_then(|()| {
-            match &report_type {
-                Some(t) => check_param::<types::ListReportsType>("type", t),
-                None => Ok(()),
-            }
-        })
-    {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
         return response;
+    }
+    if let Some(t) = &report_type {
+        if let Err(response) = check_param::<types::ListReportsType>("type", t) {
+            return response;
+        }
     }
     let now = SystemTime::now();
     let data = CONFIGURED

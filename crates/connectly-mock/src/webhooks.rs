@@ -109,9 +109,10 @@ pub(crate) async fn update(
     Path((business_id, webhook_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id)
-        .and_then(|()| check_param::<types::UpdateWebhookWebhookId>("webhookId", &webhook_id))
-    {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
+    if let Err(response) = check_param::<types::UpdateWebhookWebhookId>("webhookId", &webhook_id) {
         return response;
     }
     let fields = match parse_body(&body, SchemaKind::Update) {
@@ -139,9 +140,10 @@ pub(crate) async fn remove(
     State(shared): State<Arc<Shared>>,
     Path((business_id, webhook_id)): Path<(String, String)>,
 ) -> Response {
-    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id)
-        .and_then(|()| check_param::<types::DeleteWebhookWebhookId>("webhookId", &webhook_id))
-    {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
+    if let Err(response) = check_param::<types::DeleteWebhookWebhookId>("webhookId", &webhook_id) {
         return response;
     }
     if lock(&shared.store).remove(&business_id, &webhook_id) {
