@@ -660,14 +660,24 @@ fn not_one_of(instance: &Value, allowed: Vec<Value>, pointer: String) -> Validat
     }
 }
 
-/// The subschema that describes the value at `pointer` of an instance, following `$ref`s into
+/// The subschema that describes the value at `pointer` of an instance, following `$ref`s (and
+/// one-schema `allOf`s) into
 /// `$defs`, `properties` and `items` (all the committed schemas use).
 pub fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
-    let resolve = |mut schema: &'a Value| {
-        while let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+    // A `$ref`, or an `allOf` of one schema (how the spec gives a referenced type a description
+    // of its own), stands for the schema it names.
+    let resolve = |mut schema: &'a Value| loop {
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
             schema = root.pointer(target.strip_prefix('#')?)?;
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            schema = only;
+        } else {
+            return Some(schema);
         }
-        Some(schema)
     };
     let mut schema = resolve(root)?;
     for token in pointer.split('/').skip(1) {
