@@ -661,8 +661,7 @@ fn not_one_of(instance: &Value, allowed: Vec<Value>, pointer: String) -> Validat
 }
 
 /// The subschema that describes the value at `pointer` of an instance, following `$ref`s (and
-/// one-schema `allOf`s) into
-/// `$defs`, `properties` and `items` (all the committed schemas use).
+/// one-schema `allOf`s) into `$defs`, `properties` and `items` (all the committed schemas use).
 pub fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     // A `$ref`, or an `allOf` of one schema (how the spec gives a referenced type a description
     // of its own), stands for the schema it names.
