@@ -4,12 +4,15 @@
 #   1. a flood of keyless POSTs, each announcing and sending a 1 MB body: the mock's RSS (VmRSS)
 #      and peak RSS (VmHWM) before and after, from /proc;
 #   2. connections that send part of a request's headers and stop: when the mock closes each,
-#      and whether normal requests are served meanwhile.
+#      and whether normal requests are served meanwhile;
+#   3. HEADER_CONNECTIONS connections at once, each sending HEADER_BYTES of headers without a key
+#      (issue 33.4): the mock's peak RSS, what each connection got, and whether a normal
+#      request every 100 ms is answered meanwhile.
 #
 #   bash scripts/bench-mock-hostile.sh
 #
 # Env: FLOOD_REQUESTS (default 3000), FLOOD_BYTES (default 1048576), FLOOD_CONNECTIONS (16),
-# SLOW_CONNECTIONS (default 200). Bounded: every phase stops after its count or 60 s. Linux only
+# SLOW_CONNECTIONS (default 200), HEADER_CONNECTIONS (default 3000), HEADER_BYTES (default 307200). Bounded: every phase stops after its count or 60 s. Linux only
 # (/proc). Not run by CI.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +21,10 @@ requests="${FLOOD_REQUESTS:-3000}"
 bytes="${FLOOD_BYTES:-1048576}"
 connections="${FLOOD_CONNECTIONS:-16}"
 slow="${SLOW_CONNECTIONS:-200}"
+header_connections="${HEADER_CONNECTIONS:-3000}"
+header_bytes="${HEADER_BYTES:-307200}"
+# Each connection is a file descriptor of the load generator.
+ulimit -n "$(( header_connections + 1024 > $(ulimit -n) ? header_connections + 1024 : $(ulimit -n) ))" 2>/dev/null || true
 key="sk_bench_hostile_0123456789"
 
 cargo build --quiet --release -p connectly-cli
@@ -48,4 +55,6 @@ echo "connectly mock at start: RSS $(rss VmRSS), peak $(rss VmHWM)"
 echo "connectly mock after the flood: RSS $(rss VmRSS), peak $(rss VmHWM)"
 "$load" slow-headers "http://127.0.0.1:$port" --key "$key" --connections "$slow" --max-seconds 30
 echo "connectly mock after the slow connections: RSS $(rss VmRSS), peak $(rss VmHWM)"
+"$load" header-flood "http://127.0.0.1:$port" --key "$key" --connections "$header_connections" --bytes "$header_bytes" --max-seconds 60
+echo "connectly mock after the header flood: RSS $(rss VmRSS), peak $(rss VmHWM)"
 echo "request lines printed: $(wc -l <"$logs/stderr")"

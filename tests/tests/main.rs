@@ -5,6 +5,7 @@ mod client_http;
 mod delivery_loop;
 mod mock;
 mod mock_conformance;
+mod mock_limits;
 mod schema_client_agree;
 mod schema_tools;
 mod upsert;

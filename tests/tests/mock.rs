@@ -675,40 +675,60 @@ async fn listening_off_loopback_needs_the_opt_in_and_a_key_of_ones_own() {
 }
 
 #[tokio::test]
-async fn the_observer_sees_method_path_status_and_latency_never_the_key() {
+async fn the_observer_sees_method_path_status_and_latency_of_every_answer() {
+    use tokio::io::AsyncWriteExt;
+    // `ServedRequest` has no field for a header or the body: the key cannot reach the observer.
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
+    let body_timeout = std::time::Duration::from_millis(200);
     let mock = MockServer::start_with(
         MockConfig::default()
-            .api_key("observer-key-42")
+            .body_read_timeout(body_timeout)
             .on_request(move |r| sink.lock().unwrap().push(r.clone())),
     )
     .await
     .unwrap();
     client(&mock).list_webhooks(BIZ).await.unwrap();
+    // Refused before the handler (401), and answered only after the body timed out (408).
     let _ = reqwest::Client::new()
         .get(format!("{}/v1/businesses/{BIZ}/webhooks", mock.base_url()))
         .send()
         .await
         .unwrap();
+    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
+                 content-length: 100\r\n\r\n{{",
+                mock.api_key()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut stalled, std::time::Duration::from_secs(10))
+        .await
+        .expect("answered 408 and closed");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
     let seen = seen.lock().unwrap().clone();
-    let lines: Vec<(String, String, u16)> = seen
+    let lines: Vec<(&str, String, u16)> = seen
         .iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .map(|r| (r.method.as_str(), r.path.clone(), r.status))
         .collect();
     let path = format!("/v1/businesses/{BIZ}/webhooks");
     assert_eq!(
         lines,
         [
-            ("GET".to_owned(), path.clone(), 200),
-            ("GET".to_owned(), path, 401)
+            ("GET", path.clone(), 200),
+            ("GET", path, 401),
+            ("POST", format!("/v1/businesses/{BIZ}/create/webhooks"), 408),
         ]
     );
-    assert!(seen
-        .iter()
-        .all(|r| !format!("{r:?}").contains("observer-key-42")));
-    // The latency is measured, not left at its default.
-    assert!(seen[0].latency > std::time::Duration::ZERO, "{seen:?}");
+    // The latency runs from the headers to the answer, the body's wait included: the 408 is
+    // only produced once the body timeout has passed.
+    assert!(seen[2].latency >= body_timeout, "{seen:?}");
 }
 
 #[tokio::test]

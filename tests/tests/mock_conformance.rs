@@ -99,6 +99,19 @@ async fn observe() -> Vec<Observed> {
         "list_webhooks",
         call(&mock, "wrong", Method::GET, list, None).await,
     );
+    // A business id over the spec's maxLength.
+    let long_id = "b".repeat(257);
+    push(
+        "list_webhooks",
+        call(
+            &mock,
+            &key,
+            Method::GET,
+            &format!("/v1/businesses/{long_id}/webhooks"),
+            None,
+        )
+        .await,
+    );
 
     let update = format!("/v1/businesses/b1/update/webhooks/{id}");
     let change = json!({"address": "https://example.com/v2", "configuration": {"echo": true}});
@@ -169,11 +182,26 @@ async fn observe() -> Vec<Observed> {
         "list_reports",
         call(&mock, "wrong", Method::GET, reports, None).await,
     );
+    push(
+        "list_reports",
+        call(&mock, &key, Method::GET, &format!("{reports}?type="), None).await,
+    );
 
     let delete = format!("/v1/businesses/b1/delete/webhooks/{id}");
     push(
         "delete_webhook",
         call(&mock, "wrong", Method::DELETE, &delete, None).await,
+    );
+    push(
+        "delete_webhook",
+        call(
+            &mock,
+            &key,
+            Method::DELETE,
+            &format!("/v1/businesses/b1/delete/webhooks/{long_id}"),
+            None,
+        )
+        .await,
     );
     push(
         "delete_webhook",

@@ -211,3 +211,34 @@ fn reports_list_prints_a_table_and_json() {
     ]))
     .code(2);
 }
+
+#[test]
+fn mock_accepts_every_api_key_given_the_default_one_too() {
+    // The default key given first used to be dropped by the second --api-key.
+    let mock = MockProcess::start(&[
+        "--api-key",
+        connectly_mock::DEFAULT_API_KEY,
+        "--api-key",
+        KEY,
+        "--max-connections",
+        "4",
+    ]);
+    for key in [connectly_mock::DEFAULT_API_KEY, KEY] {
+        assert_eq!(
+            request(&mock, "GET", "/v1/businesses/biz_1/webhooks", key),
+            "HTTP/1.1 200 OK",
+            "{key}"
+        );
+    }
+    assert_eq!(
+        request(&mock, "GET", "/v1/businesses/biz_1/webhooks", "other"),
+        "HTTP/1.1 401 Unauthorized"
+    );
+}
+
+#[test]
+fn mock_refuses_zero_max_connections() {
+    let out = run(&mut connectly(&["mock", "--max-connections", "0"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--max-connections"), "{}", out.stderr);
+}

@@ -9,6 +9,10 @@
 //! # with KEY every 100 ms; reports when each slow connection was closed:
 //! cargo run --release -p connectly-mock --example hostile_load -- slow-headers http://127.0.0.1:PORT \
 //!     --key KEY [--connections 100] [--max-seconds 30]
+//! # N connections at once, each sending BYTES of headers (keyless, 1 KiB lines, never ending
+//! # them); meanwhile, a normal request with KEY every 100 ms; reports what each connection got:
+//! cargo run --release -p connectly-mock --example hostile_load -- header-flood http://127.0.0.1:PORT \
+//!     --key KEY [--connections 3000] [--bytes 307200] [--max-seconds 60]
 //! ```
 //!
 //! Only loopback URLs are accepted; every run is bounded (requests, or `--max-seconds`).
@@ -36,7 +40,7 @@ fn parse() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mode = args
         .next()
-        .ok_or("usage: hostile_load flood|slow-headers URL [options]")?;
+        .ok_or("usage: hostile_load flood|slow-headers|header-flood URL [options]")?;
     let url = args.next().ok_or("missing the server's base URL")?;
     let addr: SocketAddr = url
         .strip_prefix("http://")
@@ -203,6 +207,97 @@ async fn slow_headers(options: &Options) {
     );
 }
 
+/// One connection sending `bytes` of header lines without ending them: what it got back.
+async fn big_headers(addr: SocketAddr, bytes: usize, limit: Duration) -> String {
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return "connect failed".into();
+    };
+    let line = format!("x-filler: {}\r\n", "h".repeat(1024 - 14));
+    let outcome = tokio::time::timeout(limit, async {
+        if stream
+            .write_all(b"GET /v1/businesses/biz_flood/webhooks HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .is_err()
+        {
+            return "closed before the request line was sent".to_owned();
+        }
+        let mut sent = 0;
+        while sent < bytes {
+            if stream.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+            sent += line.len();
+        }
+        let mut answer = [0u8; 12];
+        match stream.read_exact(&mut answer).await {
+            Ok(_) => format!("answered {}", String::from_utf8_lossy(&answer[9..12])),
+            Err(_) if sent < bytes => "closed while sending".to_owned(),
+            Err(_) => "closed after all was sent".to_owned(),
+        }
+    })
+    .await;
+    outcome.unwrap_or_else(|_| "still open at the time limit".to_owned())
+}
+
+async fn header_flood(options: &Options) {
+    let started = Instant::now();
+    let limit = Duration::from_secs(options.max_seconds);
+    let outcomes = Arc::new(Mutex::new(BTreeMap::<String, usize>::new()));
+    let attackers: Vec<_> = (0..options.connections)
+        .map(|_| {
+            let (addr, bytes, outcomes) = (options.addr, options.bytes, outcomes.clone());
+            tokio::spawn(async move {
+                let outcome = big_headers(addr, bytes, limit).await;
+                *outcomes.lock().unwrap().entry(outcome).or_default() += 1;
+            })
+        })
+        .collect();
+    // Meanwhile, a normal request every 100 ms until the attack is over.
+    let done = Arc::new(AtomicUsize::new(0));
+    let (addr, key, flag) = (options.addr, options.key.clone(), done.clone());
+    let normal = tokio::spawn(async move {
+        let mut latencies = Vec::new();
+        while flag.load(Ordering::Relaxed) == 0 && started.elapsed() < limit {
+            let sent = Instant::now();
+            let request = format!(
+                "GET /v1/businesses/biz_ok/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {key}\r\nconnection: close\r\n\r\n"
+            );
+            let ok = tokio::time::timeout(Duration::from_secs(10), async {
+                let mut stream = TcpStream::connect(addr).await.ok()?;
+                stream.write_all(request.as_bytes()).await.ok()?;
+                let mut answer = Vec::new();
+                stream.read_to_end(&mut answer).await.ok()?;
+                answer.starts_with(b"HTTP/1.1 200").then_some(())
+            })
+            .await
+            .ok()
+            .flatten()
+            .is_some();
+            latencies.push(ok.then(|| sent.elapsed()));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        latencies
+    });
+    for task in attackers {
+        let _ = task.await;
+    }
+    let attack_took = started.elapsed();
+    done.store(1, Ordering::Relaxed);
+    let served = normal.await.expect("a task");
+    let ok: Vec<Duration> = served.iter().flatten().copied().collect();
+    println!(
+        "header flood: {} connections at once, each sending {} bytes of headers, over in {:.1} s; \
+         outcomes: {:?}; meanwhile {}/{} normal requests answered 200 (slowest {:.1} ms)",
+        options.connections,
+        options.bytes,
+        attack_took.as_secs_f64(),
+        *outcomes.lock().unwrap(),
+        ok.len(),
+        served.len(),
+        ok.iter().max().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let options = match parse() {
@@ -215,8 +310,9 @@ async fn main() {
     match options.mode.as_str() {
         "flood" => flood(&options).await,
         "slow-headers" => slow_headers(&options).await,
+        "header-flood" => header_flood(&options).await,
         other => {
-            eprintln!("hostile_load: unknown mode {other}: flood or slow-headers");
+            eprintln!("hostile_load: unknown mode {other}: flood, slow-headers or header-flood");
             std::process::exit(2);
         }
     }

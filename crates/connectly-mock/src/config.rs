@@ -32,6 +32,19 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Past that the mock answers 408 and closes the connection.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many connections the mock serves at once by default. Past that, a new connection waits
+/// (in the system's listen queue, costing the mock nothing) until one closes.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// How many bytes of a request's line and headers the mock reads by default (32 KiB): a
+/// connection that sends more gets 431 and is closed, so each connection costs at most about
+/// this much while its headers arrive.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// The smallest header cap the HTTP server accepts (8 KiB); a smaller
+/// [`MockConfig::max_header_bytes`] is raised to it.
+pub const MIN_HEADER_BYTES: usize = 8 * 1024;
+
 /// Called once per answered request (see [`MockConfig::on_request`]).
 pub type RequestObserver = Arc<dyn Fn(&ServedRequest) + Send + Sync>;
 
@@ -50,8 +63,17 @@ pub struct MockConfig {
     /// than a loopback address needs [`MockConfig::allow_non_loopback`] and a key of one's own
     /// (see [`MockConfig::check_listen`]).
     pub listen: SocketAddr,
-    /// Accepted API keys (default: [`DEFAULT_API_KEY`] alone).
+    /// Accepted API keys (default: [`DEFAULT_API_KEY`] alone). They are compared in constant
+    /// time.
     pub api_keys: Vec<String>,
+    /// Whether [`MockConfig::api_key`] was called: then `api_keys` holds only the keys given.
+    keys_given: bool,
+    /// How many connections are served at once (default [`MAX_CONNECTIONS`]); past that, new
+    /// connections wait until one closes.
+    pub max_connections: usize,
+    /// How many bytes of a request's line and headers are read (default [`MAX_HEADER_BYTES`],
+    /// at least [`MIN_HEADER_BYTES`]); more gets 431 and the connection is closed.
+    pub max_header_bytes: usize,
     /// Largest request body, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]).
     pub max_body_bytes: usize,
     /// How many requests the log keeps (default [`REQUEST_LOG_CAPACITY`]).
@@ -79,6 +101,8 @@ impl fmt::Debug for MockConfig {
                 "api_keys",
                 &format_args!("[{} redacted]", self.api_keys.len()),
             )
+            .field("max_connections", &self.max_connections)
+            .field("max_header_bytes", &self.max_header_bytes)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("request_log_bytes", &self.request_log_bytes)
@@ -99,6 +123,9 @@ impl Default for MockConfig {
         Self {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             api_keys: vec![DEFAULT_API_KEY.to_owned()],
+            keys_given: false,
+            max_connections: MAX_CONNECTIONS,
+            max_header_bytes: MAX_HEADER_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             request_log_capacity: REQUEST_LOG_CAPACITY,
             request_log_bytes: REQUEST_LOG_BYTES,
@@ -118,12 +145,28 @@ impl MockConfig {
         self
     }
 
-    /// Accepts `key`. The first call replaces the default key; later calls add keys.
+    /// Accepts `key`. The first call replaces the default key; later calls add keys (every key
+    /// given is accepted, [`DEFAULT_API_KEY`] too when given).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        if self.api_keys == [DEFAULT_API_KEY] {
+        if !self.keys_given {
             self.api_keys.clear();
+            self.keys_given = true;
         }
         self.api_keys.push(key.into());
+        self
+    }
+
+    /// Serves at most `limit` connections at once (at least 1); further connections wait until
+    /// one closes.
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.max_connections = limit.max(1);
+        self
+    }
+
+    /// Reads at most `limit` bytes of a request's line and headers (at least
+    /// [`MIN_HEADER_BYTES`]); a connection that sends more gets 431 and is closed.
+    pub fn max_header_bytes(mut self, limit: usize) -> Self {
+        self.max_header_bytes = limit.max(MIN_HEADER_BYTES);
         self
     }
 

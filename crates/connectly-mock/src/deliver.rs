@@ -17,18 +17,21 @@
 //! # }
 //! ```
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::uri::Authority;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::{lock, Shared};
-use crate::errors::{error, invalid, json_response};
+use crate::errors::{check_param, error, invalid, json_response};
+use connectly_client::types;
 
 /// The deliver endpoint's contract, as the text of this module's documentation (Markdown).
 pub const CONTRACT: &str = include_str!("deliver.md");
@@ -105,11 +108,62 @@ fn topic_and_kind(query: DeliverQuery) -> Result<(&'static str, &'static str), R
     Ok((sample.topic(), sample.name))
 }
 
+/// Whether `host` (the request's `Host` header) names this mock, listening on `listen`: a
+/// loopback name or address (`localhost`, `127.0.0.0/8`, `[::1]`) or the listening address
+/// itself, with the listening port. Anything else is how a page in a browser reaches a mock on
+/// loopback through DNS rebinding (its own name, resolved to 127.0.0.1): then the mock must not
+/// act. The error says why, in a sentence.
+fn check_host(host: Option<&HeaderValue>, listen: SocketAddr) -> Result<(), String> {
+    let expected = || {
+        format!(
+            "expected localhost:{port}, 127.0.0.1:{port}, [::1]:{port} or {listen}",
+            port = listen.port()
+        )
+    };
+    let Some(host) = host else {
+        return Err(format!("the request has no Host header; {}", expected()));
+    };
+    let shown = String::from_utf8_lossy(host.as_bytes());
+    let authority: Option<Authority> = host.to_str().ok().and_then(|h| h.parse().ok());
+    let names_this_mock = authority.is_some_and(|authority| {
+        let name = authority.host();
+        let ip = name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .ok();
+        let this_host = name.eq_ignore_ascii_case("localhost")
+            || ip.is_some_and(|ip| ip.to_canonical().is_loopback() || ip == listen.ip());
+        this_host && authority.port_u16().unwrap_or(80) == listen.port()
+    });
+    if names_this_mock {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing to deliver: the Host header {shown:?} does not name this mock ({}); a web \
+             page can reach a mock on loopback through DNS rebinding under its own name",
+            expected()
+        ))
+    }
+}
+
 pub(crate) async fn deliver(
     State(shared): State<Arc<Shared>>,
     Path(business_id): Path<String>,
+    headers: HeaderMap,
     query: Result<Query<DeliverQuery>, QueryRejection>,
 ) -> Response {
+    if let Err(message) = check_host(headers.get(header::HOST), shared.config.listen) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "PERMISSION_DENIED",
+            message,
+            json!({"field": "Host"}),
+        );
+    }
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
     let Some(secret) = shared.config.deliver_secret.as_deref() else {
         return error(
             StatusCode::CONFLICT,

@@ -28,6 +28,23 @@ pub(crate) fn invalid(message: impl Into<String>, details: Value) -> Response {
     error(StatusCode::BAD_REQUEST, "INVALID_REQUEST", message, details)
 }
 
+/// Checks `value`, the parameter `name` (path or query), against the spec's type for it `T`
+/// (its generated type in the client, so the spec's limits are the ones applied): 400 naming
+/// the parameter when it does not fit, e.g. when it is longer than the spec's `maxLength`.
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
+pub(crate) fn check_param<T>(name: &str, value: &str) -> Result<(), Response>
+where
+    T: for<'v> TryFrom<&'v str, Error: std::fmt::Display>,
+{
+    match T::try_from(value) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(invalid(
+            format!("invalid parameter {name}: {e}"),
+            json!({"field": name, "length": value.chars().count()}),
+        )),
+    }
+}
+
 /// `body` as `application/json`.
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     match serde_json::to_string(body) {

@@ -12,6 +12,7 @@ use axum::http::{header, request::Parts, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::json;
+use subtle::ConstantTimeEq;
 
 use crate::app::{lock, Shared};
 use crate::errors::error;
@@ -43,8 +44,7 @@ async fn admit(shared: &Shared, parts: Parts, body: Body, next: Next) -> Respons
     let authenticated = parts
         .headers
         .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|key| config.api_keys.iter().any(|k| k == key));
+        .is_some_and(|key| accepted(&config.api_keys, key.as_bytes()));
     if !authenticated {
         // Dropped unread: hyper closes the connection rather than drain it.
         drop(body);
@@ -105,9 +105,35 @@ async fn admit(shared: &Shared, parts: Parts, body: Body, next: Next) -> Respons
     next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
+/// Whether `given` is one of `keys`, in time that does not depend on where a key and `given`
+/// first differ (each key is compared whole, and every key is compared).
+fn accepted(keys: &[String], given: &[u8]) -> bool {
+    keys.iter()
+        .fold(subtle::Choice::from(0), |found, key| {
+            found | key.as_bytes().ct_eq(given)
+        })
+        .into()
+}
+
 fn record(shared: &Shared, parts: &Parts, authenticated: bool, body: Bytes) {
     if shared.config.request_log_capacity > 0 {
         let request = RecordedRequest::new(parts, authenticated, body);
         lock(&shared.log).push(request);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepted;
+
+    #[test]
+    fn every_key_is_accepted_and_nothing_else() {
+        let keys = ["key-a".to_owned(), "key-b".to_owned()];
+        assert!(accepted(&keys, b"key-a"));
+        assert!(accepted(&keys, b"key-b"));
+        for wrong in [&b"key-c"[..], b"key-", b"key-aa", b"", b"KEY-A"] {
+            assert!(!accepted(&keys, wrong), "{wrong:?}");
+        }
+        assert!(!accepted(&[], b""));
     }
 }

@@ -13,7 +13,7 @@ use connectly_client::types;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::errors::{invalid, json_response};
+use crate::errors::{check_param, invalid, json_response};
 
 /// How long a listed download URL stays valid (the Reports API's default TTL).
 const URL_TTL: Duration = Duration::from_secs(60 * 60);
@@ -59,6 +59,14 @@ pub(crate) async fn list(
             "type must not be empty: leave it out to list every report",
             json!({"field": "type"}),
         );
+    }
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
+    if let Some(t) = &report_type {
+        if let Err(response) = check_param::<types::ListReportsType>("type", t) {
+            return response;
+        }
     }
     let now = SystemTime::now();
     let data = CONFIGURED

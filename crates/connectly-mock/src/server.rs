@@ -1,6 +1,6 @@
 //! Running the fake API: [`MockServer`] (in-process, stopped when dropped), [`serve`] (in the
-//! foreground, until a signal), and the accept loop both use, which applies the header timeout
-//! and shuts down gracefully.
+//! foreground, until a signal), and the accept loop both use, which caps the connections served
+//! at once and the header bytes of each, applies the header timeout and shuts down gracefully.
 
 use std::future::Future;
 use std::io;
@@ -14,7 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::{app, lock, Shared};
@@ -47,14 +47,15 @@ impl MockServer {
 
     /// Starts a server with `config`. Fails when [`MockConfig::check_listen`] refuses its
     /// address.
-    pub async fn start_with(config: MockConfig) -> io::Result<Self> {
+    pub async fn start_with(mut config: MockConfig) -> io::Result<Self> {
         config.check_listen(config.listen)?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let header_read_timeout = config.header_read_timeout;
+        config.listen = addr;
+        let limits = Limits::of(&config);
         let (router, shared) = app(config);
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(accept_loop(listener, router, header_read_timeout, async {
+        let task = tokio::spawn(accept_loop(listener, router, limits, async {
             let _ = rx.await;
         }));
         Ok(Self {
@@ -133,57 +134,86 @@ pub async fn serve(
     config: MockConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    config.check_listen(listener.local_addr()?)?;
-    let header_read_timeout = config.header_read_timeout;
+    let mut config = config;
+    let addr = listener.local_addr()?;
+    config.check_listen(addr)?;
+    config.listen = addr;
+    let limits = Limits::of(&config);
     let (router, _) = app(config);
-    accept_loop(listener, router, header_read_timeout, shutdown).await
+    accept_loop(listener, router, limits, shutdown).await
 }
 
-/// Accepts connections and serves each with HTTP/1.1 and a header read timeout, until
-/// `shutdown`; then stops accepting, asks every connection to close once its request in flight
-/// is answered, and waits for them.
+/// What the accept loop enforces per connection and in all.
+#[derive(Clone, Copy)]
+struct Limits {
+    max_connections: usize,
+    max_header_bytes: usize,
+    header_read_timeout: Duration,
+}
+
+impl Limits {
+    fn of(config: &MockConfig) -> Self {
+        Self {
+            max_connections: config.max_connections.max(1),
+            max_header_bytes: config.max_header_bytes.max(crate::config::MIN_HEADER_BYTES),
+            header_read_timeout: config.header_read_timeout,
+        }
+    }
+}
+
+/// Accepts connections, at most `limits.max_connections` open at once (the next is accepted
+/// once one closes: until then it waits in the listen queue, which costs the mock nothing), and
+/// serves each with HTTP/1.1, a header read timeout and a cap on the header bytes (hyper's read
+/// buffer: past it, 431 and the connection is closed), until `shutdown`; then stops accepting,
+/// asks every connection to close once its request in flight is answered, and waits for them.
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
-    header_read_timeout: Duration,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let (stop, stopping) = watch::channel(());
     let mut connections = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
     tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
+    'serving: loop {
+        // A free slot first, then a connection: past the cap, nothing more is accepted.
+        let slot = tokio::select! {
             () = &mut shutdown => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+        };
+        let stream = loop {
+            tokio::select! {
+                () = &mut shutdown => break 'serving,
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => break stream,
                     // A connection that failed before it was accepted: nothing to serve.
-                    Err(e) if is_per_connection(&e) => continue,
+                    Err(e) if is_per_connection(&e) => {}
                     // Out of file descriptors or memory: give the open connections time to end.
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(router.clone());
-                let mut stopping = stopping.clone();
-                connections.spawn(async move {
-                    let mut builder = http1::Builder::new();
-                    builder
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(header_read_timeout);
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    tokio::pin!(connection);
-                    tokio::select! {
-                        _ = connection.as_mut() => return,
-                        _ = stopping.changed() => connection.as_mut().graceful_shutdown(),
-                    }
-                    let _ = connection.await;
-                });
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
             }
-        }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let mut stopping = stopping.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .max_buf_size(limits.max_header_bytes);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => return,
+                _ = stopping.changed() => connection.as_mut().graceful_shutdown(),
+            }
+            let _ = connection.await;
+        });
     }
     drop(listener);
     drop(stop);

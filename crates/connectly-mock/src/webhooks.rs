@@ -11,7 +11,7 @@ use connectly_schema::{validate_as, SchemaKind};
 use serde_json::{json, Map, Value};
 
 use crate::app::{lock, Shared};
-use crate::errors::{error, invalid, json_response};
+use crate::errors::{check_param, error, invalid, json_response};
 
 /// Parses and validates a JSON body, or answers 400 naming each field at fault.
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
@@ -62,6 +62,9 @@ pub(crate) async fn create(
     Path(business_id): Path<String>,
     body: Bytes,
 ) -> Response {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
     let request: types::CreateWebhookRequest =
         match parse_body(&body, SchemaKind::Registration).and_then(typed) {
             Ok(request) => request,
@@ -86,6 +89,9 @@ pub(crate) async fn list(
     State(shared): State<Arc<Shared>>,
     Path(business_id): Path<String>,
 ) -> Response {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
     let webhooks = lock(&shared.store).registrations(&business_id).to_vec();
     json_response(
         StatusCode::OK,
@@ -103,6 +109,12 @@ pub(crate) async fn update(
     Path((business_id, webhook_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
+    if let Err(response) = check_param::<types::UpdateWebhookWebhookId>("webhookId", &webhook_id) {
+        return response;
+    }
     let fields = match parse_body(&body, SchemaKind::Update) {
         Ok(fields) => fields,
         Err(response) => return response,
@@ -128,6 +140,12 @@ pub(crate) async fn remove(
     State(shared): State<Arc<Shared>>,
     Path((business_id, webhook_id)): Path<(String, String)>,
 ) -> Response {
+    if let Err(response) = check_param::<types::BusinessId>("businessId", &business_id) {
+        return response;
+    }
+    if let Err(response) = check_param::<types::DeleteWebhookWebhookId>("webhookId", &webhook_id) {
+        return response;
+    }
     if lock(&shared.store).remove(&business_id, &webhook_id) {
         json_response(StatusCode::OK, &json!({}))
     } else {

@@ -5,13 +5,22 @@
 use serde_json::Value;
 
 /// The subschema that describes the value at `pointer` of an instance, following `$ref`s into
-/// `$defs`, `properties` and `items` (all the committed schemas use).
+/// `$defs`, `properties` and `items` (all the committed schemas use), and one-schema `allOf`s.
 pub fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
-    let resolve = |mut schema: &'a Value| {
-        while let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+    // A `$ref`, or an `allOf` of one schema (how the spec gives a referenced type a description
+    // of its own), stands for the schema it names.
+    let resolve = |mut schema: &'a Value| loop {
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
             schema = root.pointer(target.strip_prefix('#')?)?;
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            schema = only;
+        } else {
+            return Some(schema);
         }
-        Some(schema)
     };
     let mut schema = resolve(root)?;
     for token in pointer.split('/').skip(1) {
