@@ -13,6 +13,7 @@ mod files;
 mod flags;
 mod help;
 mod input;
+mod listen;
 mod mock;
 mod output;
 mod relay;

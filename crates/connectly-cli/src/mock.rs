@@ -15,7 +15,7 @@ use crate::Failure;
 #[derive(Args, Debug)]
 pub(crate) struct MockArgs {
     /// Address to listen on: loopback, unless --allow-non-loopback.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = crate::listen::parse)]
     listen: SocketAddr,
     #[arg(long = "api-key", value_name = "KEY",
           help = format!("An API key to accept; repeat it to accept several (every key given is \
@@ -99,9 +99,7 @@ pub(crate) async fn run(printer: &Printer, args: MockArgs) -> Result<(), Failure
         ))
     });
     let listen = args.listen;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| Failure::failed(format!("cannot listen on {listen}")).caused_by(&e))?;
+    let listener = crate::listen::bind(listen).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;

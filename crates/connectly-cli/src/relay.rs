@@ -128,7 +128,7 @@ pub(crate) struct StoreArg {
 #[derive(Args, Debug)]
 pub(crate) struct ServeArgs {
     /// Address to listen on: loopback, unless --allow-non-loopback.
-    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR", value_parser = crate::listen::parse)]
     listen: SocketAddr,
     /// Allow --listen on an address that is not loopback (e.g. 0.0.0.0).
     #[arg(long)]
@@ -601,9 +601,7 @@ async fn serve(printer: &Printer, args: ServeArgs) -> Result<(), Failure> {
     };
     config.check().map_err(|e| Failure::usage(e.to_string()))?;
     let store: Arc<dyn Store> = Arc::new(open(&args.store.path)?);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| Failure::failed(format!("cannot listen on {}", args.listen)).caused_by(&e))?;
+    let listener = crate::listen::bind(args.listen).await?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::failed("cannot read the listening address").caused_by(&e))?;

@@ -642,3 +642,27 @@ fn a_declined_delete_names_what_it_would_delete() {
     );
     assert_eq!(fake.registrations().len(), 1);
 }
+
+/// `--listen localhost:PORT` is the loopback address (no DNS), and a port in use says so with a
+/// hint, for `connectly mock` (and `relay serve`, which shares the rule).
+#[test]
+fn listen_takes_localhost_and_a_port_in_use_says_so() {
+    let mock = crate::common::MockProcess::start(&[]);
+    let port = mock.base_url.rsplit(':').next().unwrap().to_owned();
+    let out = connectly(&["mock", "--listen", &format!("localhost:{port}")])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains(&format!("hint: port {port} is in use")),
+        "{out:?}"
+    );
+    let out = connectly(&["mock", "--listen", "example.com:80"])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("is not IP:PORT"), "{out:?}");
+}
