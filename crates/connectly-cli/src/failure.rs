@@ -327,6 +327,25 @@ fn connection_hint(url: &Url, flag: &str, chain: &str) -> Option<String> {
     None
 }
 
+/// The error's sentence with the text Connectly sent (its message, code and trace id) as it was
+/// sent: the client's `Display` shows it in printable form for logs and terminals, but a
+/// failure keeps the original (`--json` carries it; the terminal output makes it printable).
+fn verbatim(error: &connectly_client::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(body) = error.api_error() {
+        for field in [&body.message, &body.code, &body.cnt_trace_id]
+            .into_iter()
+            .flatten()
+        {
+            let shown = connectly_net::printable(field);
+            if shown != field.as_str() {
+                text = text.replace(shown.as_ref(), field);
+            }
+        }
+    }
+    text
+}
+
 impl From<connectly_client::Error> for Failure {
     fn from(error: connectly_client::Error) -> Self {
         use connectly_client::Error;
@@ -340,7 +359,7 @@ impl From<connectly_client::Error> for Failure {
             Error::InvalidInput { .. } => Kind::Usage,
             _ => Kind::Api,
         };
-        let mut failure = Failure::failed(error.to_string()).kind(kind);
+        let mut failure = Failure::failed(verbatim(&error)).kind(kind);
         if let Some(source) = error.source() {
             failure = failure.caused_by(source);
         }

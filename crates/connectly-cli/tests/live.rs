@@ -215,5 +215,16 @@ fn a_server_message_is_shown_escaped_in_errors() {
             out.stderr.contains("no webhook x\\u{1b}[2J\\u{202e}"),
             "{out:?}"
         );
+        // Under --json the message is the server's text as it was (issue 32): JSON escapes it,
+        // so stdout still holds no raw control or bidi character.
+        let mut json_args = vec!["--json"];
+        json_args.extend_from_slice(&args);
+        let out = api.cmd(&json_args).run().code(1);
+        assert_printable(&out.stdout, "stdout");
+        let message = out.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(
+            message.contains("no webhook x\u{1b}[2J\u{202e} (code"),
+            "{message:?}"
+        );
     }
 }
