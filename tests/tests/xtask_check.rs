@@ -249,6 +249,44 @@ fn an_error_response_with_another_schema_is_refused() {
 }
 
 #[test]
+fn every_sample_names_a_known_topic() {
+    let spec = read(&xtask::workspace_root(), "openapi/connectly.yaml");
+    let cases = [
+        // Missing: the sample's topic would have to be guessed from its body.
+        (
+            "                        summary: A delivered status update\n                        x-connectly-topic: delivery_status\n",
+            "                        summary: A delivered status update\n",
+            "sample `delivered` names no topic",
+        ),
+        // Not one of the Topic enum's values.
+        (
+            "                        summary: A delivered status update\n                        x-connectly-topic: delivery_status\n",
+            "                        summary: A delivered status update\n                        x-connectly-topic: status\n",
+            "sample `delivered`: `x-connectly-topic` must be one of the `Topic` enum's values: messages, delivery_status, report",
+        ),
+        // Another topic than the event's own `topic` field.
+        (
+            "                        summary: A delivered status update\n                        x-connectly-topic: delivery_status\n",
+            "                        summary: A delivered status update\n                        x-connectly-topic: messages\n",
+            "sample `delivered` is `messages` here but its event's topic is `delivery_status`",
+        ),
+    ];
+    for (from, to, message) in cases {
+        assert!(spec.contains(from), "the spec changed: {from}");
+        let dir = copy_of_repo();
+        fs::write(
+            dir.path().join("openapi/connectly.yaml"),
+            spec.replacen(from, to, 1),
+        )
+        .unwrap();
+        let (code, _, err) = xtask(dir.path(), &["check"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(message), "{message}: {err}");
+        assert!(err.contains("openapi/connectly.yaml:"), "{err}");
+    }
+}
+
+#[test]
 fn an_open_request_body_is_refused() {
     let dir = copy_of_repo();
     let spec = read(dir.path(), "openapi/connectly.yaml").replacen(

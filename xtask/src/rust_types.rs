@@ -5,7 +5,8 @@
 //!   component references (not `WebhookEvent` itself: the crate's hand-written `Event` is the one
 //!   public event type);
 //! - `samples.rs`: the topics of the `Topic` enum (`TOPICS`) and the example events of the
-//!   spec's `event` callback, by name (`SAMPLES`).
+//!   spec's `event` callback, by name, with the topic each names in `x-connectly-topic`
+//!   (`SAMPLES`).
 
 use serde_json::{Map, Value};
 
@@ -73,7 +74,8 @@ fn retarget_refs(value: &mut Value) {
 }
 
 /// The topics of the spec's `Topic` enum and the example events of its `event` callback, as
-/// Rust source: `TOPICS`, and `SAMPLES` as `(name, summary, JSON)`.
+/// Rust source: `TOPICS`, and `SAMPLES` as `(name, topic, summary, JSON)`; the topic is the
+/// example's `x-connectly-topic` (a spec rule checks that each names one of `TOPICS`).
 pub fn event_samples(spec: &Value) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
@@ -90,18 +92,23 @@ pub fn event_samples(spec: &Value) -> String {
     out.push_str(&topics.join(", "));
     out.push_str("];\n");
     out.push_str(
-        "\n/// The example events of the spec's `event` callback: `(name, summary, JSON body)`.\n\
-         pub(crate) const SAMPLES: &[(&str, &str, &str)] = &[\n",
+        "\n/// The example events of the spec's `event` callback: `(name, topic, summary, JSON body)`;\n\
+         /// the topic is the example's `x-connectly-topic`.\n\
+         pub(crate) const SAMPLES: &[(&str, &str, &str, &str)] = &[\n",
     );
-    let reference = "#/components/schemas/WebhookEvent";
     for (_, media) in crate::spec::request_media(spec) {
-        if media["schema"]["$ref"] != reference {
+        if media["schema"]["$ref"] != crate::spec::SAMPLE_SCHEMA {
             continue;
         }
         for (name, example) in media["examples"].as_object().into_iter().flatten() {
+            let topic = example[crate::spec::SAMPLE_TOPIC]
+                .as_str()
+                .unwrap_or_default();
             let summary = example["summary"].as_str().unwrap_or_default();
             let body = serde_json::to_string(&example["value"]).expect("JSON values serialise");
-            out.push_str(&format!("    ({name:?}, {summary:?}, {body:?}),\n"));
+            out.push_str(&format!(
+                "    ({name:?}, {topic:?}, {summary:?}, {body:?}),\n"
+            ));
         }
     }
     out.push_str("];\n");

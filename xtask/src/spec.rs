@@ -63,6 +63,7 @@ impl Spec {
         self.check_refs(spec, "", &mut out);
         self.check_operations(&mut out);
         self.check_enums(&mut out);
+        self.check_sample_topics(&mut out);
         if out.is_empty() {
             // Examples are checked against converted schemas, which needs sound references.
             self.check_examples(&mut out);
@@ -221,6 +222,58 @@ impl Spec {
         }
     }
 
+    /// Every example event (a named example of a `WebhookEvent` request body: the samples)
+    /// names its topic in `x-connectly-topic`, one of the `Topic` enum's values, and agrees
+    /// with the event's own `topic` field when it has one. The samples' topics are read from
+    /// there, never guessed from their bodies.
+    fn check_sample_topics(&self, out: &mut Vec<Diagnostic>) {
+        let spec = self.value();
+        let topics: Vec<&str> = spec["components"]["schemas"]["Topic"]["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for (p, media) in request_media(spec) {
+            if media["schema"]["$ref"] != SAMPLE_SCHEMA {
+                continue;
+            }
+            for (name, example) in media["examples"].as_object().into_iter().flatten() {
+                let ep = format!("{p}/examples/{}", escape_pointer_token(name));
+                let Some(topic) = example.get(SAMPLE_TOPIC) else {
+                    out.push(self.diag(
+                        &ep,
+                        format!(
+                            "sample `{name}` names no topic: add `{SAMPLE_TOPIC}`, one of {}",
+                            topics.join(", ")
+                        ),
+                    ));
+                    continue;
+                };
+                let tp = format!("{ep}/{SAMPLE_TOPIC}");
+                match topic.as_str() {
+                    Some(t) if topics.contains(&t) => {
+                        if let Some(own) = example["value"]["topic"].as_str() {
+                            if own != t {
+                                out.push(self.diag(
+                                    &tp,
+                                    format!("sample `{name}` is `{t}` here but its event's topic is `{own}`"),
+                                ));
+                            }
+                        }
+                    }
+                    _ => out.push(self.diag(
+                        &tp,
+                        format!(
+                            "sample `{name}`: `{SAMPLE_TOPIC}` must be one of the `Topic` enum's values: {}",
+                            topics.join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+
     /// Every example in the spec is valid against its schema, as converted to JSON Schema.
     fn check_examples(&self, out: &mut Vec<Diagnostic>) {
         let spec = self.value();
@@ -349,6 +402,12 @@ fn json_pair(schema: &Value, example: &Value) -> Value {
 
 /// `(pointer, media type object)` of every request body: of each operation and of each callback
 /// operation.
+/// The schema whose request bodies' named examples are the sample events.
+pub const SAMPLE_SCHEMA: &str = "#/components/schemas/WebhookEvent";
+
+/// The extension of a sample event (an example object) that names its topic.
+pub const SAMPLE_TOPIC: &str = "x-connectly-topic";
+
 pub fn request_media(spec: &Value) -> Vec<(String, &Value)> {
     let mut out = Vec::new();
     for (path, item) in spec["paths"].as_object().into_iter().flatten() {

@@ -52,7 +52,7 @@ pub fn facts() -> String {
     let mut text = String::from("Topics and kinds:\n");
     for topic in TOPICS {
         let default = connectly_webhook::default_sample(topic).map(|s| s.name);
-        let kinds: Vec<String> = kinds(topic)
+        let kinds: Vec<String> = connectly_webhook::kinds_of(topic)
             .into_iter()
             .map(|k| {
                 if Some(k) == default {
@@ -70,13 +70,6 @@ pub fn facts() -> String {
         connectly_webhook::send::ANSWER_EXCERPT_BYTES
     ));
     text
-}
-
-/// The sample kinds of `topic`, in the spec's order.
-fn kinds(topic: &str) -> Vec<&'static str> {
-    connectly_webhook::samples_of(topic)
-        .map(|s| s.name)
-        .collect()
 }
 
 /// The query: `topic` and `kind`, nothing else (percent-escapes decoded).

@@ -88,19 +88,17 @@ fn report(
     now: SystemTime,
 ) -> types::ListedReport {
     let seconds = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let today = seconds / 86_400;
+    let today = utc(seconds).date();
     // The last run completed five minutes after midnight (UTC) of today, or of the 1st of the
     // month for the monthly report.
     let day = if monthly {
-        let (_, _, day_of_month) = civil_from_days(today);
-        today - u64::from(day_of_month - 1)
+        today.first_of_month()
     } else {
         today
     };
-    let created = day * 86_400 + 300;
+    let created = day.at(0, 5, 0, 0);
     let expires = seconds + URL_TTL.as_secs();
-    let (y, m, d) = civil_from_days(day);
-    let run_id = format!("run-{y:04}{m:02}{d:02}");
+    let run_id = format!("run-{}", day.strftime("%Y%m%d"));
     let mut url = reqwest::Url::parse("https://reports.example.com/").expect("a valid URL");
     url.path_segments_mut()
         .expect("an https URL has segments")
@@ -118,37 +116,27 @@ fn report(
             result: Some(types::ListedReportResult {
                 url: url.to_string(),
                 expires_at: Some(iso8601(expires)),
-                created_at: Some(iso8601(created)),
+                created_at: Some(iso8601_civil(created)),
             }),
         }),
     }
 }
 
-/// `seconds` since the Unix epoch as ISO 8601 UTC, e.g. `2025-04-30T12:34:56Z`.
-fn iso8601(seconds: u64) -> String {
-    let (y, m, d) = civil_from_days(seconds / 86_400);
-    let s = seconds % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+/// `seconds` since the Unix epoch as a UTC date and time (the calendar is jiff's).
+fn utc(seconds: u64) -> jiff::civil::DateTime {
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+    let at = jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::MAX);
+    jiff::tz::Offset::UTC.to_datetime(at)
 }
 
-/// The (year, month, day) of a count of days since 1970-01-01 (proleptic Gregorian; Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u32, u32) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+/// `seconds` since the Unix epoch as ISO 8601 UTC, e.g. `2025-04-30T12:34:56Z`.
+fn iso8601(seconds: u64) -> String {
+    iso8601_civil(utc(seconds))
+}
+
+/// A UTC date and time as ISO 8601, e.g. `2025-04-30T12:34:56Z` (whole seconds).
+fn iso8601_civil(at: jiff::civil::DateTime) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
@@ -160,5 +148,7 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso8601(1_746_016_496), "2025-04-30T12:34:56Z");
         assert_eq!(iso8601(951_868_799), "2000-02-29T23:59:59Z");
+        // Past jiff's last instant (the end of year 9999), the last instant it has.
+        assert_eq!(iso8601(u64::MAX), "9999-12-30T22:00:00Z");
     }
 }

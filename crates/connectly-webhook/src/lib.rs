@@ -19,7 +19,9 @@ mod samples;
 
 pub use event::{parse, Event, MediaType, MessageKind, Status, UnknownEvent, UnreadableEvent};
 pub use receive::{parse_timestamp, Delivery, DeliveryKey, Verifier};
-pub use sample::{choose_sample, default_sample, sample, samples, samples_of, Sample, SampleError};
+pub use sample::{
+    choose_sample, default_sample, kinds_of, sample, samples, samples_of, Sample, SampleError,
+};
 pub use samples::TOPICS;
 pub use signature::{sign, verify, SIGNATURE_HEADER};
 

@@ -257,30 +257,17 @@ fn rfc3339_seconds(text: &[u8]) -> Option<i64> {
     }
     let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
     let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > month_days[usize::try_from(month - 1).ok()?]
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
+    if hour > 23 || minute > 59 || second > 60 {
         return None;
     }
+    // The calendar (days in each month, leap years) is jiff's; a date it refuses is refused.
+    let date = jiff::civil::Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()?;
+    let days = i64::from(date.since(jiff::civil::date(1970, 1, 1)).ok()?.get_days());
     let mut rest = &text[19..];
     if let Some(fraction) = rest.strip_prefix(b".") {
         let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -309,18 +296,8 @@ fn rfc3339_seconds(text: &[u8]) -> Option<i64> {
         }
         _ => return None,
     };
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12; // March = 0
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    // A leap second (`:60`) counts as the first second of the next minute, as before jiff.
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
 #[cfg(test)]
@@ -457,9 +434,16 @@ mod tests {
             ("1970-01-01T00:00:00Z", 0),
             ("2024-02-29T00:00:00Z", 1_709_164_800),
             ("2000-03-01T00:00:00Z", 951_868_800),
+            ("2016-12-31T23:59:60Z", 1_483_228_800),
+            ("9999-12-31T23:59:59Z", 253_402_300_799),
+            ("1969-12-31T23:00:00-01:00", 0),
         ] {
             assert_eq!(parse_timestamp(text), Some(at(seconds)), "{text}");
         }
+        assert_eq!(
+            parse_timestamp("0000-01-01T00:00:00Z"),
+            Some(UNIX_EPOCH - Duration::from_secs(62_167_219_200))
+        );
         for text in [
             "",
             "-5",
@@ -470,6 +454,9 @@ mod tests {
             "2025-02-29T00:00:00Z",
             "2025-13-01T00:00:00Z",
             "2025-04-30T24:00:00Z",
+            "2100-02-29T00:00:00Z",
+            "2025-04-31T00:00:00Z",
+            "2025-04-30T12:34:61Z",
             "2025-04-30T12:34:56.Z",
             "2025-04-30T12:34:56+0200",
             "2025-04-30T12:34:56Zjunk",

@@ -1,10 +1,9 @@
 //! The sample events: the named examples of the spec's `event` callback (generated into
-//! `samples.rs`), grouped by topic, and the one check of a `topic` + `kind` choice that
+//! `samples.rs`, each with the topic its `x-connectly-topic` names), grouped by topic, and the one check of a `topic` + `kind` choice that
 //! `connectly events send` and the mock's delivery endpoint share.
 
 use std::fmt;
 
-use crate::parse;
 use crate::samples::{SAMPLES, TOPICS};
 
 /// A sample event from the spec: what `connectly events send` posts, and what tests use.
@@ -16,18 +15,16 @@ pub struct Sample {
     pub summary: &'static str,
     /// The JSON body.
     pub body: &'static str,
+    /// Its topic: the example's `x-connectly-topic` in the spec (`cargo xtask check` holds it
+    /// to one of [`TOPICS`]).
+    topic: &'static str,
 }
 
 impl Sample {
-    /// The sample's topic, as [`parse`] reads it (one of [`TOPICS`]).
+    /// The sample's topic, as the spec names it (one of [`TOPICS`]; [`crate::parse`] reads the
+    /// same topic from its body).
     pub fn topic(&self) -> &'static str {
-        let event = parse(self.body.as_bytes());
-        let topic = event.as_ref().map_or("unknown", |event| event.topic());
-        TOPICS
-            .iter()
-            .copied()
-            .find(|t| *t == topic)
-            .unwrap_or("unknown")
+        self.topic
     }
 }
 
@@ -38,10 +35,11 @@ impl Sample {
 /// assert!(names.contains(&"text") && names.contains(&"button_flag") && names.contains(&"report"));
 /// ```
 pub fn samples() -> impl Iterator<Item = Sample> {
-    SAMPLES.iter().map(|&(name, summary, body)| Sample {
+    SAMPLES.iter().map(|&(name, topic, summary, body)| Sample {
         name,
         summary,
         body,
+        topic,
     })
 }
 
@@ -53,6 +51,16 @@ pub fn sample(name: &str) -> Option<Sample> {
 /// The samples of `topic`, in the spec's order.
 pub fn samples_of(topic: &str) -> impl Iterator<Item = Sample> + '_ {
     samples().filter(move |s| s.topic() == topic)
+}
+
+/// The sample kinds (names) of `topic`, in the spec's order: what `events send --help`, the
+/// mock's deliver contract and [`SampleError::kinds`] list. Empty for an unknown topic.
+///
+/// ```
+/// assert_eq!(connectly_webhook::kinds_of("report"), ["report"]);
+/// ```
+pub fn kinds_of(topic: &str) -> Vec<&'static str> {
+    samples_of(topic).map(|s| s.name).collect()
 }
 
 /// The sample sent when none is named: the first of `topic` in the spec's order (`text` for
@@ -91,7 +99,7 @@ impl SampleError {
         match self {
             SampleError::UnknownTopic(_) => Vec::new(),
             SampleError::UnknownKind { topic, .. } | SampleError::OtherTopic { topic, .. } => {
-                samples_of(topic).map(|s| s.name).collect()
+                kinds_of(topic)
             }
         }
     }
@@ -176,7 +184,7 @@ mod tests {
 
     #[test]
     fn every_topic_has_samples_and_every_sample_a_topic() {
-        let names = |topic| samples_of(topic).map(|s| s.name).collect::<Vec<_>>();
+        let names = kinds_of;
         assert_eq!(TOPICS, ["messages", "delivery_status", "report"]);
         assert_eq!(
             names("messages"),
@@ -213,6 +221,14 @@ mod tests {
             assert_eq!(choose_sample(topic, None).map(|s| s.name), Ok(default));
         }
         assert!(default_sample("nope").is_none());
+    }
+
+    #[test]
+    fn the_topic_the_spec_names_is_the_topic_parse_reads() {
+        for s in samples() {
+            let event = crate::parse(s.body.as_bytes()).unwrap();
+            assert_eq!(s.topic(), event.topic(), "{}", s.name);
+        }
     }
 
     #[test]

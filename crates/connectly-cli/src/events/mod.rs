@@ -19,9 +19,7 @@ use connectly_webhook::TOPICS;
 fn send_help() -> String {
     let mut samples = String::new();
     for topic in TOPICS {
-        let names: Vec<_> = connectly_webhook::samples_of(topic)
-            .map(|s| s.name)
-            .collect();
+        let names = connectly_webhook::kinds_of(topic);
         samples.push_str(&format!(
             "  {topic:<16} {} (default: {})\n",
             names.join(", "),
