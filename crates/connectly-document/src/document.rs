@@ -3,8 +3,8 @@
 //!
 //! The reader drives yaml-rust2's event parser in a loop (its own loader recurses once per
 //! nesting level) and refuses, at the place it stands, what it cannot read faithfully or
-//! cheaply: nesting deeper than [`MAX_DEPTH`], anchors and aliases that copy more than
-//! [`MAX_ALIAS_BYTES`], a second document, a tag outside YAML 1.2's core schema, and numbers
+//! cheaply: nesting deeper than [`MAX_DEPTH`](crate::MAX_DEPTH), anchors and aliases that copy more than
+//! [`MAX_ALIAS_BYTES`](crate::MAX_ALIAS_BYTES), a second document, a tag outside YAML 1.2's core schema, and numbers
 //! JSON cannot hold (`.nan`, `.inf`, `1e400`, integers beyond 64 bits).
 
 use serde_json::Value;
@@ -42,7 +42,7 @@ pub struct Document {
 
 impl Document {
     /// Parses one YAML (or JSON) document. Anchors and aliases are expanded (within
-    /// [`MAX_ALIAS_BYTES`]); mapping keys must be scalars and unique; plain scalars are resolved
+    /// [`MAX_ALIAS_BYTES`](crate::MAX_ALIAS_BYTES)); mapping keys must be scalars and unique; plain scalars are resolved
     /// with the YAML 1.2 core schema, whose tags (`!!str`, `!!int`, `!!float`, `!!bool`,
     /// `!!null`, `!!seq`, `!!map`) are honoured and any other tag is an error.
     ///

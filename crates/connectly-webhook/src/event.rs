@@ -1,4 +1,4 @@
-//! Events: the [`Event`] a verified body is read into (see [`parse`](crate::parse)), with an
+//! Events: the [`Event`] a verified body is read into (see [`parse`](crate::parse())), with an
 //! [`Event::Unknown`] for any JSON object this version cannot type and an [`Event::Unreadable`]
 //! for one it cannot even read into values, and what every event answers (topic, kind,
 //! timestamp).

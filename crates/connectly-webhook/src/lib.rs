@@ -6,7 +6,7 @@ mod accessors;
 pub mod axum;
 mod event;
 mod open_enum;
-mod parse;
+mod read;
 mod receive;
 mod sample;
 #[cfg(feature = "send")]
@@ -23,7 +23,7 @@ mod samples;
 pub use accessors::MessageKind;
 pub use event::{Event, UnknownEvent, UnreadableEvent};
 pub use open_enum::{MediaType, Status};
-pub use parse::parse;
+pub use read::parse;
 pub use receive::{parse_timestamp, Delivery, DeliveryKey, Verifier};
 pub use sample::{choose_sample, default_sample, sample, samples, samples_of, Sample, SampleError};
 pub use samples::TOPICS;
