@@ -1,13 +1,22 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod builder;
+mod caps;
+mod core_schema;
 mod diagnostic;
 mod document;
+mod json;
+mod locate;
+mod pointer;
+mod position;
 
+pub use caps::{MAX_ALIAS_BYTES, MAX_DEPTH};
 pub use diagnostic::Diagnostic;
-pub use document::{
-    escape_pointer_token, skip_bom, Document, ParseError, Position, MAX_ALIAS_BYTES, MAX_DEPTH,
-};
+pub use document::Document;
+pub use json::skip_bom;
+pub use pointer::{escape_pointer_token, unescape_pointer_token};
+pub use position::{ParseError, Position};
 
 /// Compiles a JSON Schema (draft 2020-12) the way every connectly-rs tool validates: with
 /// `format` asserted (`uri` in particular), not merely annotated.

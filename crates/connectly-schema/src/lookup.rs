@@ -24,8 +24,8 @@ pub fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     };
     let mut schema = resolve(root)?;
     for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        let next = match schema.get("properties").and_then(|p| p.get(&token)) {
+        let token = connectly_document::unescape_pointer_token(token);
+        let next = match schema.get("properties").and_then(|p| p.get(token.as_ref())) {
             Some(property) => property,
             None if token.parse::<usize>().is_ok() => schema.get("items")?,
             None => return None,

@@ -1,9 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod accessors;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod event;
+mod open_enum;
+mod read;
 mod receive;
 mod sample;
 #[cfg(feature = "send")]
@@ -17,7 +20,10 @@ mod generated;
 #[rustfmt::skip]
 mod samples;
 
-pub use event::{parse, Event, MediaType, MessageKind, Status, UnknownEvent, UnreadableEvent};
+pub use accessors::MessageKind;
+pub use event::{Event, UnknownEvent, UnreadableEvent};
+pub use open_enum::{MediaType, Status};
+pub use read::parse;
 pub use receive::{parse_timestamp, Delivery, DeliveryKey, Verifier};
 pub use sample::{
     choose_sample, default_sample, kinds_of, sample, samples, samples_of, Sample, SampleError,
