@@ -53,7 +53,7 @@ async fn deliver_with_key(
 }
 
 #[tokio::test]
-async fn register_deliver_receive_verify_for_every_sample_kind() {
+async fn register_deliver_receive_verify_for_every_sample() {
     let receiver = Receiver::start(Verifier::new(SECRET)).await;
     let port = receiver.port();
     let mock = mock_delivering(SECRET).await;
@@ -76,19 +76,19 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
     // Every sample of the spec, by its topic.
     let mut delivered = 0;
     for sample in connectly_webhook::samples() {
-        let (topic, kind) = (sample.topic(), sample.name);
+        let (topic, name) = (sample.topic(), sample.name);
         let address = &addresses.iter().find(|(t, _)| *t == topic).unwrap().1;
         let (status, body) =
-            deliver(&mock, "biz_loop", &format!("topic={topic}&kind={kind}")).await;
-        assert_eq!(status, 200, "{kind}: {body}");
+            deliver(&mock, "biz_loop", &format!("topic={topic}&sample={name}")).await;
+        assert_eq!(status, 200, "{name}: {body}");
         assert_eq!(
             body,
-            json!({"address": address, "topic": topic, "kind": kind, "status": 200, "body": "ok"})
+            json!({"address": address, "topic": topic, "sample": name, "status": 200, "body": "ok"})
         );
         // The handler ran (so the signature was verified) before the receiver answered.
         let (event, headers) = receiver.next_event();
-        assert_eq!(event, parse(sample.body.as_bytes()).unwrap(), "{kind}");
-        assert!(!matches!(event, Event::Unknown(_)), "{kind}");
+        assert_eq!(event, parse(sample.body.as_bytes()).unwrap(), "{name}");
+        assert!(!matches!(event, Event::Unknown(_)), "{name}");
         assert_eq!(event.topic(), topic);
         assert_eq!(
             headers["content-type"], "text/plain; charset=utf-8",
@@ -102,14 +102,14 @@ async fn register_deliver_receive_verify_for_every_sample_kind() {
     }
     assert_eq!(delivered, 17);
 
-    // Without `kind`: the default sample of each topic.
+    // Without `sample`: the default sample of each topic.
     for (topic, kind) in [
         ("messages", "text"),
         ("delivery_status", "sent"),
         ("report", "report"),
     ] {
         let (status, body) = deliver(&mock, "biz_loop", &format!("topic={topic}")).await;
-        assert_eq!((status, &body["kind"]), (200, &json!(kind)), "{body}");
+        assert_eq!((status, &body["sample"]), (200, &json!(kind)), "{body}");
         let (event, _) = receiver.next_event();
         let sample = connectly_webhook::sample(kind).unwrap();
         assert_eq!(event, parse(sample.body.as_bytes()).unwrap());
@@ -124,7 +124,7 @@ async fn a_wrong_secret_is_refused_by_the_receiver_and_its_401_reported_back() {
     let address = format!("https://127.0.0.1:{port}/webhook");
     register(&mock, "biz_wrong", "messages", &address).await;
 
-    let (status, body) = deliver(&mock, "biz_wrong", "topic=messages&kind=button_flag").await;
+    let (status, body) = deliver(&mock, "biz_wrong", "topic=messages&sample=button_flag").await;
     assert_eq!(
         status, 200,
         "the mock delivered; the receiver refused: {body}"
@@ -176,7 +176,7 @@ async fn addresses_off_loopback_are_refused_without_any_connection() {
         ),
     ] {
         register(&mock, business, "delivery_status", &address).await;
-        let (status, body) = deliver(&mock, business, "topic=delivery_status&kind=read").await;
+        let (status, body) = deliver(&mock, business, "topic=delivery_status&sample=read").await;
         assert_eq!(status, 400, "{address}: {body}");
         assert!(body["message"].as_str().unwrap().contains("loopback"));
     }
@@ -215,12 +215,12 @@ async fn deliver_errors_have_connectlys_error_body() {
     )
     .await;
     for (query, expected) in [
-        ("topic=messages&kind=sticker", 400),
-        ("topic=messages&kind=delivered", 400),
-        ("topic=delivery_status&kind=text", 400),
-        ("topic=report&kind=sent", 400),
+        ("topic=messages&sample=sticker", 400),
+        ("topic=messages&sample=delivered", 400),
+        ("topic=delivery_status&sample=text", 400),
+        ("topic=report&sample=sent", 400),
         ("topic=orders", 400),
-        ("kind=text", 400),
+        ("sample=text", 400),
         ("topic=messages&colour=red", 400),
         ("topic=messages&topic=messages", 400),
         ("topic=delivery_status", 404),
@@ -235,14 +235,14 @@ async fn deliver_errors_have_connectlys_error_body() {
     assert_eq!(status, 404, "{body}");
     let (status, body) = deliver_with_key(&mock, "biz_e", "topic=messages", "wrong").await;
     assert_eq!(status, 401, "{body}");
-    // The kind/topic mismatch names the kinds of the topic.
-    let (_, body) = deliver(&mock, "biz_e", "topic=messages&kind=read").await;
+    // The sample/topic mismatch names the samples of the topic.
+    let (_, body) = deliver(&mock, "biz_e", "topic=messages&sample=read").await;
     let kinds: Vec<&str> = connectly_webhook::samples_of("messages")
         .map(|s| s.name)
         .collect();
     assert_eq!(kinds.len(), 11);
-    assert_eq!(body["details"]["kinds"], json!(kinds));
-    assert_eq!(body["details"]["field"], "kind");
+    assert_eq!(body["details"]["samples"], json!(kinds));
+    assert_eq!(body["details"]["field"], "sample");
 }
 
 #[test]
@@ -276,10 +276,10 @@ async fn delivery_only_ever_targets_the_registered_address_and_the_query_is_deco
     seen_elsewhere.assert_nothing_received();
 
     // Percent-escapes in the query are decoded (axum's Query): `delivery%5Fstatus`.
-    let (status, body) = deliver(&mock, "biz_only", "topic=delivery%5Fstatus&kind=rea%64").await;
+    let (status, body) = deliver(&mock, "biz_only", "topic=delivery%5Fstatus&sample=rea%64").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["address"], address.as_str());
-    assert_eq!(body["kind"], "read");
+    assert_eq!(body["sample"], "read");
     seen.next_event();
     seen_elsewhere.assert_nothing_received();
 }

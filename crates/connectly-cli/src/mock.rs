@@ -121,7 +121,7 @@ pub(crate) async fn run(printer: &Printer, args: MockArgs) -> Result<(), Failure
     }
     if delivering {
         printer.status(format!(
-            "connectly mock: delivery enabled: POST http://{addr}/v1/businesses/ID/mock/deliver?topic=T&kind=K \
+            "connectly mock: delivery enabled: POST http://{addr}/v1/businesses/ID/mock/deliver?topic=T&sample=S \
              sends a signed sample event to the business's (loopback) address for T"
         ));
     }

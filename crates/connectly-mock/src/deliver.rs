@@ -10,7 +10,7 @@
 //! use connectly_mock::{MockConfig, MockServer};
 //! let mock = MockServer::start_with(MockConfig::default().deliver_secret("whsec_test")).await?;
 //! // ... register https://127.0.0.1:PORT/webhook for `messages` and start a receiver there, then:
-//! let url = format!("{}/v1/businesses/biz_1/mock/deliver?topic=messages&kind=text", mock.base_url());
+//! let url = format!("{}/v1/businesses/biz_1/mock/deliver?topic=messages&sample=text", mock.base_url());
 //! let answer = reqwest::Client::new().post(url).header("x-api-key", mock.api_key()).send().await?;
 //! assert_eq!(answer.status(), 404); // here: nothing registered yet
 //! # Ok(())
@@ -41,7 +41,7 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 use connectly_webhook::TOPICS;
 
-/// What [`CONTRACT`] leaves to the code, as text: the topics and kinds of the samples, and the
+/// What [`CONTRACT`] leaves to the code, as text: the topics and their samples, and the
 /// limits.
 ///
 /// ```
@@ -49,10 +49,10 @@ use connectly_webhook::TOPICS;
 /// assert!(facts.contains("messages: text (default)"));
 /// ```
 pub fn facts() -> String {
-    let mut text = String::from("Topics and kinds:\n");
+    let mut text = String::from("Topics and samples:\n");
     for topic in TOPICS {
         let default = connectly_webhook::default_sample(topic).map(|s| s.name);
-        let kinds: Vec<String> = connectly_webhook::kinds_of(topic)
+        let names: Vec<String> = connectly_webhook::sample_names(topic)
             .into_iter()
             .map(|k| {
                 if Some(k) == default {
@@ -62,7 +62,7 @@ pub fn facts() -> String {
                 }
             })
             .collect();
-        text.push_str(&format!("  {topic}: {}\n", kinds.join(", ")));
+        text.push_str(&format!("  {topic}: {}\n", names.join(", ")));
     }
     text.push_str(&format!(
         "Delivery timeout: {} s; the answer's body is cut at {} bytes.",
@@ -72,17 +72,17 @@ pub fn facts() -> String {
     text
 }
 
-/// The query: `topic` and `kind`, nothing else (percent-escapes decoded).
+/// The query: `topic` and `sample`, nothing else (percent-escapes decoded).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeliverQuery {
     topic: Option<String>,
-    kind: Option<String>,
+    sample: Option<String>,
 }
 
-/// The `topic` and `kind` query parameters, checked.
+/// The `topic` and `sample` query parameters, checked.
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn topic_and_kind(query: DeliverQuery) -> Result<(&'static str, &'static str), Response> {
+fn topic_and_sample(query: DeliverQuery) -> Result<(&'static str, &'static str), Response> {
     let Some(topic) = query.topic else {
         return Err(invalid(
             format!(
@@ -92,12 +92,13 @@ fn topic_and_kind(query: DeliverQuery) -> Result<(&'static str, &'static str), R
             json!({"field": "topic", "topics": TOPICS}),
         ));
     };
-    let sample = connectly_webhook::choose_sample(&topic, query.kind.as_deref()).map_err(|e| {
-        invalid(
-            e.to_string(),
-            json!({"field": e.field(), "kinds": e.kinds(), "topics": TOPICS}),
-        )
-    })?;
+    let sample =
+        connectly_webhook::choose_sample(&topic, query.sample.as_deref()).map_err(|e| {
+            invalid(
+                e.to_string(),
+                json!({"field": e.field(), "samples": e.samples(), "topics": TOPICS}),
+            )
+        })?;
     Ok((sample.topic(), sample.name))
 }
 
@@ -171,7 +172,7 @@ pub(crate) async fn deliver(
         Err(rejection) => {
             return invalid(
                 format!(
-                    "{}: the query takes topic and kind only \
+                    "{}: the query takes topic and sample only \
                      (the event goes to the registered address)",
                     rejection.body_text()
                 ),
@@ -179,7 +180,7 @@ pub(crate) async fn deliver(
             )
         }
     };
-    let (topic, kind) = match topic_and_kind(query) {
+    let (topic, name) = match topic_and_sample(query) {
         Ok(pair) => pair,
         Err(response) => return response,
     };
@@ -222,7 +223,7 @@ pub(crate) async fn deliver(
         return refused(format!("cannot deliver to {address:?}"));
     }
 
-    let sample = connectly_webhook::sample(kind).expect("kinds come from the samples");
+    let sample = connectly_webhook::sample(name).expect("names come from the samples");
     let answer = match connectly_webhook::send::send_event(
         &target,
         secret.as_bytes(),
@@ -246,7 +247,7 @@ pub(crate) async fn deliver(
         &json!({
             "address": address,
             "topic": topic,
-            "kind": kind,
+            "sample": name,
             "status": answer.status.as_u16(),
             "body": Value::String(String::from_utf8_lossy(&answer.excerpt).into_owned()),
         }),

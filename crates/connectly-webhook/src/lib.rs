@@ -26,7 +26,7 @@ pub use open_enum::{MediaType, Status};
 pub use read::parse;
 pub use receive::{parse_timestamp, Delivery, DeliveryKey, Verifier};
 pub use sample::{
-    choose_sample, default_sample, kinds_of, sample, samples, samples_of, Sample, SampleError,
+    choose_sample, default_sample, sample, sample_names, samples, samples_of, Sample, SampleError,
 };
 pub use samples::TOPICS;
 pub use signature::{sign, verify, SIGNATURE_HEADER};

@@ -1,5 +1,5 @@
 //! The sample events: the named examples of the spec's `event` callback (generated into
-//! `samples.rs`, each with the topic its `x-connectly-topic` names), grouped by topic, and the one check of a `topic` + `kind` choice that
+//! `samples.rs`, each with the topic its `x-connectly-topic` names), grouped by topic, and the one check of a `topic` + `sample` choice that
 //! `connectly events send` and the mock's delivery endpoint share.
 
 use std::fmt;
@@ -53,13 +53,13 @@ pub fn samples_of(topic: &str) -> impl Iterator<Item = Sample> + '_ {
     samples().filter(move |s| s.topic() == topic)
 }
 
-/// The sample kinds (names) of `topic`, in the spec's order: what `events send --help`, the
-/// mock's deliver contract and [`SampleError::kinds`] list. Empty for an unknown topic.
+/// The sample names of `topic`, in the spec's order: what `events send --help`, the
+/// mock's deliver contract and [`SampleError::samples`] list. Empty for an unknown topic.
 ///
 /// ```
-/// assert_eq!(connectly_webhook::kinds_of("report"), ["report"]);
+/// assert_eq!(connectly_webhook::sample_names("report"), ["report"]);
 /// ```
-pub fn kinds_of(topic: &str) -> Vec<&'static str> {
+pub fn sample_names(topic: &str) -> Vec<&'static str> {
     samples_of(topic).map(|s| s.name).collect()
 }
 
@@ -69,23 +69,23 @@ pub fn default_sample(topic: &str) -> Option<Sample> {
     samples_of(topic).next()
 }
 
-/// Why a `topic` + `kind` choice names no sample.
+/// Why a `topic` + `sample` choice names no sample.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SampleError {
     /// Not one of [`TOPICS`].
     UnknownTopic(String),
     /// No sample has this name.
-    UnknownKind {
-        /// The kind asked for.
-        kind: String,
+    UnknownSample {
+        /// The sample asked for.
+        sample: String,
         /// The topic asked for.
         topic: &'static str,
     },
     /// The sample is of another topic.
     OtherTopic {
-        /// The kind asked for.
-        kind: &'static str,
+        /// The sample asked for.
+        sample: &'static str,
         /// The topic asked for.
         topic: &'static str,
         /// The sample's own topic.
@@ -94,21 +94,21 @@ pub enum SampleError {
 }
 
 impl SampleError {
-    /// The sample kinds of the topic asked for (empty for an unknown topic).
-    pub fn kinds(&self) -> Vec<&'static str> {
+    /// The sample names of the topic asked for (empty for an unknown topic).
+    pub fn samples(&self) -> Vec<&'static str> {
         match self {
             SampleError::UnknownTopic(_) => Vec::new(),
-            SampleError::UnknownKind { topic, .. } | SampleError::OtherTopic { topic, .. } => {
-                kinds_of(topic)
+            SampleError::UnknownSample { topic, .. } | SampleError::OtherTopic { topic, .. } => {
+                sample_names(topic)
             }
         }
     }
 
-    /// `topic` or `kind`: the parameter that was wrong.
+    /// `topic` or `sample`: the parameter that was wrong.
     pub fn field(&self) -> &'static str {
         match self {
             SampleError::UnknownTopic(_) => "topic",
-            _ => "kind",
+            _ => "sample",
         }
     }
 }
@@ -123,19 +123,19 @@ impl fmt::Display for SampleError {
                     TOPICS.join(", ")
                 )
             }
-            SampleError::UnknownKind { kind, topic } => write!(
+            SampleError::UnknownSample { sample, topic } => write!(
                 f,
-                "no sample is called {kind:?}: the samples of topic {topic} are {}",
-                self.kinds().join(", ")
+                "no sample is called {sample:?}: the samples of topic {topic} are {}",
+                self.samples().join(", ")
             ),
             SampleError::OtherTopic {
-                kind,
+                sample,
                 topic,
                 its_topic,
             } => write!(
                 f,
-                "the sample {kind:?} is of topic {its_topic}, not of {topic}, whose samples are {}",
-                self.kinds().join(", ")
+                "the sample {sample:?} is of topic {its_topic}, not of {topic}, whose samples are {}",
+                self.samples().join(", ")
             ),
         }
     }
@@ -143,9 +143,10 @@ impl fmt::Display for SampleError {
 
 impl std::error::Error for SampleError {}
 
-/// The sample to send for `topic` and an optional `kind` (else the topic's default), checked:
+/// The sample to send for `topic` and an optional sample name (else the topic's default),
+/// checked:
 /// the one rule `connectly events send --topic T --sample K` and the mock's
-/// `mock/deliver?topic=T&kind=K` share.
+/// `mock/deliver?topic=T&sample=S` share.
 ///
 /// ```
 /// use connectly_webhook::choose_sample;
@@ -154,23 +155,23 @@ impl std::error::Error for SampleError {}
 /// let error = choose_sample("messages", Some("read")).unwrap_err();
 /// assert!(error.to_string().contains("is of topic delivery_status"));
 /// ```
-pub fn choose_sample(topic: &str, kind: Option<&str>) -> Result<Sample, SampleError> {
+pub fn choose_sample(topic: &str, name: Option<&str>) -> Result<Sample, SampleError> {
     let Some(&topic) = TOPICS.iter().find(|t| **t == topic) else {
         return Err(SampleError::UnknownTopic(topic.to_owned()));
     };
-    let Some(kind) = kind else {
-        return default_sample(topic).ok_or(SampleError::UnknownKind {
-            kind: String::new(),
+    let Some(name) = name else {
+        return default_sample(topic).ok_or(SampleError::UnknownSample {
+            sample: String::new(),
             topic,
         });
     };
-    match sample(kind) {
-        None => Err(SampleError::UnknownKind {
-            kind: kind.to_owned(),
+    match sample(name) {
+        None => Err(SampleError::UnknownSample {
+            sample: name.to_owned(),
             topic,
         }),
         Some(sample) if sample.topic() != topic => Err(SampleError::OtherTopic {
-            kind: sample.name,
+            sample: sample.name,
             topic,
             its_topic: sample.topic(),
         }),
@@ -184,7 +185,7 @@ mod tests {
 
     #[test]
     fn every_topic_has_samples_and_every_sample_a_topic() {
-        let names = kinds_of;
+        let names = sample_names;
         assert_eq!(TOPICS, ["messages", "delivery_status", "report"]);
         assert_eq!(
             names("messages"),
@@ -232,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn a_choice_is_checked_once_with_a_reason_and_the_topics_kinds() {
+    fn a_choice_is_checked_once_with_a_reason_and_the_topics_samples() {
         assert_eq!(
             choose_sample("delivery_status", Some("failed_legacy")).map(|s| s.name),
             Ok("failed_legacy")
@@ -245,8 +246,8 @@ mod tests {
             .contains("messages, delivery_status, report"));
 
         let error = choose_sample("report", Some("sticker")).unwrap_err();
-        assert_eq!(error.field(), "kind");
-        assert_eq!(error.kinds(), ["report"]);
+        assert_eq!(error.field(), "sample");
+        assert_eq!(error.samples(), ["report"]);
         assert!(error.to_string().contains("\"sticker\""), "{error}");
 
         let error = choose_sample("delivery_status", Some("button")).unwrap_err();
@@ -257,6 +258,6 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(error.kinds()[0], "sent");
+        assert_eq!(error.samples()[0], "sent");
     }
 }

@@ -19,7 +19,7 @@ use connectly_webhook::TOPICS;
 fn send_help() -> String {
     let mut samples = String::new();
     for topic in TOPICS {
-        let names = connectly_webhook::kinds_of(topic);
+        let names = connectly_webhook::sample_names(topic);
         samples.push_str(&format!(
             "  {topic:<16} {} (default: {})\n",
             names.join(", "),

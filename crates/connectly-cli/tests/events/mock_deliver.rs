@@ -50,7 +50,7 @@ fn mock_deliver_secret_sends_a_signed_sample_to_the_registered_loopback_address(
 
     let (status, body) = post_raw(
         &base,
-        "/v1/businesses/biz_cli/mock/deliver?topic=messages&kind=referral",
+        "/v1/businesses/biz_cli/mock/deliver?topic=messages&sample=referral",
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], 200, "{body}");
