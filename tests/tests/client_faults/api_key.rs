@@ -2,7 +2,7 @@
 
 use super::*;
 
-// 3. The API key never goes to another host ------------------------------------------------------
+// The API key never goes to another host ------------------------------------------------------
 
 #[tokio::test]
 async fn redirect_307_308_to_another_loopback_port_never_reaches_it() {
@@ -61,6 +61,8 @@ async fn redirect_307_308_to_another_loopback_port_never_reaches_it() {
     assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
     assert!(elsewhere.requests().is_empty());
 }
+
+// The API key in tracing output and in errors -------------------------------------------------
 
 #[test]
 fn api_key_is_absent_from_trace_level_output_of_every_crate() {
@@ -241,7 +243,7 @@ async fn api_key_is_absent_from_display_debug_and_sources_of_every_error() {
     }
 }
 
-// 5. Panic messages ------------------------------------------------------------------------------
+// Panic messages ------------------------------------------------------------------------------
 
 #[test]
 fn panic_message_formatting_the_client_does_not_contain_the_api_key() {

@@ -281,6 +281,8 @@ pub(super) fn response(status: u16, content_type: &str, body: &[u8]) -> Vec<u8> 
     out
 }
 
+// Captured tracing output -------------------------------------------------------------------
+
 /// An in-memory `MakeWriter` target.
 #[derive(Clone, Default)]
 pub(super) struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -301,6 +303,8 @@ impl Captured {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }
+
+// Scripted replies and a client with a retry policy -------------------------------------------
 
 pub(super) const LIST_PATH: &str = "/v1/businesses/biz_01ARZ3NDEKTSV4RRFFQ69G5FAV/webhooks";
 

@@ -157,6 +157,8 @@ async fn update_and_delete_404_map_to_not_found_keeping_status_and_body() {
     }
 }
 
+// Documented error statuses with a body that is not Connectly's JSON ----------------------
+
 #[tokio::test]
 async fn documented_error_status_with_empty_body_still_maps_to_its_variant() {
     for status in [401u16, 409, 400, 500] {

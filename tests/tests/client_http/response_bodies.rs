@@ -24,6 +24,8 @@ async fn success_status_with_non_json_body_maps_to_decode_with_status_and_excerp
     }
 }
 
+// Response cap -----------------------------------------------------------------------------
+
 /// A success over the cap is refused, whether the cut body fails to decode or (padding after the
 /// object) still decodes: what arrived is not the whole response. An error status over the cap
 /// likewise.
