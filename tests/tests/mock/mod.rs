@@ -1,0 +1,60 @@
+//! connectly-mock, driven by the generated client (and by raw HTTP where the client cannot send
+//! the fault), in-process on loopback.
+
+use connectly_client::{types, Client, Error, StatusCode};
+use connectly_mock::{MockConfig, MockServer};
+use connectly_tests::{assert_error_body, client_for as client};
+use serde_json::{json, Value};
+
+mod registrations;
+mod request_errors;
+mod request_log;
+mod server;
+
+pub(super) const BIZ: &str = "biz_1";
+
+pub(super) fn registration(topic: &str, address: &str) -> types::CreateWebhookRequest {
+    serde_json::from_value(json!({"topic": topic, "address": address})).unwrap()
+}
+
+/// A raw request with the mock's key: (status, body as JSON).
+pub(super) async fn raw(
+    mock: &MockServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", mock.base_url()))
+        .header("x-api-key", mock.api_key())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Reads what the server sends on `stream` until it closes the connection or `deadline`
+/// passes; `None` if it was still open then.
+pub(super) async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    deadline: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(deadline, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok()
+        .map(|()| String::from_utf8_lossy(&received).into_owned())
+}
