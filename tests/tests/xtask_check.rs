@@ -374,7 +374,7 @@ fn xtask_depends_on_no_crate_that_embeds_what_it_generates() {
     let root = xtask::workspace_root();
     // The host's platform only: the crates of other platforms (Windows-only ones, say) are
     // never downloaded by a build here, and `--locked` keeps Cargo.lock as it is. No
-    // `--offline`: on a machine whose Cargo home is empty this may download, as the build did.
+    // offline flag: on a machine whose Cargo home is empty this may download, as the build did.
     let output = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
         .args(["metadata", "--format-version", "1", "--locked"])
         .args(["--filter-platform", &host_triple()])
