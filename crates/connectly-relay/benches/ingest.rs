@@ -71,12 +71,30 @@ async fn bare_server(verify: bool) -> String {
     format!("http://{addr}/")
 }
 
+/// The peer (`RELAY_BENCH_PEER`, qhook's `hmac` source) checks the same HMAC-SHA256 of the body,
+/// hex in `X-Webhook-Signature`, where Connectly sends Base64 in `x-connectly-hmac-sha256`.
+fn peer_signature(body: &[u8]) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 async fn post(http: &reqwest::Client, url: &str) -> bool {
     let (body, signature) = event();
-    match http
-        .post(url)
+    let peer = std::env::var("RELAY_BENCH_PEER").is_ok_and(|p| url.starts_with(&p));
+    let request = if peer {
+        http.post(url)
+            .header("x-webhook-signature", peer_signature(&body))
+    } else {
+        http.post(url).header("x-connectly-hmac-sha256", signature)
+    };
+    match request
         .header("content-type", "text/plain; charset=utf-8")
-        .header("x-connectly-hmac-sha256", signature)
         .body(body)
         .send()
         .await
@@ -202,6 +220,18 @@ fn main() {
             let (p50, p99, ok) = latency(&http, &server.url(), rate, secs).await;
             server.shutdown().await.unwrap();
             println!("  {name:<8} {p50:.2}  {p99:.2}  {ok:.3}");
+        }
+        // A peer started outside (scripts/bench-relay-vs-qhook.sh): the same loads, the same run.
+        if let Ok(peer) = std::env::var("RELAY_BENCH_PEER") {
+            for round in 1..=rounds {
+                let p = throughput(&http, &peer, secs).await;
+                let group = relay(&sink, dir.path(), "vs-peer", connectly_relay::DEFAULT_MAX_BATCH).await;
+                let g = throughput(&http, &group.url(), secs).await;
+                group.shutdown().await.unwrap();
+                println!("  peer round {round}: peer {p:.0} acks/s  relay {g:.0} acks/s  relay/peer {:.1}", g / p.max(1.0));
+            }
+            let (p50, p99, ok) = latency(&http, &peer, rate, secs).await;
+            println!("  peer     {p50:.2}  {p99:.2}  {ok:.3}");
         }
     });
 }
