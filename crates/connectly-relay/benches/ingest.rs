@@ -151,6 +151,17 @@ async fn latency(http: &reqwest::Client, url: &str, rate: u64, secs: u64) -> (f6
 }
 
 async fn relay(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) -> Relay {
+    relay_with(sink, dir, name, max_batch, None).await
+}
+
+/// A relay; with `first_delay`, the first forward waits that long (the ingest path alone).
+async fn relay_with(
+    sink: &str,
+    dir: &std::path::Path,
+    name: &str,
+    max_batch: usize,
+    first_delay: Option<Duration>,
+) -> Relay {
     let path = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -158,6 +169,9 @@ async fn relay(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) 
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let mut config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
     config.max_batch = max_batch;
+    if let Some(delay) = first_delay {
+        config.schedule = connectly_relay::Schedule::new(vec![delay]).unwrap();
+    }
     Relay::start(config, store).await.unwrap()
 }
 
@@ -200,6 +214,21 @@ fn main() {
             let single = relay(&sink, dir.path(), "single", 1).await;
             let s = throughput(&http, &single.url(), secs).await;
             single.shutdown().await.unwrap();
+            // The ingest path alone: forwarding waits an hour, events stay on disk.
+            let idle = relay_with(
+                &sink,
+                dir.path(),
+                "ingest",
+                connectly_relay::DEFAULT_MAX_BATCH,
+                Some(Duration::from_secs(3600)),
+            )
+            .await;
+            let i = throughput(&http, &idle.url(), secs).await;
+            idle.shutdown().await.unwrap();
+            println!(
+                "  round {round}: relay, forwarding idle {i:.0}  ingest/bare {:.2}",
+                i / b
+            );
             println!(
                 "  round {round}: bare {b:.0}  relay {g:.0} ({:.1} writes/commit)  relay-1 {s:.0}  \
                  relay/bare {:.2}  relay/relay-1 {:.1}",
