@@ -19,7 +19,8 @@ fn live() -> LiveApi {
         {"id": "wh_2", "topic": "messages", "address": STEAL},
         {"id": "wh_1", "topic": "messages", "address": M,
          "configuration": {"echo": false, "filters": []}},
-        {"id": "wh_9", "topic": "templates", "address": "https://example.com/t", "type": "future"}
+        {"id": "wh_9", "topic": "templates", "address": "https://example.com/t", "type": "future",
+         "createdAt": "2026-12-01T10:00:00Z", "labels": ["x"]}
     ]))
 }
 
@@ -49,6 +50,9 @@ fn list_keeps_and_shows_an_unknown_topic_and_type() {
     let listed: Vec<&Value> = json["webhooks"].as_array().unwrap().iter().collect();
     assert_eq!(listed[2]["topic"], "templates", "{json}");
     assert_eq!(listed[2]["type"], "future", "{json}");
+    // A field this version does not know is kept and shown as it came.
+    assert_eq!(listed[2]["createdAt"], "2026-12-01T10:00:00Z", "{json}");
+    assert_eq!(listed[2]["labels"], json!(["x"]), "{json}");
 }
 
 #[test]

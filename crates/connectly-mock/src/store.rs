@@ -45,6 +45,7 @@ impl Store {
             address: String::from(request.address),
             type_: request.type_.map(|t| t.to_string()),
             configuration: request.configuration,
+            extra: Default::default(),
         });
         Ok(id)
     }

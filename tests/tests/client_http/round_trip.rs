@@ -79,6 +79,10 @@ async fn list_update_delete_round_trip() {
                 filters: Some(vec![]),
                 webengage_configuration: None,
             }),
+            // A field this version does not know is kept, not dropped.
+            extra: [("createdAt".to_owned(), json!("2024-01-01T00:00:00Z"),)]
+                .into_iter()
+                .collect(),
         }]
     );
 
