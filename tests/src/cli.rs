@@ -293,9 +293,14 @@ pub fn connectly(args: &[&str]) -> Command {
 /// `connectly webhooks list EXTRA... --base-url http://127.0.0.1:1 --business-id BIZ` with
 /// [`KEY`]: nothing listens on port 1 of loopback, so the connection is refused.
 pub fn list_unreachable(extra: &[&str]) -> Command {
+    list_at("http://127.0.0.1:1", extra)
+}
+
+/// `connectly webhooks list EXTRA... --base-url BASE_URL --business-id BIZ` with [`KEY`].
+pub fn list_at(base_url: &str, extra: &[&str]) -> Command {
     let mut all = vec!["webhooks", "list"];
     all.extend_from_slice(extra);
-    all.extend_from_slice(&["--base-url", "http://127.0.0.1:1", "--business-id", BIZ]);
+    all.extend_from_slice(&["--base-url", base_url, "--business-id", BIZ]);
     let mut cmd = connectly(&all);
     cmd.env("CONNECTLY_API_KEY", KEY);
     cmd

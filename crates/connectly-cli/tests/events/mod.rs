@@ -38,6 +38,23 @@ fn with_secret(args: &[&str]) -> Command {
     cmd
 }
 
+/// `connectly events send --to URL --topic TOPIC EXTRA...` with the secret in the environment.
+fn send_to(url: &str, topic: &str, extra: &[&str]) -> Command {
+    let mut args = vec!["events", "send", "--to", url, "--topic", topic];
+    args.extend_from_slice(extra);
+    with_secret(&args)
+}
+
+/// `connectly events verify ARGS...` with the secret in the environment.
+fn verify(args: &[&str]) -> Command {
+    with_secret(&[&["events", "verify"], args].concat())
+}
+
+/// `connectly events verify --secret SECRET ARGS...`, nothing in the environment.
+fn verify_with(secret: &str, args: &[&str]) -> Command {
+    connectly(&[&["events", "verify", "--secret", secret], args].concat())
+}
+
 trait Run {
     /// Runs to completion; fails the test if the secret shows in any output.
     fn run(&mut self) -> Out;

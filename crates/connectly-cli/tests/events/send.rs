@@ -9,11 +9,7 @@ fn send_every_sample_is_verified_and_parsed_by_the_receiver() {
     let mut sent = 0;
     for sample in connectly_webhook::samples() {
         let (name, topic) = (sample.name, sample.topic());
-        let out = with_secret(&[
-            "events", "send", "--to", &url, "--topic", topic, "--sample", name,
-        ])
-        .run()
-        .code(0);
+        let out = send_to(&url, topic, &["--sample", name]).run().code(0);
         assert_eq!(out.stdout, "200 OK\n", "{name}: {out:#?}");
         let Seen::Event(event, headers) = receiver.next() else {
             panic!("{name}: not the verified route")
@@ -76,9 +72,7 @@ fn send_defaults_to_text_and_sent_and_json_reports_status_sample_and_topic() {
     }
     // `localhost` is loopback too.
     let localhost = format!("http://localhost:{}/webhook", receiver.port());
-    with_secret(&["events", "send", "--to", &localhost, "--topic", "messages"])
-        .run()
-        .code(0);
+    send_to(&localhost, "messages", &[]).run().code(0);
     assert!(matches!(receiver.next(), Seen::Event(..)));
 }
 
@@ -139,18 +133,9 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
     // Odd spacing, key order, a non-ASCII name, CRLF and a trailing newline: all must survive.
     let mut bytes = b"{ \"timestamp\":\"1\",\r\n  \"sender\": {\"id\": \"a\", \"channelType\": \"whatsapp\", \"name\": \"Zo\xc3\xab\"},\n\"recipient\": {\"id\": \"b\", \"channelType\": \"whatsapp\"}, \"message\": {\"text\": \"hi  there\"} }\n".to_vec();
     let file = write(dir.path(), "event.json", &bytes);
-    let out = with_secret(&[
-        "events",
-        "send",
-        "--to",
-        &receiver.url("/raw"),
-        "--topic",
-        "messages",
-        "--body",
-        &file,
-    ])
-    .run()
-    .code(0);
+    let out = send_to(&receiver.url("/raw"), "messages", &["--body", &file])
+        .run()
+        .code(0);
     assert!(!out.stderr.contains("warning"), "a valid event: {out:#?}");
     let Seen::Raw(got, headers) = receiver.next() else {
         panic!()
@@ -165,17 +150,11 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
 
     // From stdin, and not even JSON: sent unchanged, with a warning.
     bytes = b"not json \x00\xff at all".to_vec();
-    let out = with_secret(&[
-        "events",
-        "send",
-        "--json",
-        "--to",
+    let out = send_to(
         &receiver.url("/raw"),
-        "--topic",
         "delivery_status",
-        "--body",
-        "-",
-    ])
+        &["--json", "--body", "-"],
+    )
     .write_stdin(bytes.clone())
     .run()
     .code(0);
@@ -201,18 +180,9 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
         "read.json",
         connectly_webhook::sample("read").unwrap().body.as_bytes(),
     );
-    let out = with_secret(&[
-        "events",
-        "send",
-        "--to",
-        &receiver.url("/webhook"),
-        "--topic",
-        "messages",
-        "--body",
-        &status,
-    ])
-    .run()
-    .code(0);
+    let out = send_to(&receiver.url("/webhook"), "messages", &["--body", &status])
+        .run()
+        .code(0);
     assert!(
         out.stderr.contains("is a delivery_status event"),
         "{out:#?}"
@@ -223,18 +193,11 @@ fn send_body_file_sends_its_bytes_unchanged_and_signed() {
     ));
 
     // --body and --sample together: a usage error.
-    with_secret(&[
-        "events",
-        "send",
-        "--to",
+    send_to(
         &receiver.url("/raw"),
-        "--topic",
         "messages",
-        "--sample",
-        "text",
-        "--body",
-        &file,
-    ])
+        &["--sample", "text", "--body", &file],
+    )
     .run()
     .code(2);
     receiver.assert_nothing_received();

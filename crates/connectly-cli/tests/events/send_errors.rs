@@ -7,9 +7,7 @@ use super::*;
 fn send_shows_the_receivers_answer_in_printable_form() {
     let answer: &'static str = Box::leak(format!("refused {HOSTILE}").into_boxed_str());
     let url = answering("500 Internal Server Error", answer);
-    let out = with_secret(&["events", "send", "--to", &url, "--topic", "messages"])
-        .run()
-        .code(1);
+    let out = send_to(&url, "messages", &[]).run().code(1);
     assert_eq!(out.stdout, "500 Internal Server Error\n", "{out:#?}");
     assert!(
         out.stderr.contains(&format!(
@@ -19,11 +17,7 @@ fn send_shows_the_receivers_answer_in_printable_form() {
     );
     assert_nothing_raw(&out);
     // With --json too: stdout is the JSON document, the answer is on stderr, escaped.
-    let out = with_secret(&[
-        "events", "send", "--json", "--to", &url, "--topic", "messages",
-    ])
-    .run()
-    .code(1);
+    let out = send_to(&url, "messages", &["--json"]).run().code(1);
     let json = out.json();
     assert_eq!(
         (&json["status"], &json["sample"], &json["topic"]),
@@ -63,18 +57,9 @@ fn send_body_warnings_show_the_file_name_and_the_events_text_in_printable_form()
             "is a delivery_status event, not messages".to_owned(),
         ),
     ] {
-        let out = with_secret(&[
-            "events",
-            "send",
-            "--to",
-            &receiver.url("/raw"),
-            "--topic",
-            "messages",
-            "--body",
-            file,
-        ])
-        .run()
-        .code(0);
+        let out = send_to(&receiver.url("/raw"), "messages", &["--body", file])
+            .run()
+            .code(0);
         assert!(out.stderr.contains(&says), "{out:#?}");
         assert_nothing_raw(&out);
         assert!(matches!(receiver.next(), Seen::Raw(..)));
@@ -82,18 +67,9 @@ fn send_body_warnings_show_the_file_name_and_the_events_text_in_printable_form()
     // An unknown event's topic is its own text.
     let unknown = json!({"topic": HOSTILE, "x": 1}).to_string();
     let file = write(dir.path(), "unknown.json", unknown.as_bytes());
-    let out = with_secret(&[
-        "events",
-        "send",
-        "--to",
-        &receiver.url("/raw"),
-        "--topic",
-        "messages",
-        "--body",
-        &file,
-    ])
-    .run()
-    .code(0);
+    let out = send_to(&receiver.url("/raw"), "messages", &["--body", &file])
+        .run()
+        .code(0);
     assert_nothing_raw(&out);
 }
 
@@ -112,22 +88,13 @@ fn send_refuses_plain_http_off_loopback_and_other_schemes_with_exit_2() {
         format!("ftp://127.0.0.1:{port}/webhook"),
         "not a url".to_owned(),
     ] {
-        let out = with_secret(&["events", "send", "--to", &url, "--topic", "messages"])
-            .run()
-            .code(2);
+        let out = send_to(&url, "messages", &[]).run().code(2);
         assert!(out.stdout.is_empty(), "{out:#?}");
         assert!(out.stderr.starts_with("error: "), "{out:#?}");
     }
-    let out = with_secret(&[
-        "events",
-        "send",
-        "--to",
-        "http://example.com/webhook",
-        "--topic",
-        "messages",
-    ])
-    .run()
-    .code(2);
+    let out = send_to("http://example.com/webhook", "messages", &[])
+        .run()
+        .code(2);
     assert!(out.stderr.contains("plain http"), "{out:#?}");
     assert!(out.stderr.contains("loopback"), "{out:#?}");
     assert_eq!(
@@ -147,11 +114,7 @@ fn send_a_sample_of_the_other_topic_is_a_usage_error() {
         ("delivery_status", "text"),
         ("delivery_status", "referral"),
     ] {
-        let out = with_secret(&[
-            "events", "send", "--to", &url, "--topic", topic, "--sample", name,
-        ])
-        .run()
-        .code(2);
+        let out = send_to(&url, topic, &["--sample", name]).run().code(2);
         assert!(out.stderr.contains(name), "{out:#?}");
         assert!(out.stderr.contains(topic), "{out:#?}");
         assert!(
@@ -160,14 +123,10 @@ fn send_a_sample_of_the_other_topic_is_a_usage_error() {
         );
     }
     // Unknown values (clap's usage errors) and a missing secret: exit 2.
-    with_secret(&[
-        "events", "send", "--to", &url, "--topic", "messages", "--sample", "sticker",
-    ])
-    .run()
-    .code(2);
-    with_secret(&["events", "send", "--to", &url, "--topic", "orders"])
+    send_to(&url, "messages", &["--sample", "sticker"])
         .run()
         .code(2);
+    send_to(&url, "orders", &[]).run().code(2);
     let out = connectly(&["events", "send", "--to", &url, "--topic", "messages"])
         .run()
         .code(2);
@@ -185,19 +144,9 @@ fn send_to_a_receiver_that_never_answers_is_a_timeout_with_a_hint() {
     // Accepts connections (the kernel's backlog) and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/webhook", silent.local_addr().unwrap());
-    let out = with_secret(&[
-        "events",
-        "send",
-        "--to",
-        &url,
-        "--topic",
-        "messages",
-        "--timeout",
-        "0.5",
-        "--json",
-    ])
-    .run()
-    .code(1);
+    let out = send_to(&url, "messages", &["--timeout", "0.5", "--json"])
+        .run()
+        .code(1);
     let error = &out.json()["error"];
     assert_eq!(error["kind"], "timeout", "{out:#?}");
     assert!(
@@ -214,8 +163,6 @@ fn send_to_nothing_listening_exits_1() {
         listener.local_addr().unwrap().port()
     };
     let url = format!("http://127.0.0.1:{port}/webhook");
-    let out = with_secret(&["events", "send", "--to", &url, "--topic", "messages"])
-        .run()
-        .code(1);
+    let out = send_to(&url, "messages", &[]).run().code(1);
     assert!(out.stderr.contains("cannot deliver"), "{out:#?}");
 }

@@ -33,21 +33,9 @@ fn a_timeout_says_how_long_it_waited_and_which_flag_sets_it() {
     // A listener that never accepts: the kernel completes the connection, nobody answers.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
-    let out = connectly(&[
-        "webhooks",
-        "list",
-        "--base-url",
-        &url,
-        "--business-id",
-        BIZ,
-        "--timeout",
-        "0.5",
-        "--retries",
-        "0",
-    ])
-    .env("CONNECTLY_API_KEY", KEY)
-    .run()
-    .code(1);
+    let out = list_at(&url, &["--timeout", "0.5", "--retries", "0"])
+        .run()
+        .code(1);
     assert!(
         out.stderr
             .contains(" over 1 attempt of up to 0.5 s; pass --timeout SECONDS"),
@@ -55,20 +43,7 @@ fn a_timeout_says_how_long_it_waited_and_which_flag_sets_it() {
     );
     assert!(!out.stderr.contains("retrying"), "{out:?}");
 
-    let out = connectly(&[
-        "webhooks",
-        "list",
-        "--base-url",
-        &url,
-        "--business-id",
-        BIZ,
-        "--timeout",
-        "0.5",
-        "--json",
-    ])
-    .env("CONNECTLY_API_KEY", KEY)
-    .run()
-    .code(1);
+    let out = list_at(&url, &["--timeout", "0.5", "--json"]).run().code(1);
     assert_eq!(json_error(&out)["kind"], "timeout", "{out:?}");
 }
 
@@ -78,21 +53,9 @@ fn a_timeout_says_how_long_it_waited_and_which_flag_sets_it() {
 fn retries_are_printed_and_the_timeout_hint_states_the_total() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
-    let out = connectly(&[
-        "webhooks",
-        "list",
-        "--base-url",
-        &url,
-        "--business-id",
-        BIZ,
-        "--timeout",
-        "1",
-        "--retries",
-        "2",
-    ])
-    .env("CONNECTLY_API_KEY", KEY)
-    .run()
-    .code(1);
+    let out = list_at(&url, &["--timeout", "1", "--retries", "2"])
+        .run()
+        .code(1);
     let retrying: Vec<&str> = out
         .stderr
         .lines()

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
 
-use crate::common::{connectly, list_unreachable, Fake, Out, Run, BIZ, KEY};
+use crate::common::{connectly, list_at, list_unreachable, Fake, Out, Run, BIZ, KEY};
 use serde_json::{json, Value};
 
 /// Every verb, as its path of subcommand names, found by walking `--help` (so a new verb is
