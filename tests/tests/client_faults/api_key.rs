@@ -70,17 +70,8 @@ fn api_key_is_absent_from_trace_level_output_of_every_crate() {
     // dispatcher; `tracing` events (hyper-util, h2) go there directly.
     let _ = tracing_log::LogTracer::init();
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let _default = captured.install(tracing::Level::TRACE, FmtSpan::NONE);
+    let runtime = current_thread_runtime();
 
     runtime.block_on(async {
         let ok = RawServer::start(Reply::Bytes(response(

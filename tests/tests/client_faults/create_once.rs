@@ -132,14 +132,8 @@ async fn call_after(fault: Fault, create: bool, retry: RetryPolicy) -> (Result<(
         .unwrap();
     // Attempts are counted by the server, or (when nothing listens) by the retry events.
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
     let result = {
-        let _default = tracing::subscriber::set_default(subscriber);
+        let _default = captured.install(tracing::Level::INFO, FmtSpan::NONE);
         if create {
             guarded(client.create_webhook(BUSINESS, &messages_registration()))
                 .await

@@ -34,6 +34,7 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
+use tracing_subscriber::fmt::format::FmtSpan;
 
 mod api_key;
 mod bodies;
@@ -87,9 +88,17 @@ pub(super) async fn guarded<T>(call: impl Future<Output = T>) -> T {
 /// Everything printed about an error (Display, Debug, alternate forms, every source) must not
 /// contain the API key.
 pub(super) fn assert_key_not_shown(error: &Error) {
+    let mut shown = display_and_debug(error);
+    shown.push(format!("{error:#}"));
+    for text in shown {
+        assert!(!text.contains(KEY), "the API key leaks: {text}");
+    }
+}
+
+/// The Display and both Debug forms of `error`, then the Display and Debug of each source.
+pub(super) fn display_and_debug(error: &Error) -> Vec<String> {
     let mut shown = vec![
         error.to_string(),
-        format!("{error:#}"),
         format!("{error:?}"),
         format!("{error:#?}"),
     ];
@@ -99,9 +108,7 @@ pub(super) fn assert_key_not_shown(error: &Error) {
         shown.push(format!("{s:?}"));
         source = s.source();
     }
-    for text in shown {
-        assert!(!text.contains(KEY), "the API key leaks: {text}");
-    }
+    shown
 }
 
 // A raw loopback HTTP/1.1 server --------------------------------------------------------------
@@ -302,6 +309,31 @@ impl Captured {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
+
+    /// Makes a subscriber that writes here the events up to `level` (and the span events
+    /// `spans`) the thread's default, while the guard lives.
+    pub(super) fn install(
+        &self,
+        level: tracing::Level,
+        spans: tracing_subscriber::fmt::format::FmtSpan,
+    ) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_span_events(spans)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+}
+
+/// A current-thread runtime, for the tests that are not `#[tokio::test]`s.
+pub(super) fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 // Scripted replies and a client with a retry policy -------------------------------------------

@@ -72,10 +72,7 @@ fn registration() -> impl Strategy<Value = Value> {
 
 #[test]
 fn proptest_every_accepted_registration_is_sent_unchanged() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread_runtime();
     let server = runtime.block_on(RawServer::start(Reply::Bytes(response(
         200,
         "application/json",
@@ -131,10 +128,7 @@ fn response_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn proptest_random_response_bytes_never_panic_and_give_an_error() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread_runtime();
     let mut runner = TestRunner::new(ProptestConfig {
         cases: 64,
         failure_persistence: None,

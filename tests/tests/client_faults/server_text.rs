@@ -4,17 +4,7 @@ use super::*;
 
 /// Everything an error can show: Display, Debug, every source, and the kept body and excerpt.
 fn everything_shown(error: &Error) -> String {
-    let mut shown = vec![
-        error.to_string(),
-        format!("{error:?}"),
-        format!("{error:#?}"),
-    ];
-    let mut source = std::error::Error::source(error);
-    while let Some(s) = source {
-        shown.push(s.to_string());
-        shown.push(format!("{s:?}"));
-        source = s.source();
-    }
+    let mut shown = display_and_debug(error);
     if let Some(body) = error.api_error() {
         shown.push(serde_json::to_string(body).unwrap());
     }

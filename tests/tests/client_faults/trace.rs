@@ -6,18 +6,8 @@ use super::*;
 fn trace_of_a_retrying_run_records_each_call_and_never_the_key() {
     let _ = tracing_log::LogTracer::init();
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let _default = captured.install(tracing::Level::TRACE, FmtSpan::CLOSE);
+    let runtime = current_thread_runtime();
 
     runtime.block_on(async {
         // The server echoes the key in its failures, as a careless proxy might.

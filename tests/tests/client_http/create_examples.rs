@@ -2,25 +2,25 @@
 
 use super::*;
 
-#[tokio::test]
-async fn create_sends_messages_example_exactly_and_returns_id() {
-    let example = example_messages();
+/// The request read from `example` is sent as `example`, exactly.
+async fn assert_example_sent_exactly(example: Value) {
     let request = from_example(&example);
     assert_create_sends_exactly(example, request).await;
+}
+
+#[tokio::test]
+async fn create_sends_messages_example_exactly_and_returns_id() {
+    assert_example_sent_exactly(example_messages()).await;
 }
 
 #[tokio::test]
 async fn create_sends_delivery_status_example_exactly_and_returns_id() {
-    let example = example_delivery_status();
-    let request = from_example(&example);
-    assert_create_sends_exactly(example, request).await;
+    assert_example_sent_exactly(example_delivery_status()).await;
 }
 
 #[tokio::test]
 async fn create_sends_filtered_delivery_status_example_exactly_and_returns_id() {
-    let example = example_delivery_status_filtered();
-    let request = from_example(&example);
-    assert_create_sends_exactly(example, request).await;
+    assert_example_sent_exactly(example_delivery_status_filtered()).await;
 }
 
 #[tokio::test]

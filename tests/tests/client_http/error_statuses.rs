@@ -75,23 +75,14 @@ async fn create_401_400_500_map_to_unauthorized_invalid_request_server_keeping_s
 #[tokio::test]
 async fn list_401_maps_to_unauthorized_and_500_to_server() {
     for (status, expect_unauthorized) in [(401u16, true), (500, false)] {
-        let server = start_server().await;
         let body = error_body("nope", "ERROR_CODE_Y", "trace-2");
         let body_for_mock = body.clone();
-        server
-            .mock_async(|when, then| {
-                when.method(Method::GET)
-                    .path(format!("/v1/businesses/{BUSINESS}/webhooks"));
-                then.status(status)
-                    .header("content-type", "application/json")
-                    .json_body(body_for_mock);
-            })
-            .await;
-
-        let error = client_for(&server)
-            .list_webhooks(BUSINESS)
-            .await
-            .expect_err("an error status");
+        let error = list_error(|then| {
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(body_for_mock);
+        })
+        .await;
 
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(error.api_error(), Some(&api_error(&body)));
@@ -107,24 +98,9 @@ async fn list_401_maps_to_unauthorized_and_500_to_server() {
 async fn update_and_delete_404_map_to_not_found_keeping_status_and_body() {
     let server = start_server().await;
     let body = error_body("webhook not found", "ERROR_CODE_NOT_FOUND", "trace-404");
-    let update_mock = server
-        .mock_async(|when, then| {
-            when.method(Method::PUT)
-                .path(format!("/v1/businesses/{BUSINESS}/update/webhooks/wh_gone"));
-            then.status(404)
-                .header("content-type", "application/json")
-                .json_body(body.clone());
-        })
-        .await;
-    let delete_mock = server
-        .mock_async(|when, then| {
-            when.method(Method::DELETE)
-                .path(format!("/v1/businesses/{BUSINESS}/delete/webhooks/wh_gone"));
-            then.status(404)
-                .header("content-type", "application/json")
-                .json_body(body.clone());
-        })
-        .await;
+    let (json, text) = ("application/json", body.to_string());
+    let update_mock = answer(&server, route_update("wh_gone"), (404, json, &text)).await;
+    let delete_mock = answer(&server, route_delete("wh_gone"), (404, json, &text)).await;
     let client = client_for(&server);
     let update = types::UpdateWebhookRequest {
         address: Some("https://example.com/webhook/v2/messages".parse().unwrap()),
@@ -185,32 +161,10 @@ async fn documented_error_status_with_html_body_still_maps_to_its_variant() {
     let html =
         "<html><head><title>502</title></head><body><h1>Internal Server Error</h1></body></html>";
     let server = start_server().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(CREATE_PATH);
-            then.status(500)
-                .header("content-type", "text/html")
-                .body(html);
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::DELETE)
-                .path(format!("/v1/businesses/{BUSINESS}/delete/webhooks/wh_1"));
-            then.status(404)
-                .header("content-type", "text/html")
-                .body("<h1>Not Found</h1>");
-        })
-        .await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::GET)
-                .path(format!("/v1/businesses/{BUSINESS}/webhooks"));
-            then.status(401)
-                .header("content-type", "text/plain")
-                .body("Unauthorized\r\n");
-        })
-        .await;
+    let (not_found, unauthorized) = ("<h1>Not Found</h1>", "Unauthorized\r\n");
+    answer(&server, route_create(), (500, "text/html", html)).await;
+    answer(&server, route_delete("wh_1"), (404, "text/html", not_found)).await;
+    answer(&server, route_list(), (401, "text/plain", unauthorized)).await;
     let client = client_for(&server);
 
     let error = client

@@ -132,6 +132,84 @@ pub(super) async fn create_error(respond: impl FnOnce(httpmock::Then)) -> Error 
         .expect_err("an error status")
 }
 
+/// Starts a server whose list endpoint answers as `respond` says, lists [`BUSINESS`], and
+/// returns the error the client gives.
+pub(super) async fn list_error(respond: impl FnOnce(httpmock::Then)) -> Error {
+    let server = start_server().await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path(route_list().1);
+            respond(then);
+        })
+        .await;
+    client_for(&server)
+        .list_webhooks(BUSINESS)
+        .await
+        .expect_err("an error status")
+}
+
+/// The list endpoint of [`BUSINESS`], for [`answer`].
+pub(super) fn route_list() -> (Method, String) {
+    (Method::GET, format!("/v1/businesses/{BUSINESS}/webhooks"))
+}
+
+/// The create endpoint of [`BUSINESS`], for [`answer`].
+pub(super) fn route_create() -> (Method, String) {
+    (Method::POST, CREATE_PATH.to_owned())
+}
+
+/// The update endpoint of webhook `id` of [`BUSINESS`], for [`answer`].
+pub(super) fn route_update(id: &str) -> (Method, String) {
+    let path = format!("/v1/businesses/{BUSINESS}/update/webhooks/{id}");
+    (Method::PUT, path)
+}
+
+/// The delete endpoint of webhook `id` of [`BUSINESS`], for [`answer`].
+pub(super) fn route_delete(id: &str) -> (Method, String) {
+    let path = format!("/v1/businesses/{BUSINESS}/delete/webhooks/{id}");
+    (Method::DELETE, path)
+}
+
+/// Makes `server` answer requests to `route` with `(status, content_type, body)`; returns the
+/// mock, to count its calls.
+pub(super) async fn answer<'a>(
+    server: &'a MockServer,
+    (method, path): (Method, String),
+    (status, content_type, body): (u16, &str, impl AsRef<[u8]>),
+) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(method).path(path);
+            then.status(status)
+                .header("content-type", content_type)
+                .body(body);
+        })
+        .await
+}
+
+/// An update that changes nothing.
+pub(super) fn no_change() -> types::UpdateWebhookRequest {
+    types::UpdateWebhookRequest {
+        address: None,
+        configuration: None,
+    }
+}
+
+/// The fields of an [`Error::UnexpectedStatus`]; fails the test on any other error.
+pub(super) fn unexpected_status(
+    error: Error,
+) -> (StatusCode, Option<Box<ApiError>>, String, Option<Duration>) {
+    match error {
+        Error::UnexpectedStatus {
+            status,
+            body,
+            excerpt,
+            retry_after,
+        } => (status, body, excerpt, retry_after),
+        other => panic!("expected UnexpectedStatus, got {other:?}"),
+    }
+}
+
 /// Sends `request` with `create_webhook` and checks the server saw exactly one POST to the
 /// create path, with the API key, a JSON content type and a body equal to `example`.
 pub(super) async fn assert_create_sends_exactly(example: Value, request: CreateWebhookRequest) {

@@ -49,10 +49,7 @@ async fn business_id_with_slash_space_and_question_mark_stays_in_its_path_segmen
         .expect("create");
     assert_eq!(created.id, CREATED_ID);
     client.list_webhooks(business).await.expect("list");
-    let no_change = types::UpdateWebhookRequest {
-        address: None,
-        configuration: None,
-    };
+    let no_change = no_change();
     client
         .update_webhook(business, webhook, &no_change)
         .await
@@ -81,10 +78,7 @@ async fn ids_with_a_backslash_are_refused_before_sending() {
         })
         .await;
     let client = client_for(&server);
-    let update = types::UpdateWebhookRequest {
-        address: None,
-        configuration: None,
-    };
+    let update = no_change();
 
     let results = [
         (
@@ -133,10 +127,7 @@ async fn dot_segment_and_empty_ids_are_refused_before_sending() {
         .await;
     let client = client_for(&server);
     let request = from_example(&example_messages());
-    let update = types::UpdateWebhookRequest {
-        address: None,
-        configuration: None,
-    };
+    let update = no_change();
 
     for bad in ["..", ".", ""] {
         let results = [

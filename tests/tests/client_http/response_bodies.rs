@@ -38,26 +38,12 @@ async fn response_larger_than_max_response_bytes_maps_to_response_too_large() {
     let big_error = json!({ "message": "y".repeat(CAP) }).to_string();
     assert!(big_ok.len() > CAP && padded_ok.len() > CAP && big_error.len() > CAP);
     let server = start_server().await;
+    let json = "application/json";
     for (business, body) in [("biz_big", &big_ok), ("biz_padded", &padded_ok)] {
-        server
-            .mock_async(|when, then| {
-                when.method(Method::POST)
-                    .path(format!("/v1/businesses/{business}/create/webhooks"));
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .body(body);
-            })
-            .await;
+        let path = format!("/v1/businesses/{business}/create/webhooks");
+        answer(&server, (Method::POST, path), (200, json, body)).await;
     }
-    server
-        .mock_async(|when, then| {
-            when.method(Method::GET)
-                .path(format!("/v1/businesses/{BUSINESS}/webhooks"));
-            then.status(500)
-                .header("content-type", "application/json")
-                .body(&big_error);
-        })
-        .await;
+    answer(&server, route_list(), (500, json, &big_error)).await;
     let client = Client::builder(KEY)
         .base_url(server.base_url())
         .max_response_bytes(CAP)
@@ -94,14 +80,7 @@ async fn response_larger_than_max_response_bytes_maps_to_response_too_large() {
 async fn response_of_exactly_max_response_bytes_is_accepted() {
     let body = json!({ "id": CREATED_ID }).to_string();
     let server = start_server().await;
-    server
-        .mock_async(|when, then| {
-            when.method(Method::POST).path(CREATE_PATH);
-            then.status(200)
-                .header("content-type", "application/json")
-                .body(&body);
-        })
-        .await;
+    answer(&server, route_create(), (200, "application/json", &body)).await;
     let client = Client::builder(KEY)
         .base_url(server.base_url())
         .max_response_bytes(body.len())

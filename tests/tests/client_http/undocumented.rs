@@ -11,58 +11,31 @@ async fn undocumented_418_maps_to_unexpected_status_with_excerpt() {
 
     assert_key_not_shown(&error);
     assert_eq!(error.status(), Some(StatusCode::IM_A_TEAPOT));
-    match error {
-        Error::UnexpectedStatus {
-            status,
-            body,
-            excerpt,
-            retry_after,
-        } => {
-            assert_eq!(status, StatusCode::IM_A_TEAPOT);
-            assert_eq!(body, None, "a text body is not Connectly's error object");
-            assert_eq!(excerpt, "I'm a teapot\\n");
-            assert_eq!(retry_after, None);
-        }
-        other => panic!("expected UnexpectedStatus, got {other:?}"),
-    }
+    let (status, body, excerpt, retry_after) = unexpected_status(error);
+    assert_eq!(status, StatusCode::IM_A_TEAPOT);
+    assert_eq!(body, None, "a text body is not Connectly's error object");
+    assert_eq!(excerpt, "I'm a teapot\\n");
+    assert_eq!(retry_after, None);
 }
 
 #[tokio::test]
 async fn undocumented_429_maps_to_unexpected_status_keeping_retry_after_and_body() {
-    let server = start_server().await;
     let body = error_body("rate limited", "ERROR_CODE_RATE_LIMITED", "trace-429");
     let body_for_mock = body.clone();
-    server
-        .mock_async(|when, then| {
-            when.method(Method::GET)
-                .path(format!("/v1/businesses/{BUSINESS}/webhooks"));
-            then.status(429)
-                .header("retry-after", "7")
-                .header("content-type", "application/json")
-                .json_body(body_for_mock);
-        })
-        .await;
-
-    let error = client_for(&server)
-        .list_webhooks(BUSINESS)
-        .await
-        .expect_err("429");
+    let error = list_error(|then| {
+        then.status(429)
+            .header("retry-after", "7")
+            .header("content-type", "application/json")
+            .json_body(body_for_mock);
+    })
+    .await;
 
     assert_eq!(error.api_error(), Some(&api_error(&body)));
-    match error {
-        Error::UnexpectedStatus {
-            status,
-            body: kept,
-            excerpt,
-            retry_after,
-        } => {
-            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-            assert_eq!(retry_after, Some(Duration::from_secs(7)));
-            assert_eq!(kept.as_deref(), Some(&api_error(&body)));
-            assert!(excerpt.contains("rate limited"), "{excerpt:?}");
-        }
-        other => panic!("expected UnexpectedStatus, got {other:?}"),
-    }
+    let (status, kept, excerpt, retry_after) = unexpected_status(error);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry_after, Some(Duration::from_secs(7)));
+    assert_eq!(kept.as_deref(), Some(&api_error(&body)));
+    assert!(excerpt.contains("rate limited"), "{excerpt:?}");
 }
 
 #[tokio::test]
@@ -76,20 +49,11 @@ async fn undocumented_503_with_html_maps_to_unexpected_status_not_server() {
     })
     .await;
 
-    match error {
-        Error::UnexpectedStatus {
-            status,
-            body,
-            excerpt,
-            retry_after,
-        } => {
-            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-            assert_eq!(body, None, "an HTML page is not Connectly's error object");
-            assert_eq!(excerpt, html);
-            assert_eq!(retry_after, Some(Duration::from_secs(120)));
-        }
-        other => panic!("expected UnexpectedStatus, got {other:?}"),
-    }
+    let (status, body, excerpt, retry_after) = unexpected_status(error);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, None, "an HTML page is not Connectly's error object");
+    assert_eq!(excerpt, html);
+    assert_eq!(retry_after, Some(Duration::from_secs(120)));
 }
 
 #[tokio::test]
@@ -104,19 +68,10 @@ async fn status_undocumented_for_the_operation_maps_to_unexpected_status() {
     })
     .await;
 
-    match error {
-        Error::UnexpectedStatus {
-            status,
-            body: kept,
-            retry_after,
-            ..
-        } => {
-            assert_eq!(status, StatusCode::NOT_FOUND);
-            assert_eq!(kept.as_deref(), Some(&api_error(&body)));
-            assert_eq!(retry_after, None);
-        }
-        other => panic!("expected UnexpectedStatus, got {other:?}"),
-    }
+    let (status, kept, _, retry_after) = unexpected_status(error);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(kept.as_deref(), Some(&api_error(&body)));
+    assert_eq!(retry_after, None);
 }
 
 #[tokio::test]
