@@ -66,9 +66,7 @@ async fn redirect_307_308_to_another_loopback_port_never_reaches_it() {
 
 #[test]
 fn api_key_is_absent_from_trace_level_output_of_every_crate() {
-    // `log` records (reqwest logs through `log`) become tracing events of the current
-    // dispatcher; `tracing` events (hyper-util, h2) go there directly.
-    let _ = tracing_log::LogTracer::init();
+    // Every crate's output: `Captured::install` takes `log` records (reqwest's) too.
     let captured = Captured::default();
     let _default = captured.install(tracing::Level::TRACE, FmtSpan::NONE);
     let runtime = current_thread_runtime();

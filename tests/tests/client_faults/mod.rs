@@ -311,12 +311,15 @@ impl Captured {
     }
 
     /// Makes a subscriber that writes here the events up to `level` (and the span events
-    /// `spans`) the thread's default, while the guard lives.
+    /// `spans`) the thread's default, while the guard lives. `log` records (reqwest logs through
+    /// `log`) become tracing events of that subscriber too; `tracing` events (hyper-util, h2)
+    /// go there directly.
     pub(super) fn install(
         &self,
         level: tracing::Level,
         spans: tracing_subscriber::fmt::format::FmtSpan,
     ) -> tracing::subscriber::DefaultGuard {
+        let _ = tracing_log::LogTracer::init();
         let writer = self.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(level)

@@ -4,7 +4,6 @@ use super::*;
 
 #[test]
 fn trace_of_a_retrying_run_records_each_call_and_never_the_key() {
-    let _ = tracing_log::LogTracer::init();
     let captured = Captured::default();
     let _default = captured.install(tracing::Level::TRACE, FmtSpan::CLOSE);
     let runtime = current_thread_runtime();

@@ -51,13 +51,7 @@ async fn create_409_maps_to_already_registered_keeping_error_body() {
 async fn create_401_400_500_map_to_unauthorized_invalid_request_server_keeping_status_and_body() {
     for status in [401u16, 400, 500] {
         let body = error_body(&format!("failed with {status}"), "ERROR_CODE_X", "trace-1");
-        let body_for_mock = body.clone();
-        let error = create_error(|then| {
-            then.status(status)
-                .header("content-type", "application/json")
-                .json_body(body_for_mock);
-        })
-        .await;
+        let error = create_error(json_reply(status, &body)).await;
 
         assert_key_not_shown(&error);
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
@@ -76,13 +70,7 @@ async fn create_401_400_500_map_to_unauthorized_invalid_request_server_keeping_s
 async fn list_401_maps_to_unauthorized_and_500_to_server() {
     for (status, expect_unauthorized) in [(401u16, true), (500, false)] {
         let body = error_body("nope", "ERROR_CODE_Y", "trace-2");
-        let body_for_mock = body.clone();
-        let error = list_error(|then| {
-            then.status(status)
-                .header("content-type", "application/json")
-                .json_body(body_for_mock);
-        })
-        .await;
+        let error = list_error(json_reply(status, &body)).await;
 
         assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(error.api_error(), Some(&api_error(&body)));

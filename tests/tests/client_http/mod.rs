@@ -148,6 +148,16 @@ pub(super) async fn list_error(respond: impl FnOnce(httpmock::Then)) -> Error {
         .expect_err("an error status")
 }
 
+/// A reply for [`create_error`] or [`list_error`]: `status` with `body` as JSON.
+pub(super) fn json_reply(status: u16, body: &Value) -> impl FnOnce(httpmock::Then) {
+    let body = body.clone();
+    move |then| {
+        then.status(status)
+            .header("content-type", "application/json")
+            .json_body(body);
+    }
+}
+
 /// The list endpoint of [`BUSINESS`], for [`answer`].
 pub(super) fn route_list() -> (Method, String) {
     (Method::GET, format!("/v1/businesses/{BUSINESS}/webhooks"))
