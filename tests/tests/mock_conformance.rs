@@ -101,17 +101,9 @@ async fn observe() -> Vec<Observed> {
     );
     // A business id over the spec's maxLength.
     let long_id = "b".repeat(257);
-    push(
-        "list_webhooks",
-        call(
-            &mock,
-            &key,
-            Method::GET,
-            &format!("/v1/businesses/{long_id}/webhooks"),
-            None,
-        )
-        .await,
-    );
+    let too_long = format!("/v1/businesses/{long_id}/webhooks");
+    let answer = call(&mock, &key, Method::GET, &too_long, None).await;
+    push("list_webhooks", answer);
 
     let update = format!("/v1/businesses/b1/update/webhooks/{id}");
     let change = json!({"address": "https://example.com/v2", "configuration": {"echo": true}});

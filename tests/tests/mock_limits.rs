@@ -8,7 +8,7 @@ use connectly_client::{types, Error};
 use connectly_mock::{MockConfig, MockServer, DEFAULT_API_KEY};
 use connectly_tests::{assert_error_body, client_for as client};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// Sends `request` on a new connection and reads until the server closes it (the requests here
@@ -17,23 +17,7 @@ async fn exchange(mock: &MockServer, request: &[u8], deadline: Duration) -> Opti
     let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
     // The server may answer and close before all of a refused request is written.
     let _ = stream.write_all(request).await;
-    read_to_close(&mut stream, deadline).await
-}
-
-async fn read_to_close(stream: &mut TcpStream, deadline: Duration) -> Option<String> {
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(deadline, async {
-        let mut buffer = [0u8; 4096];
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buffer[..n]),
-            }
-        }
-    })
-    .await;
-    read.ok()
-        .map(|()| String::from_utf8_lossy(&received).into_owned())
+    crate::mock::read_until_closed(&mut stream, deadline).await
 }
 
 /// `GET path` with `key` and extra header lines, closing the connection after the answer.
@@ -76,13 +60,13 @@ async fn connections_past_max_connections_wait_until_one_closes() {
         .await
         .unwrap();
     assert_eq!(
-        read_to_close(&mut third, Duration::from_millis(300)).await,
+        crate::mock::read_until_closed(&mut third, Duration::from_millis(300)).await,
         None,
         "a third connection was served past max_connections = 2"
     );
     // ... and is once one of them closes.
     drop(held.pop());
-    let answer = read_to_close(&mut third, Duration::from_secs(10))
+    let answer = crate::mock::read_until_closed(&mut third, Duration::from_secs(10))
         .await
         .expect("served once a slot is free");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

@@ -58,3 +58,24 @@ pub(super) async fn read_until_closed(
     read.ok()
         .map(|()| String::from_utf8_lossy(&received).into_owned())
 }
+
+/// A connection that sent a create's head (the mock's key, `extra` header lines, a 100-byte
+/// body announced) and `partial` of the body, and sends nothing more.
+pub(super) async fn stalled_create(
+    mock: &MockServer,
+    extra: &str,
+    partial: &str,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    let head = format!(
+        "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
+         {extra}content-length: 100\r\n\r\n",
+        mock.api_key()
+    );
+    stalled
+        .write_all(format!("{head}{partial}").as_bytes())
+        .await
+        .unwrap();
+    stalled
+}

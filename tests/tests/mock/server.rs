@@ -15,21 +15,9 @@ async fn shutdown_stops_the_server() {
 
 #[tokio::test]
 async fn a_stalled_request_does_not_block_the_others() {
-    use tokio::io::AsyncWriteExt;
     let mock = MockServer::start().await.unwrap();
     // A client that announces a body and never sends it: its connection waits on its own.
-    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
-    stalled
-        .write_all(
-            format!(
-                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
-                 content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"topic\"",
-                mock.api_key()
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let stalled = stalled_create(&mock, "content-type: application/json\r\n", "{\"topic\"").await;
     let client = client(&mock);
     let created = tokio::time::timeout(
         std::time::Duration::from_secs(10),
@@ -124,24 +112,13 @@ async fn a_connection_that_sends_partial_headers_is_closed_within_the_timeout_wh
 
 #[tokio::test]
 async fn a_body_that_does_not_arrive_in_time_gets_408_and_is_not_logged() {
-    use tokio::io::AsyncWriteExt;
     let mock = MockServer::start_with(
         MockConfig::default().body_read_timeout(std::time::Duration::from_millis(300)),
     )
     .await
     .unwrap();
-    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
-    stalled
-        .write_all(
-            format!(
-                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
-                 content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"topic\"",
-                mock.api_key()
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let mut stalled =
+        stalled_create(&mock, "content-type: application/json\r\n", "{\"topic\"").await;
     let answer = read_until_closed(&mut stalled, std::time::Duration::from_secs(10))
         .await
         .expect("answered and closed");
@@ -198,7 +175,6 @@ async fn listening_off_loopback_needs_the_opt_in_and_a_key_of_ones_own() {
 
 #[tokio::test]
 async fn the_observer_sees_method_path_status_and_latency_of_every_answer() {
-    use tokio::io::AsyncWriteExt;
     // `ServedRequest` has no field for a header or the body: the key cannot reach the observer.
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
@@ -217,18 +193,7 @@ async fn the_observer_sees_method_path_status_and_latency_of_every_answer() {
         .send()
         .await
         .unwrap();
-    let mut stalled = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
-    stalled
-        .write_all(
-            format!(
-                "POST /v1/businesses/{BIZ}/create/webhooks HTTP/1.1\r\nhost: x\r\nx-api-key: {}\r\n\
-                 content-length: 100\r\n\r\n{{",
-                mock.api_key()
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let mut stalled = stalled_create(&mock, "", "{").await;
     let answer = read_until_closed(&mut stalled, std::time::Duration::from_secs(10))
         .await
         .expect("answered 408 and closed");
