@@ -188,6 +188,16 @@ impl Drop for MockProcess {
 pub const KEY: &str = "sk_test_SECRET_9f8e7d";
 /// The part of [`KEY`] whose appearance in any output fails a test.
 pub const KEY_PART: &str = "SECRET_9f8e7d";
+/// `connectly webhooks create` of a `messages` registration: the command the tests that need
+/// one registration (any) run.
+pub const CREATE_MESSAGES: [&str; 6] = [
+    "webhooks",
+    "create",
+    "--topic",
+    "messages",
+    "--address",
+    "https://example.com/m",
+];
 /// The business id the commands of [`Fake::cmd`] use.
 pub const BIZ: &str = "biz_cli_test";
 

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use crate::common::{connectly, list_unreachable, Fake, Out, Run};
+use crate::common::{connectly, list_unreachable, Fake, Out, Run, CREATE_MESSAGES};
 use crate::ux::verbs;
 use serde_json::Value;
 
@@ -307,18 +307,7 @@ fn the_failure_document_of_every_verb() {
         all
     };
     let cases: Vec<(&str, Vec<String>, i32)> = vec![
-        (
-            "webhooks-create",
-            api(&[
-                "webhooks",
-                "create",
-                "--topic",
-                "messages",
-                "--address",
-                "https://example.com/m",
-            ]),
-            1,
-        ),
+        ("webhooks-create", api(&CREATE_MESSAGES), 1),
         ("webhooks-list", api(&["webhooks", "list"]), 1),
         (
             "webhooks-update",

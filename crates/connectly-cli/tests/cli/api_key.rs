@@ -5,14 +5,7 @@ use super::*;
 #[test]
 fn api_key_never_appears_in_success_json_or_error_output() {
     let fake = Fake::start();
-    let create = [
-        "webhooks",
-        "create",
-        "--topic",
-        "messages",
-        "--address",
-        "https://example.com/m",
-    ];
+    let create = CREATE_MESSAGES;
     // Success, human and JSON.
     fake.cmd(&create).run().code(0);
     fake.cmd(&["webhooks", "list"]).run().code(0);

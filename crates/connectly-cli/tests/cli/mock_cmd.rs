@@ -14,22 +14,12 @@ fn mock_subcommand_prints_its_base_url_and_serves_the_api() {
     assert_ne!(port, 0, "the real port, not the requested 0");
 
     // The CLI against it, with the mock's default key.
-    let id = connectly(&[
-        "webhooks",
-        "create",
-        "--topic",
-        "messages",
-        "--address",
-        "https://example.com/m",
-        "--base-url",
-        &url,
-        "--business-id",
-        BIZ,
-    ])
-    .env("CONNECTLY_API_KEY", connectly_mock::DEFAULT_API_KEY)
-    .run()
-    .code(0)
-    .stdout;
+    let at_mock = ["--base-url", &url, "--business-id", BIZ];
+    let id = connectly(&[&CREATE_MESSAGES[..], &at_mock].concat())
+        .env("CONNECTLY_API_KEY", connectly_mock::DEFAULT_API_KEY)
+        .run()
+        .code(0)
+        .stdout;
 
     // And the client.
     let rt = tokio::runtime::Builder::new_current_thread()

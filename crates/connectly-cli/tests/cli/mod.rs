@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{connectly, list_unreachable, Fake, Out, Run, BIZ, KEY};
+use crate::common::{connectly, list_unreachable, Fake, Out, Run, BIZ, CREATE_MESSAGES, KEY};
 use connectly_mock::RecordedRequest;
 use serde_json::{json, Value};
 

@@ -25,14 +25,30 @@ fn error_at<'a>(out: &'a Out, prefix: &str) -> (&'a str, &'a str) {
     (lines[i], lines.get(i + 1).copied().unwrap_or_default())
 }
 
+/// `connectly validate ARGS...` run in `dir`.
+fn validate_in(dir: &Path, args: &[&str]) -> Out {
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    connectly(&all).current_dir(dir).run()
+}
+
+/// A directory holding `bad.yaml` ([`BAD_YAML`]) and a valid `good.yaml`.
+fn bad_and_good() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD_YAML);
+    write(
+        dir.path(),
+        "good.yaml",
+        "webhooks:\n  - topic: messages\n    address: https://example.com/m\n",
+    );
+    dir
+}
+
 #[test]
 fn validate_yaml_reports_each_error_at_its_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "bad.yaml", BAD_YAML);
-    let out = connectly(&["validate", "bad.yaml"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let out = validate_in(dir.path(), &["bad.yaml"]).code(1);
     assert_eq!(
         out.located(),
         [
@@ -63,10 +79,7 @@ fn validate_yaml_reports_each_error_at_its_line_and_column() {
 fn validate_json_file_reports_errors_at_their_lines() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "bad.json", BAD_JSON);
-    let out = connectly(&["validate", "bad.json"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let out = validate_in(dir.path(), &["bad.json"]).code(1);
     assert_eq!(
         out.located(),
         [
@@ -92,10 +105,7 @@ fn validate_json_syntax_error_gives_its_line() {
         "syntax.json",
         "{\n  \"webhooks\": [\n    {\"topic\": \"messages\",}\n  ]\n}\n",
     );
-    let out = connectly(&["validate", "syntax.json"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let out = validate_in(dir.path(), &["syntax.json"]).code(1);
     assert_eq!(out.located(), ["syntax.json:3:26"], "{out:?}");
     assert!(out.stderr.contains("not valid JSON"), "{out:?}");
 }
@@ -117,15 +127,9 @@ fn validate_reads_a_byte_order_mark_and_json_surrogate_pairs() {
         "\u{feff}businessId: biz_1\nwebhooks:\n  - topic: messages\n    address: https://example.com/a\n",
     );
     write(dir.path(), "bad.json", &json("\"yes\""));
-    let out = connectly(&["validate", "good.json", "good.yaml"])
-        .current_dir(dir.path())
-        .run()
-        .code(0);
+    let out = validate_in(dir.path(), &["good.json", "good.yaml"]).code(0);
     assert!(out.stderr.contains("2 valid, 0 invalid"), "{out:?}");
-    let out = connectly(&["validate", "bad.json"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let out = validate_in(dir.path(), &["bad.json"]).code(1);
     assert_eq!(out.located(), ["bad.json:2:112"], "{out:?}");
 }
 
@@ -137,10 +141,7 @@ fn validate_yaml_syntax_error_gives_its_line() {
         "syntax.yaml",
         "webhooks:\n  - topic: messages\n    address: [unclosed\n",
     );
-    let out = connectly(&["validate", "syntax.yaml"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let out = validate_in(dir.path(), &["syntax.yaml"]).code(1);
     let located = out.located();
     assert_eq!(located.len(), 1, "{out:?}");
     assert!(out.stderr.contains("not valid YAML"), "{out:?}");
@@ -176,17 +177,8 @@ fn validate_dash_reads_stdin() {
 
 #[test]
 fn validate_json_output_has_line_column_and_pointer() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "bad.yaml", BAD_YAML);
-    write(
-        dir.path(),
-        "good.yaml",
-        "webhooks:\n  - topic: messages\n    address: https://example.com/m\n",
-    );
-    let out = connectly(&["validate", "--json", "bad.yaml", "good.yaml"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let dir = bad_and_good();
+    let out = validate_in(dir.path(), &["--json", "bad.yaml", "good.yaml"]).code(1);
     let report = out.json();
     assert_eq!(report["valid"], false);
     let files = report["files"].as_array().unwrap();
@@ -245,17 +237,8 @@ fn validate_checks_many_files_in_one_call() {
 
 #[test]
 fn validate_reports_an_unreadable_file_and_still_checks_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "bad.yaml", BAD_YAML);
-    write(
-        dir.path(),
-        "good.yaml",
-        "webhooks:\n  - topic: messages\n    address: https://example.com/m\n",
-    );
-    let out = connectly(&["validate", "missing.yaml", "bad.yaml", "good.yaml"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let dir = bad_and_good();
+    let out = validate_in(dir.path(), &["missing.yaml", "bad.yaml", "good.yaml"]).code(1);
     assert!(out.stderr.contains("cannot read missing.yaml"), "{out:?}");
     assert_eq!(out.located().len(), 5, "bad.yaml was checked too: {out:?}");
     assert!(out.stdout.contains("good.yaml: ok"), "{out:?}");
@@ -264,10 +247,7 @@ fn validate_reports_an_unreadable_file_and_still_checks_the_others() {
         "{out:?}"
     );
 
-    let out = connectly(&["validate", "--json", "missing.yaml", "good.yaml"])
-        .current_dir(dir.path())
-        .run()
-        .code(1);
+    let out = validate_in(dir.path(), &["--json", "missing.yaml", "good.yaml"]).code(1);
     let report = out.json();
     assert_eq!(report["valid"], false);
     assert_eq!(report["files"][0]["file"], "missing.yaml");
