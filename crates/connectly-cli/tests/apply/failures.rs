@@ -4,11 +4,8 @@ use super::*;
 
 fn outcomes(report: &Value) -> Vec<String> {
     // Plan order: messages (delete, create), then delivery_status (update).
-    report["businesses"][0]["actions"]
-        .as_array()
-        .unwrap()
+    steps(report)
         .iter()
-        .flat_map(|a| a["steps"].as_array().cloned().unwrap_or_default())
         .map(|s| {
             format!(
                 "{} {}",

@@ -45,6 +45,16 @@ webhooks:
 ";
 
 /// The last line of stdout: the summary.
+/// The steps of the first business of an `apply --json` report, in plan order.
+fn steps(report: &Value) -> Vec<Value> {
+    report["businesses"][0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["steps"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
 fn summary(out: &Out) -> &str {
     out.stdout.lines().last().unwrap_or_default()
 }

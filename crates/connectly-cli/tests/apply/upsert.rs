@@ -4,11 +4,8 @@ use super::*;
 
 /// The steps of the first business of an `apply --json` report, as `OP OUTCOME ID`.
 fn steps_of(report: &Value) -> Vec<String> {
-    report["businesses"][0]["actions"]
-        .as_array()
-        .unwrap()
+    steps(report)
         .iter()
-        .flat_map(|a| a["steps"].as_array().cloned().unwrap_or_default())
         .map(|s| {
             format!(
                 "{} {} {}",
