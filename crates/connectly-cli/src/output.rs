@@ -120,6 +120,19 @@ impl Printer {
         self.out(&format!("{text}\n"))
     }
 
+    /// Writes the verb's result: its `--json` document, or else `line`.
+    pub(crate) fn result<T: Serialize>(
+        &self,
+        document: &T,
+        line: impl Display,
+    ) -> Result<(), Failure> {
+        if self.json {
+            self.json(document)
+        } else {
+            self.line(line)
+        }
+    }
+
     /// Prints rows under a header, columns padded to their widest cell. Cells hold text from
     /// outside (ids, addresses): each is shown through [`connectly_net::printable`].
     pub(crate) fn table<const N: usize>(

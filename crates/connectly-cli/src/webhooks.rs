@@ -143,14 +143,14 @@ pub(crate) async fn run(
             client
                 .update_webhook(&business, &webhook_id, &update)
                 .await?;
-            if printer.json_mode() {
-                printer.json(&Updated {
+            let line = format!("updated {webhook_id}");
+            printer.result(
+                &Updated {
                     id: webhook_id,
                     updated: true,
-                })
-            } else {
-                printer.line(format!("updated {webhook_id}"))
-            }
+                },
+                line,
+            )
         }
         WebhooksCommand::Delete { webhook_id, yes } => {
             let what = format!("delete webhook {webhook_id}");
@@ -171,14 +171,14 @@ pub(crate) async fn run(
                 confirm::destructive(printer, false, &question, &what)?;
             }
             client.delete_webhook(&business, &webhook_id).await?;
-            if printer.json_mode() {
-                printer.json(&Deleted {
+            let line = format!("deleted {webhook_id}");
+            printer.result(
+                &Deleted {
                     id: webhook_id,
                     deleted: true,
-                })
-            } else {
-                printer.line(format!("deleted {webhook_id}"))
-            }
+                },
+                line,
+            )
         }
     }
 }

@@ -315,15 +315,9 @@ fn seen(error: &Error) -> Seen {
         Error::Transport(e) if e.is_builder() => Seen::NotSent,
         Error::Timeout(_) => Seen::TimedOut,
         Error::Transport(_) => Seen::ConnectionLost,
-        // A decode error comes only from a success status.
-        Error::Decode { status, .. } => Seen::Status(status.unwrap_or(StatusCode::OK)),
-        Error::AlreadyRegistered { status, .. }
-        | Error::InvalidRequest { status, .. }
-        | Error::Unauthorized { status, .. }
-        | Error::NotFound { status, .. }
-        | Error::Server { status, .. }
-        | Error::UnexpectedStatus { status, .. }
-        | Error::ResponseTooLarge { status, .. } => Seen::Status(*status),
+        // Every other error was made from a response, and `Error::status` (the one list of
+        // those) gives its status; a decode error's, when unknown, was a success status.
+        _ => Seen::Status(error.status().unwrap_or(StatusCode::OK)),
     }
 }
 
@@ -337,6 +331,7 @@ fn random_fraction() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DecodeError;
 
     #[test]
     fn backoff_is_jittered_within_the_doubling_bound() {
@@ -407,6 +402,41 @@ mod tests {
         ] {
             assert_eq!(Rule::for_seen(seen).key, Key::Seen(seen));
         }
+    }
+
+    /// An error made from a response is seen as its status; a decode error of an unknown
+    /// status, as a success; an argument refused, as nothing sent.
+    #[test]
+    fn an_error_is_seen_as_what_its_request_met() {
+        let gateway = StatusCode::BAD_GATEWAY;
+        let too_large = Error::ResponseTooLarge {
+            status: gateway,
+            limit: 1,
+        };
+        assert_eq!(seen(&too_large), Seen::Status(gateway));
+        assert_eq!(
+            seen(&answered_429(None)),
+            Seen::Status(StatusCode::TOO_MANY_REQUESTS)
+        );
+        let decode = |status| Error::Decode {
+            status,
+            excerpt: String::new(),
+            source: DecodeError {
+                message: String::new(),
+                line: 1,
+                column: 1,
+            },
+        };
+        assert_eq!(seen(&decode(None)), Seen::Status(StatusCode::OK));
+        assert_eq!(
+            seen(&decode(Some(StatusCode::CREATED))),
+            Seen::Status(StatusCode::CREATED)
+        );
+        let invalid = Error::InvalidInput {
+            what: "id",
+            reason: String::new(),
+        };
+        assert_eq!(seen(&invalid), Seen::NotSent);
     }
 
     fn answered_429(retry_after: Option<Duration>) -> Error {

@@ -182,8 +182,15 @@ fn float_syntax(text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::document::tests::err;
-    use crate::{Document, Position};
+    use crate::{Document, ParseError, Position};
     use serde_json::json;
+
+    /// The error `text` is refused with, which says `needle`.
+    fn refused(text: &str, needle: &str) -> ParseError {
+        let e = err(text);
+        assert!(e.message.contains(needle), "{text}: {e}");
+        e
+    }
 
     /// Issue 13, case 4: tags.
     #[test]
@@ -205,8 +212,7 @@ mod tests {
             ("a: !!map [1]\n", "only `!!seq`"),
             ("a: !!set {x: null}\n", "only `!!map`"),
         ] {
-            let e = err(text);
-            assert!(e.message.contains(needle), "{text}: {e}");
+            let e = refused(text, needle);
             assert_eq!(e.position.line, 1, "{e}");
         }
     }
@@ -223,8 +229,7 @@ mod tests {
             ("a: 123456789012345678901234\n", "does not fit in 64 bits"),
             ("a: 0xffffffffffffffffff\n", "does not fit in 64 bits"),
         ] {
-            let e = err(text);
-            assert!(e.message.contains(needle), "{text}: {e}");
+            let e = refused(text, needle);
             assert_eq!(e.position, Position { line: 1, column: 4 }, "{e}");
         }
         let doc = Document::parse(

@@ -43,7 +43,7 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// The smallest header cap the HTTP server accepts (8 KiB); a smaller
 /// [`MockConfig::max_header_bytes`] is raised to it.
-pub const MIN_HEADER_BYTES: usize = 8 * 1024;
+pub const MIN_HEADER_BYTES: usize = connectly_net::server::MIN_HEADER_BYTES;
 
 /// Called once per answered request (see [`MockConfig::on_request`]).
 pub type RequestObserver = Arc<dyn Fn(&ServedRequest) + Send + Sync>;

@@ -1,21 +1,16 @@
-//! Running the fake API: [`MockServer`] (in-process, stopped when dropped), [`serve`] (in the
-//! foreground, until a signal), and the accept loop both use, which caps the connections served
-//! at once and the header bytes of each, applies the header timeout and shuts down gracefully.
+//! Running the fake API: [`MockServer`] (in-process, stopped when dropped) and [`serve`] (in the
+//! foreground, until a signal), both over `connectly_net::server`'s accept loop, given the mock's
+//! caps on the connections served at once and the header bytes of each, and its header timeout.
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
+use connectly_net::server::{self, Handle, Limits};
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch, Semaphore};
-use tokio::task::{JoinHandle, JoinSet};
 
 use crate::app::{app, lock, Shared};
 use crate::config::MockConfig;
@@ -24,16 +19,14 @@ use crate::log::RecordedRequest;
 /// A running fake Connectly API. Dropping it stops the server; [`MockServer::shutdown`] stops it
 /// and waits.
 pub struct MockServer {
-    addr: SocketAddr,
+    server: Handle,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl std::fmt::Debug for MockServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockServer")
-            .field("addr", &self.addr)
+            .field("addr", &self.addr())
             .finish_non_exhaustive()
     }
 }
@@ -47,33 +40,24 @@ impl MockServer {
 
     /// Starts a server with `config`. Fails when [`MockConfig::check_listen`] refuses its
     /// address.
-    pub async fn start_with(mut config: MockConfig) -> io::Result<Self> {
+    pub async fn start_with(config: MockConfig) -> io::Result<Self> {
         config.check_listen(config.listen)?;
         let listener = TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
-        config.listen = addr;
-        let limits = Limits::of(&config);
-        let (router, shared) = app(config);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(accept_loop(listener, router, limits, async {
-            let _ = rx.await;
-        }));
-        Ok(Self {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        let (router, shared, limits) = prepare(&listener, config)?;
+        let server = Handle::spawn(listener, move |listener, stop| {
+            server::serve(listener, router, limits, stop)
+        })?;
+        Ok(Self { server, shared })
     }
 
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The base URL to give a client, e.g. `http://127.0.0.1:43121`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     /// The first accepted API key.
@@ -106,22 +90,8 @@ impl MockServer {
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the server.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn shutdown(self) -> io::Result<()> {
+        self.server.shutdown().await
     }
 }
 
@@ -134,98 +104,23 @@ pub async fn serve(
     config: MockConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let mut config = config;
+    let (router, _, limits) = prepare(&listener, config)?;
+    server::serve(listener, router, limits, shutdown).await
+}
+
+/// The mock's router, state and limits on `listener`, once [`MockConfig::check_listen`] accepts
+/// its address (which becomes `config.listen`). The accept loop enforces the connection cap,
+/// the header cap (431 past it) and the header timeout.
+fn prepare(
+    listener: &TcpListener,
+    mut config: MockConfig,
+) -> io::Result<(Router, Arc<Shared>, Limits)> {
     let addr = listener.local_addr()?;
     config.check_listen(addr)?;
     config.listen = addr;
-    let limits = Limits::of(&config);
-    let (router, _) = app(config);
-    accept_loop(listener, router, limits, shutdown).await
-}
-
-/// What the accept loop enforces per connection and in all.
-#[derive(Clone, Copy)]
-struct Limits {
-    max_connections: usize,
-    max_header_bytes: usize,
-    header_read_timeout: Duration,
-}
-
-impl Limits {
-    fn of(config: &MockConfig) -> Self {
-        Self {
-            max_connections: config.max_connections.max(1),
-            max_header_bytes: config.max_header_bytes.max(crate::config::MIN_HEADER_BYTES),
-            header_read_timeout: config.header_read_timeout,
-        }
-    }
-}
-
-/// Accepts connections, at most `limits.max_connections` open at once (the next is accepted
-/// once one closes: until then it waits in the listen queue, which costs the mock nothing), and
-/// serves each with HTTP/1.1, a header read timeout and a cap on the header bytes (hyper's read
-/// buffer: past it, 431 and the connection is closed), until `shutdown`; then stops accepting,
-/// asks every connection to close once its request in flight is answered, and waits for them.
-async fn accept_loop(
-    listener: TcpListener,
-    router: Router,
-    limits: Limits,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    let (stop, stopping) = watch::channel(());
-    let mut connections = JoinSet::new();
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    tokio::pin!(shutdown);
-    'serving: loop {
-        // A free slot first, then a connection: past the cap, nothing more is accepted.
-        let slot = tokio::select! {
-            () = &mut shutdown => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-        };
-        let stream = loop {
-            tokio::select! {
-                () = &mut shutdown => break 'serving,
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => break stream,
-                    // A connection that failed before it was accepted: nothing to serve.
-                    Err(e) if is_per_connection(&e) => {}
-                    // Out of file descriptors or memory: give the open connections time to end.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                },
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
-        let mut stopping = stopping.clone();
-        connections.spawn(async move {
-            let _slot = slot;
-            let mut builder = http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout)
-                .max_buf_size(limits.max_header_bytes);
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => return,
-                _ = stopping.changed() => connection.as_mut().graceful_shutdown(),
-            }
-            let _ = connection.await;
-        });
-    }
-    drop(listener);
-    drop(stop);
-    while connections.join_next().await.is_some() {}
-    Ok(())
-}
-
-fn is_per_connection(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-    )
+    let limits = Limits::new(config.header_read_timeout)
+        .max_connections(config.max_connections)
+        .max_header_bytes(config.max_header_bytes);
+    let (router, shared) = app(config);
+    Ok((router, shared, limits))
 }

@@ -5,6 +5,9 @@ use std::{borrow::Cow, fmt};
 
 pub use url::Url;
 
+#[cfg(feature = "server")]
+pub mod server;
+
 /// The hosts plain HTTP is allowed to, as users read it in messages.
 pub const LOOPBACK_HOSTS: &str = "127.0.0.0/8, localhost, [::1]";
 

@@ -52,6 +52,44 @@ const LATENCY_BUCKETS: [f64; 10] = [
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
+/// A counter for each value of `E`, labelled by its table (`REFUSALS`, `FORWARDED`).
+struct Labelled<E: 'static, const N: usize> {
+    table: &'static [(E, &'static str); N],
+    counts: [AtomicU64; N],
+}
+
+impl<E: Copy + PartialEq, const N: usize> Labelled<E, N> {
+    fn new(table: &'static [(E, &'static str); N]) -> Self {
+        Self {
+            table,
+            counts: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    fn count(&self, which: E) -> Option<&AtomicU64> {
+        let i = self.table.iter().position(|(e, _)| *e == which)?;
+        Some(&self.counts[i])
+    }
+
+    fn add(&self, which: E) {
+        if let Some(count) = self.count(which) {
+            count.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn get(&self, which: E) -> u64 {
+        self.count(which).map_or(0, |count| count.load(Relaxed))
+    }
+
+    /// One counter family, a line per label as `name{key="label"}`.
+    fn render(&self, out: &mut String, name: &str, help: &str, key: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for ((_, label), count) in self.table.iter().zip(&self.counts) {
+            let _ = writeln!(out, "{name}{{{key}=\"{label}\"}} {}", count.load(Relaxed));
+        }
+    }
+}
+
 struct Histogram<const N: usize> {
     bounds: [f64; N],
     buckets: [AtomicU64; N],
@@ -106,8 +144,8 @@ pub struct Metrics {
     received: AtomicU64,
     stored: AtomicU64,
     deduplicated: AtomicU64,
-    refused: [AtomicU64; REFUSALS.len()],
-    forwarded: [AtomicU64; FORWARDED.len()],
+    refused: Labelled<Refusal, { REFUSALS.len() }>,
+    forwarded: Labelled<Forwarded, { FORWARDED.len() }>,
     queued: AtomicU64,
     in_flight: AtomicU64,
     batch_size: Histogram<{ BATCH_BUCKETS.len() }>,
@@ -130,8 +168,8 @@ impl Default for Metrics {
             received: AtomicU64::new(0),
             stored: AtomicU64::new(0),
             deduplicated: AtomicU64::new(0),
-            refused: std::array::from_fn(|_| AtomicU64::new(0)),
-            forwarded: std::array::from_fn(|_| AtomicU64::new(0)),
+            refused: Labelled::new(&REFUSALS),
+            forwarded: Labelled::new(&FORWARDED),
             queued: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             batch_size: Histogram::new(BATCH_BUCKETS),
@@ -151,14 +189,10 @@ impl Metrics {
         self.deduplicated.fetch_add(1, Relaxed);
     }
     pub(crate) fn refused(&self, why: Refusal) {
-        if let Some(i) = REFUSALS.iter().position(|(r, _)| *r == why) {
-            self.refused[i].fetch_add(1, Relaxed);
-        }
+        self.refused.add(why);
     }
     pub(crate) fn forwarded(&self, how: Forwarded) {
-        if let Some(i) = FORWARDED.iter().position(|(f, _)| *f == how) {
-            self.forwarded[i].fetch_add(1, Relaxed);
-        }
+        self.forwarded.add(how);
     }
     pub(crate) fn queue_changed(&self, delta: i64) {
         if delta >= 0 {
@@ -193,17 +227,11 @@ impl Metrics {
     }
     /// POSTs refused for this reason.
     pub fn refusals(&self, why: Refusal) -> u64 {
-        REFUSALS
-            .iter()
-            .position(|(r, _)| *r == why)
-            .map_or(0, |i| self.refused[i].load(Relaxed))
+        self.refused.get(why)
     }
     /// Forward attempts that ended this way.
     pub fn forwards(&self, how: Forwarded) -> u64 {
-        FORWARDED
-            .iter()
-            .position(|(f, _)| *f == how)
-            .map_or(0, |i| self.forwarded[i].load(Relaxed))
+        self.forwarded.get(how)
     }
     /// Commits made so far.
     pub fn commits(&self) -> u64 {
@@ -239,30 +267,18 @@ impl Metrics {
             "POSTs answered 200 whose body was already stored.",
             self.deduplicated(),
         );
-        let _ = writeln!(
-            out,
-            "# HELP connectly_relay_refused_total POSTs not answered 200, by reason.\n\
-             # TYPE connectly_relay_refused_total counter"
+        self.refused.render(
+            &mut out,
+            "connectly_relay_refused_total",
+            "POSTs not answered 200, by reason.",
+            "reason",
         );
-        for (i, (_, name)) in REFUSALS.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "connectly_relay_refused_total{{reason=\"{name}\"}} {}",
-                self.refused[i].load(Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP connectly_relay_forwarded_total Forward attempts, by outcome.\n\
-             # TYPE connectly_relay_forwarded_total counter"
+        self.forwarded.render(
+            &mut out,
+            "connectly_relay_forwarded_total",
+            "Forward attempts, by outcome.",
+            "outcome",
         );
-        for (i, (_, name)) in FORWARDED.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "connectly_relay_forwarded_total{{outcome=\"{name}\"}} {}",
-                self.forwarded[i].load(Relaxed)
-            );
-        }
         let mut gauge = |name: &str, help: &str, value: u64| {
             let _ = writeln!(
                 out,
@@ -297,5 +313,38 @@ impl Metrics {
             "Time per journal commit (fsync included).",
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_labelled_family_has_its_header_and_a_line_per_label() {
+        let metrics = Metrics::default();
+        metrics.refused(Refusal::QueueFull);
+        metrics.refused(Refusal::QueueFull);
+        metrics.forwarded(Forwarded::Dead);
+        assert_eq!(metrics.refusals(Refusal::QueueFull), 2);
+        assert_eq!(metrics.refusals(Refusal::Signature), 0);
+        assert_eq!(metrics.forwards(Forwarded::Dead), 1);
+        let text = metrics.render(None);
+        let expected = "\
+# HELP connectly_relay_refused_total POSTs not answered 200, by reason.
+# TYPE connectly_relay_refused_total counter
+connectly_relay_refused_total{reason=\"signature\"} 0
+connectly_relay_refused_total{reason=\"too_large\"} 0
+connectly_relay_refused_total{reason=\"body_timeout\"} 0
+connectly_relay_refused_total{reason=\"queue_full\"} 2
+connectly_relay_refused_total{reason=\"journal\"} 0
+connectly_relay_refused_total{reason=\"shutting_down\"} 0
+# HELP connectly_relay_forwarded_total Forward attempts, by outcome.
+# TYPE connectly_relay_forwarded_total counter
+connectly_relay_forwarded_total{outcome=\"delivered\"} 0
+connectly_relay_forwarded_total{outcome=\"retry\"} 0
+connectly_relay_forwarded_total{outcome=\"dead\"} 1
+";
+        assert!(text.contains(expected), "{text}");
     }
 }
