@@ -60,7 +60,7 @@ pub const PG_MIGRATIONS: &[&str] = &["CREATE TABLE connectly_relay_events (
     CREATE INDEX connectly_relay_events_received ON connectly_relay_events (received_at);"];
 
 /// The advisory lock key migrations hold (any constant; "cnrelay" in ASCII).
-const MIGRATION_LOCK: i64 = 0x636e_7265_6c61_79;
+const MIGRATION_LOCK: i64 = 0x0063_6e72_656c_6179;
 
 /// The longest one operation may take (a connection, a commit, a read) before it fails.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
