@@ -23,13 +23,14 @@
 //! driver (tokio-postgres, pooled by deadpool-postgres); a call hands its work to that runtime and
 //! waits, so it may come from any thread, inside another runtime or not.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use connectly_webhook::DeliveryKey;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use futures_util::future::try_join_all;
+use futures_util::future::{try_join, try_join_all};
 use tokio_postgres::config::Host;
 use tokio_postgres::{NoTls, Row, Statement};
 
@@ -446,7 +447,9 @@ impl Prepared {
                 .prepare_cached(
                     "INSERT INTO connectly_relay_events \
                      (key, state, attempts, received_at, next_at, content_type, signature, body) \
-                     VALUES ($1, 'pending', 0, $2, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
+                     SELECT k, 'pending', 0, r, r, c, s, b FROM unnest($1::bytea[], \
+                     $2::bigint[], $3::text[], $4::text[], $5::bytea[]) AS t(k, r, c, s, b) \
+                     ON CONFLICT (key) DO NOTHING RETURNING key",
                 )
                 .await?,
             delivered: tx
@@ -478,34 +481,48 @@ impl Prepared {
     }
 }
 
-/// One write. Its request is sent when the future is first polled, so writes polled in order
-/// are applied in order.
+/// The batch's inserts in one statement (their columns as arrays), each key once: the keys it
+/// stored.
+async fn insert_all(
+    tx: &deadpool_postgres::Transaction<'_>,
+    st: &Prepared,
+    batch: &[Write],
+) -> Result<HashSet<Vec<u8>>, tokio_postgres::Error> {
+    let mut seen = HashSet::new();
+    let events: Vec<&NewEvent> = batch
+        .iter()
+        .filter_map(|write| match write {
+            Write::Insert(event) if seen.insert(event.key) => Some(event),
+            _ => None,
+        })
+        .collect();
+    if events.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let keys: Vec<&[u8]> = events.iter().map(|e| e.key.as_bytes().as_slice()).collect();
+    let received: Vec<i64> = events.iter().map(|e| e.received_at).collect();
+    let types: Vec<Option<&str>> = events.iter().map(|e| e.content_type.as_deref()).collect();
+    let signatures: Vec<&str> = events.iter().map(|e| e.signature.as_str()).collect();
+    let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
+    let rows = tx
+        .query(
+            &st.insert,
+            &[&keys, &received, &types, &signatures, &bodies],
+        )
+        .await?;
+    rows.iter().map(|row| row.try_get(0)).collect()
+}
+
+/// One write other than an insert. Its request is sent when the future is first polled, so
+/// writes polled in order are applied in order.
 async fn apply(
     tx: &deadpool_postgres::Transaction<'_>,
     st: &Prepared,
     write: &Write,
 ) -> Result<Written, tokio_postgres::Error> {
     match write {
-        Write::Insert(NewEvent {
-            key,
-            body,
-            signature,
-            content_type,
-            received_at,
-        }) => {
-            let key = key.as_bytes().as_slice();
-            let changed = tx
-                .execute(
-                    &st.insert,
-                    &[&key, received_at, content_type, signature, body],
-                )
-                .await?;
-            Ok(if changed == 1 {
-                Written::Stored
-            } else {
-                Written::Duplicate
-            })
-        }
+        // Inserts are done by `insert_all`.
+        Write::Insert(_) => Ok(Written::Duplicate),
         Write::Attempt { key, at, outcome } => {
             let key = key.as_bytes().as_slice();
             let changed = match outcome {
@@ -536,10 +553,28 @@ impl Store for PgStore {
             move |mut client| async move {
                 let tx = client.transaction().await?;
                 let st = Prepared::on(&tx).await?;
-                // Pipelined: sent in order without waiting for each answer; applied in order.
-                let written =
-                    try_join_all(batch.iter().map(|write| apply(&tx, &st, write))).await?;
+                // Pipelined: the inserts (one statement), then the other writes in order, sent
+                // without waiting for each answer. Inserting first changes nothing: an attempt
+                // or a purge touches only events stored before this batch (pending or delivered
+                // ones), an insert only keys not stored.
+                let others = batch
+                    .iter()
+                    .filter(|write| !matches!(write, Write::Insert(_)))
+                    .map(|write| apply(&tx, &st, write));
+                let (mut stored, others) =
+                    try_join(insert_all(&tx, &st, &batch), try_join_all(others)).await?;
                 tx.commit().await?;
+                let mut others = others.into_iter();
+                let written = batch
+                    .iter()
+                    .map(|write| match write {
+                        Write::Insert(event) if stored.remove(event.key.as_bytes().as_slice()) => {
+                            Written::Stored
+                        }
+                        Write::Insert(_) => Written::Duplicate,
+                        _ => others.next().unwrap_or(Written::Applied(0)),
+                    })
+                    .collect();
                 Ok(written)
             },
         )
