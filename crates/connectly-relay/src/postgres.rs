@@ -43,7 +43,7 @@ use crate::store::{
 /// shipped.
 pub const PG_MIGRATIONS: &[&str] = &["CREATE TABLE connectly_relay_events (
         id BIGSERIAL PRIMARY KEY,
-        key BYTEA NOT NULL UNIQUE,
+        key BYTEA NOT NULL UNIQUE CHECK (octet_length(key) = 32),
         state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
         attempts INTEGER NOT NULL DEFAULT 0,
         received_at BIGINT NOT NULL,
@@ -168,12 +168,16 @@ impl Drop for PgStore {
 fn reason(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        // With its causes (e.g. `error connecting to server: Connection refused`), each once.
         None => {
             let mut text = error.to_string();
             let mut source = std::error::Error::source(error);
             while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
+                let cause_text = cause.to_string();
+                if !text.contains(&cause_text) {
+                    text.push_str(": ");
+                    text.push_str(&cause_text);
+                }
                 source = cause.source();
             }
             text
@@ -256,12 +260,11 @@ impl PgStore {
         };
         let pool = store.pool.clone();
         let migrate = options.migrate;
-        store
-            .run(&format!("migrate {}", store.shown), async move {
-                let mut client = pool.get().await.map_err(|e| pool_reason(&e))?;
-                schema(&mut client, migrate).await
-            })
-            .map_err(|e| StoreError::new(e.operation.clone(), e.reason))?;
+        let operation = if migrate { "migrate" } else { "open" };
+        store.run(&format!("{operation} {}", store.shown), async move {
+            let mut client = pool.get().await.map_err(|e| pool_reason(&e))?;
+            schema(&mut client, migrate).await
+        })?;
         Ok(store)
     }
 
@@ -404,8 +407,7 @@ async fn schema(client: &mut deadpool_postgres::Object, migrate: bool) -> Result
 
 fn record(row: &Row) -> Result<Record, tokio_postgres::Error> {
     let key: Vec<u8> = row.try_get(0)?;
-    // The schema holds SHA-256 keys only; a row that is not one reads as the zero key rather
-    // than failing the whole read.
+    // The schema's CHECKs hold keys to 32 bytes and states to the three names.
     let key: [u8; 32] = key.try_into().unwrap_or([0; 32]);
     let state: String = row.try_get(1)?;
     let attempts: i32 = row.try_get(2)?;
