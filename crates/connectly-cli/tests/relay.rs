@@ -133,8 +133,24 @@ pub(crate) fn eventually(
 }
 
 /// xorshift64*: the kill moments, from a seed printed for a rerun (`RELAY_CRASH_SEED`).
-pub(crate) struct Rng(pub(crate) u64);
+pub(crate) struct Rng(u64);
 impl Rng {
+    /// From `RELAY_CRASH_SEED`, or the clock; the seed is printed for a rerun.
+    pub(crate) fn seeded() -> Self {
+        let seed = std::env::var("RELAY_CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("RELAY_CRASH_SEED={seed}");
+        Self(seed)
+    }
+
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -149,18 +165,7 @@ fn crash_test_kill_9_at_random_moments_loses_no_event_answered_200() {
     let sink = rt.block_on(Sink::start());
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("relay.db");
-    let seed = std::env::var("RELAY_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    eprintln!("RELAY_CRASH_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::seeded();
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut refused = 0usize;
     const RUNS: u64 = 20;

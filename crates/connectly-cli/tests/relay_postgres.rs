@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use connectly_tests::postgres::database;
 use connectly_tests::Sink;
@@ -168,21 +168,10 @@ fn crash_test_two_relays_on_postgres_kill_9_at_random_moments_loses_no_event_ans
     let sink = rt.block_on(Sink::start());
     let db = database();
     let url = db.url().to_owned();
-    let seed = std::env::var("RELAY_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    eprintln!("RELAY_CRASH_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::seeded();
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut refused = 0usize;
-    const RUNS: u64 = 10;
+    const RUNS: u64 = 20;
     const SENDERS: u64 = 4;
     let args = ["--retry-schedule", "0,20ms", "--lease", "1s"];
     for run in 0..RUNS {
