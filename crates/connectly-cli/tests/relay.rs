@@ -294,11 +294,16 @@ fn sigterm_lets_a_forward_in_flight_finish_and_records_it() {
 
 #[test]
 fn dead_events_are_listed_retried_by_dead_retry_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    dead_events_list_retry_and_export(dir.path().join("relay.db").as_os_str());
+}
+
+/// `relay dead list | retry | purge`, `events show`, `export` against a running relay's journal
+/// (a file or a Postgres URL).
+pub(crate) fn dead_events_list_retry_and_export(store: &OsStr) {
     let rt = connectly_tests::runtime();
     let sink = rt.block_on(Sink::start());
     sink.fail(true);
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("relay.db");
     let relay = RelayProcess::start(&store, &sink.url(), &["--retry-schedule", "0,10ms"]);
     let http = http();
     for i in 0..5 {

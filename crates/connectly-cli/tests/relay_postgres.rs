@@ -12,7 +12,9 @@ use connectly_tests::Sink;
 use connectly_webhook::DeliveryKey;
 
 use crate::common::{connectly, run_hiding};
-use crate::relay::{event, eventually, http, post, RelayProcess, Rng, SECRET};
+use crate::relay::{
+    dead_events_list_retry_and_export, event, eventually, http, post, RelayProcess, Rng, SECRET,
+};
 
 /// `relay status --json` against `url`, given as --store or through the environment.
 fn status(url: &str, through_env: bool) -> serde_json::Value {
@@ -110,6 +112,12 @@ fn two_relays_on_one_database_store_each_event_once_and_show_the_same_counts() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn dead_events_are_listed_retried_by_dead_retry_and_exported_on_postgres() {
+    let db = database();
+    dead_events_list_retry_and_export(std::ffi::OsStr::new(db.url()));
 }
 
 #[test]
