@@ -304,14 +304,14 @@ pub(crate) fn dead_events_list_retry_and_export(store: &OsStr) {
     let rt = connectly_tests::runtime();
     let sink = rt.block_on(Sink::start());
     sink.fail(true);
-    let relay = RelayProcess::start(&store, &sink.url(), &["--retry-schedule", "0,10ms"]);
+    let relay = RelayProcess::start(store, &sink.url(), &["--retry-schedule", "0,10ms"]);
     let http = http();
     for i in 0..5 {
         assert_eq!(rt.block_on(post(&http, &relay.url, event(i))), Some(200));
     }
     let verb = |args: &[&str]| {
         let mut cmd = connectly(args);
-        cmd.arg("--store").arg(&store);
+        cmd.arg("--store").arg(store);
         run_hiding(&mut cmd, SECRET)
     };
     eventually(
