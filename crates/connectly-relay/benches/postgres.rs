@@ -77,20 +77,34 @@ async fn sink() -> String {
     format!("http://{addr}/")
 }
 
-async fn relay(sink: &str, store: Arc<dyn Store>) -> Relay {
-    let config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
+/// A relay; with `idle`, its first forward waits an hour (the ingest path alone).
+async fn relay_with(sink: &str, store: Arc<dyn Store>, idle: bool) -> Relay {
+    let mut config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
+    if idle {
+        config.schedule = connectly_relay::Schedule::new(vec![Duration::from_secs(3600)]).unwrap();
+    }
     Relay::start(config, store).await.unwrap()
 }
 
+async fn relay(sink: &str, store: Arc<dyn Store>) -> Relay {
+    relay_with(sink, store, false).await
+}
+
 /// `n` relays on one fresh database: their throughput and writes per commit.
-async fn on_postgres(http: &reqwest::Client, sink: &str, n: usize, secs: u64) -> (f64, f64) {
+async fn on_postgres(
+    http: &reqwest::Client,
+    sink: &str,
+    n: usize,
+    idle: bool,
+    secs: u64,
+) -> (f64, f64) {
     let db = tokio::task::spawn_blocking(connectly_tests::postgres::database)
         .await
         .unwrap();
     let mut relays = Vec::new();
     for _ in 0..n {
         let store = PgStore::open(db.url(), PgOptions::default()).unwrap();
-        relays.push(relay(sink, Arc::new(store)).await);
+        relays.push(relay_with(sink, Arc::new(store), idle).await);
     }
     let urls: Vec<String> = relays.iter().map(Relay::url).collect();
     let acks = throughput(http, &urls, secs).await;
@@ -167,11 +181,13 @@ fn main() {
             let per = sqlite.metrics().writes_committed() as f64
                 / sqlite.metrics().commits().max(1) as f64;
             sqlite.shutdown().await.unwrap();
-            let (one, per1) = on_postgres(&http, &sink, 1, secs).await;
-            let (two, per2) = on_postgres(&http, &sink, 2, secs).await;
+            let (one, per1) = on_postgres(&http, &sink, 1, false, secs).await;
+            let (two, per2) = on_postgres(&http, &sink, 2, false, secs).await;
+            let (idle, _) = on_postgres(&http, &sink, 1, true, secs).await;
             println!(
                 "  round {round}: sqlite {s:.0} ({per:.1})  postgres-1 {one:.0} ({per1:.1})  \
-                 postgres-2 {two:.0} ({per2:.1})  pg-1/sqlite {:.2}  pg-2/pg-1 {:.2}",
+                 postgres-2 {two:.0} ({per2:.1})  postgres-1 forwarding idle {idle:.0}  \
+                 pg-1/sqlite {:.2}  pg-2/pg-1 {:.2}",
                 one / s,
                 two / one
             );
