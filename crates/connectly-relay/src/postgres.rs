@@ -7,9 +7,10 @@
 //!   transaction per group of writes (the writer's batch), its statements pipelined.
 //! - **Dedup across instances.** The delivery key is `UNIQUE`; an insert is `ON CONFLICT (key) DO
 //!   NOTHING`, so the same event sent to two relays is stored once.
-//! - **Claims with a lease.** [`Store::due`] claims the due events in one statement (`UPDATE ...
-//!   WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`): `claimed_by` this instance,
-//!   `lease_until` the database's clock plus the lease. No transaction stays open across the
+//! - **Claims with a lease.** [`Store::due`] renews this relay's own claims first, then claims
+//!   new due events in one statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
+//!   RETURNING ...`): `claimed_by` this instance, `lease_until` the database's clock plus the
+//!   lease. No transaction stays open across the
 //!   HTTP call. Recording an attempt clears the claim; a relay that dies mid-forward leaves its
 //!   claims to expire, and another relay takes the events then.
 //! - **Migrations** ([`PG_MIGRATIONS`], the table `connectly_relay_migrations`) run at open when
@@ -58,7 +59,9 @@ pub const PG_MIGRATIONS: &[&str] = &["CREATE TABLE connectly_relay_events (
         lease_until BIGINT
     );
     CREATE INDEX connectly_relay_events_due ON connectly_relay_events (state, next_at);
-    CREATE INDEX connectly_relay_events_received ON connectly_relay_events (received_at);"];
+    CREATE INDEX connectly_relay_events_received ON connectly_relay_events (received_at);
+    CREATE INDEX connectly_relay_events_claimed ON connectly_relay_events (claimed_by)
+        WHERE claimed_by IS NOT NULL;"];
 
 /// The advisory lock key migrations hold (any constant; "cnrelay" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0063_6e72_656c_6179;
@@ -586,21 +589,41 @@ impl Store for PgStore {
         let (me, lease) = (self.instance.clone(), self.lease_ms);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_client("claim due events", move |client| async move {
-            let rows = client
+            // This relay's own claims first (renewed): the caller counts its events in flight
+            // in `limit`, so the rest of `limit` is what it can start now. Both statements skip
+            // locked rows (an attempt being recorded) rather than wait: no statement here waits
+            // for a lock, so none can deadlock with the writer's batch.
+            let own = client
                 .query(
                     &format!(
-                        "UPDATE connectly_relay_events SET claimed_by = $1, \
-                         lease_until = {DB_NOW} + $4 \
+                        "UPDATE connectly_relay_events SET lease_until = {DB_NOW} + $4 \
                          WHERE id IN (SELECT id FROM connectly_relay_events \
-                           WHERE state = 'pending' AND next_at <= $2 \
-                           AND (lease_until IS NULL OR lease_until < {DB_NOW} OR claimed_by = $1) \
+                           WHERE claimed_by = $1 AND state = 'pending' AND next_at <= $2 \
                            ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
                          RETURNING {COLUMNS}"
                     ),
                     &[&me, &now, &limit, &lease],
                 )
                 .await?;
-            let mut due = records(&rows)?;
+            let mut due = records(&own)?;
+            let free = limit - due.len() as i64;
+            if free > 0 {
+                let new = client
+                    .query(
+                        &format!(
+                            "UPDATE connectly_relay_events SET claimed_by = $1, \
+                             lease_until = {DB_NOW} + $4 \
+                             WHERE id IN (SELECT id FROM connectly_relay_events \
+                               WHERE state = 'pending' AND next_at <= $2 \
+                               AND (lease_until IS NULL OR lease_until < {DB_NOW}) \
+                               ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                             RETURNING {COLUMNS}"
+                        ),
+                        &[&me, &now, &free, &lease],
+                    )
+                    .await?;
+                due.extend(records(&new)?);
+            }
             due.sort_by_key(|r| r.next_at);
             Ok(due)
         })

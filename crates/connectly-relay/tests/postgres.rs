@@ -129,6 +129,26 @@ fn two_relays_claim_disjoint_events_and_take_over_when_a_lease_ends() {
 }
 
 #[test]
+fn a_relay_gets_its_own_claims_back_first_then_new_events_up_to_the_limit() {
+    let db = database();
+    let a = PgStore::open(db.url(), options("a", Duration::from_secs(60))).unwrap();
+    let late: Vec<Write> = (0..10)
+        .map(|i| insert(&event(i), 1_000 + i as i64))
+        .collect();
+    a.write(&late).unwrap();
+    let now = now_ms();
+    let sending = keys(&a.due(now, 3).unwrap());
+    // Events due earlier than the three being sent arrive: asked for its 3 in flight and 2
+    // free slots, the relay gets its 3 back (renewed) and exactly 2 new ones, not 5 new ones
+    // of which it could start only 2 while holding the other 3 from every other relay.
+    let early: Vec<Write> = (10..15).map(|i| insert(&event(i), 500)).collect();
+    a.write(&early).unwrap();
+    let due = a.due(now, 5).unwrap();
+    assert!(sending.is_subset(&keys(&due)), "{due:?}");
+    assert_eq!(due.len(), 5);
+}
+
+#[test]
 fn the_same_event_sent_to_two_relays_is_stored_once() {
     let db = database();
     let a = PgStore::open(db.url(), PgOptions::default()).unwrap();
