@@ -239,9 +239,9 @@ pub trait Store: Send + Sync + 'static {
     /// A store shared by several relays ([`PgStore`](crate::PgStore)) also *claims* them for
     /// this relay, for a lease: another relay's `due` skips them until the lease ends or an
     /// attempt of them is recorded (a relay that dies mid-forward loses its claims when the lease
-    /// ends). Events this relay claimed and has not recorded yet are returned again, within
-    /// `limit`, and their lease renewed: the caller asks for its in-flight count more and skips
-    /// the keys it is already sending. A single-relay store (SQLite) claims nothing.
+    /// ends). Events this relay claimed and has not recorded yet come first (their lease
+    /// renewed), then new ones up to `limit`: the caller asks for its in-flight count more and
+    /// skips the keys it is already sending. A single-relay store (SQLite) claims nothing.
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError>;
     /// The earliest due time of a pending event later than `after` (`None`: none).
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError>;
