@@ -9,6 +9,7 @@
 
 pub mod cli;
 mod live;
+pub mod postgres;
 mod receiver;
 mod sink;
 

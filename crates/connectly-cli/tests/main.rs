@@ -9,5 +9,6 @@ mod hostile;
 mod live;
 mod mock;
 mod relay;
+mod relay_postgres;
 mod schema_messages;
 mod ux;

@@ -2,8 +2,8 @@
 //! SIGTERM draining, the journal verbs against a running relay, and the listen rule.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,16 +14,17 @@ use connectly_webhook::DeliveryKey;
 
 use crate::common::{connectly, run_hiding};
 
-const SECRET: &str = "whsec_relay_CLI_SECRET_77aa";
+pub(crate) const SECRET: &str = "whsec_relay_CLI_SECRET_77aa";
 
 /// A `connectly relay serve` child process, killed (SIGKILL) when dropped.
-struct RelayProcess {
+pub(crate) struct RelayProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl RelayProcess {
-    fn start(store: &Path, forward_to: &str, extra: &[&str]) -> Self {
+    /// Starts `relay serve --store STORE` (a file or a Postgres URL).
+    pub(crate) fn start(store: impl AsRef<OsStr>, forward_to: &str, extra: &[&str]) -> Self {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
             .args([
                 "relay",
@@ -53,13 +54,13 @@ impl RelayProcess {
         }
     }
 
-    fn kill_9(&mut self) {
+    pub(crate) fn kill_9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
     /// SIGTERM, then waits for the exit (at most 20 s): its status and stderr.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    pub(crate) fn terminate(mut self) -> (std::process::ExitStatus, String) {
         let status = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -90,14 +91,14 @@ impl Drop for RelayProcess {
     }
 }
 
-fn event(i: u64) -> Vec<u8> {
+pub(crate) fn event(i: u64) -> Vec<u8> {
     format!(
         r#"{{"timestamp": "1639083206", "sender": {{"id": "+1{i:010}", "channelType": "whatsapp"}}, "recipient": {{"id": "+16045550100", "channelType": "whatsapp"}}, "message": {{"id": "m{i}", "text": "hi"}}}}"#
     )
     .into_bytes()
 }
 
-async fn post(http: &reqwest::Client, url: &str, body: Vec<u8>) -> Option<u16> {
+pub(crate) async fn post(http: &reqwest::Client, url: &str, body: Vec<u8>) -> Option<u16> {
     let signature = connectly_webhook::sign(SECRET, &body);
     let response = http
         .post(url)
@@ -110,12 +111,16 @@ async fn post(http: &reqwest::Client, url: &str, body: Vec<u8>) -> Option<u16> {
     Some(response.status().as_u16())
 }
 
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
 /// Polls `check` every 10 ms until it holds; fails after `limit` with `what`.
-fn eventually(limit: Duration, what: impl Fn() -> String, mut check: impl FnMut() -> bool) {
+pub(crate) fn eventually(
+    limit: Duration,
+    what: impl Fn() -> String,
+    mut check: impl FnMut() -> bool,
+) {
     let deadline = Instant::now() + limit;
     while !check() {
         assert!(
@@ -128,9 +133,25 @@ fn eventually(limit: Duration, what: impl Fn() -> String, mut check: impl FnMut(
 }
 
 /// xorshift64*: the kill moments, from a seed printed for a rerun (`RELAY_CRASH_SEED`).
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
+    /// From `RELAY_CRASH_SEED`, or the clock; the seed is printed for a rerun.
+    pub(crate) fn seeded() -> Self {
+        let seed = std::env::var("RELAY_CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("RELAY_CRASH_SEED={seed}");
+        Self(seed)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -144,18 +165,7 @@ fn crash_test_kill_9_at_random_moments_loses_no_event_answered_200() {
     let sink = rt.block_on(Sink::start());
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("relay.db");
-    let seed = std::env::var("RELAY_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
-    eprintln!("RELAY_CRASH_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::seeded();
     let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut refused = 0usize;
     const RUNS: u64 = 20;
@@ -284,19 +294,24 @@ fn sigterm_lets_a_forward_in_flight_finish_and_records_it() {
 
 #[test]
 fn dead_events_are_listed_retried_by_dead_retry_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    dead_events_list_retry_and_export(dir.path().join("relay.db").as_os_str());
+}
+
+/// `relay dead list | retry | purge`, `events show`, `export` against a running relay's journal
+/// (a file or a Postgres URL).
+pub(crate) fn dead_events_list_retry_and_export(store: &OsStr) {
     let rt = connectly_tests::runtime();
     let sink = rt.block_on(Sink::start());
     sink.fail(true);
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("relay.db");
-    let relay = RelayProcess::start(&store, &sink.url(), &["--retry-schedule", "0,10ms"]);
+    let relay = RelayProcess::start(store, &sink.url(), &["--retry-schedule", "0,10ms"]);
     let http = http();
     for i in 0..5 {
         assert_eq!(rt.block_on(post(&http, &relay.url, event(i))), Some(200));
     }
     let verb = |args: &[&str]| {
         let mut cmd = connectly(args);
-        cmd.arg("--store").arg(&store);
+        cmd.arg("--store").arg(store);
         run_hiding(&mut cmd, SECRET)
     };
     eventually(

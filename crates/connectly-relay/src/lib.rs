@@ -3,8 +3,9 @@
 //! Connectly documents no event id, no retry schedule, no delivery log and no replay. The relay
 //! gives a written guarantee instead: **a 200 means the event is on disk.** It answers
 //! Connectly's POST with 200 only after the exact raw body and the original
-//! `x-connectly-hmac-sha256` header are committed (fsync) to a journal ([`Store`];
-//! [`SqliteStore`] ships). What it cannot persist gets 503 with `Retry-After`, never a 200; a
+//! `x-connectly-hmac-sha256` header are committed (fsync) to a journal ([`Store`]:
+//! [`SqliteStore`], one file for one relay, or [`PgStore`], one Postgres database shared by
+//! several relays). What it cannot persist gets 503 with `Retry-After`, never a 200; a
 //! bad signature gets 401 and is never stored; a correctly signed body of any shape is stored.
 //!
 //! - **Dedup.** A retry of the same body (same [`DeliveryKey`], the SHA-256 of the raw body) is
@@ -34,6 +35,7 @@
 mod forward;
 mod ingest;
 mod metrics;
+mod postgres;
 mod schedule;
 mod server;
 mod sqlite;
@@ -47,6 +49,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use connectly_net::Url;
 pub use connectly_webhook::{DeliveryKey, Verifier};
 pub use metrics::{Forwarded, Metrics, Refusal};
+pub use postgres::{is_postgres_url, shown_postgres_url, PgOptions, PgStore, PG_MIGRATIONS};
 pub use schedule::{parse_duration, Schedule, JITTER};
 pub use server::{serve, Relay};
 pub use sqlite::{SqliteStore, MIGRATIONS};

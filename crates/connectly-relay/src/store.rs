@@ -1,6 +1,6 @@
 //! The journal behind a trait: [`Store`]. The HTTP side (ingest, forwarder, writer) knows only
-//! this trait, so another backend (Postgres, say) is one more implementation;
-//! [`SqliteStore`](crate::SqliteStore) is the one shipped.
+//! this trait; [`SqliteStore`](crate::SqliteStore) (one relay) and
+//! [`PgStore`](crate::PgStore) (several relays on one database) implement it.
 //!
 //! Times are Unix milliseconds (`i64`), as stored.
 
@@ -235,6 +235,13 @@ pub trait Store: Send + Sync + 'static {
     /// `Insert` of a key already stored (also earlier in the same batch) is a `Duplicate`.
     fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError>;
     /// Pending events due at `now`, the earliest due first, at most `limit`.
+    ///
+    /// A store shared by several relays ([`PgStore`](crate::PgStore)) also *claims* them for
+    /// this relay, for a lease: another relay's `due` skips them until the lease ends or an
+    /// attempt of them is recorded (a relay that dies mid-forward loses its claims when the lease
+    /// ends). Events this relay claimed and has not recorded yet come first (their lease
+    /// renewed), then new ones up to `limit`: the caller asks for its in-flight count more and
+    /// skips the keys it is already sending. A single-relay store (SQLite) claims nothing.
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError>;
     /// The earliest due time of a pending event later than `after` (`None`: none).
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError>;

@@ -1,21 +1,82 @@
-//! What the relay tests share: a relay on a temporary journal whose writes can be made to fail,
-//! signed test events, and polling with a deadline (never a sleep as an assertion).
+//! What the relay tests share: a relay on a temporary journal (SQLite or Postgres: the suite runs
+//! against both, see [`both_stores!`]) whose writes can be made to fail, signed test events, and
+//! polling with a deadline (never a sleep as an assertion).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use connectly_relay::{
-    DeliveryKey, Filter, Record, Relay, RelayConfig, Selector, SqliteStore, Status, Store,
-    StoreError, Url, Verifier, Write, Written,
+    DeliveryKey, Filter, PgOptions, PgStore, Record, Relay, RelayConfig, Selector, SqliteStore,
+    Status, Store, StoreError, Url, Verifier, Write, Written,
 };
 
 pub const SECRET: &str = "whsec_relay_TEST_5e4d";
 
-/// The journal under test: SQLite, with fault injection on writes (fail them, or hold them
-/// until released).
+/// Which journal a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines, for each `async fn NAME(backend: Backend)` (or `fn` after `sync:`), the tests
+/// `NAME::sqlite` and `NAME::postgres`: one suite, both stores.
+#[macro_export]
+macro_rules! both_stores {
+    (sync: $($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[test]
+            fn sqlite() { super::$name($crate::common::Backend::Sqlite) }
+            #[test]
+            fn postgres() { super::$name($crate::common::Backend::Postgres) }
+        }
+    )* };
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() { super::$name($crate::common::Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() { super::$name($crate::common::Backend::Postgres).await }
+        }
+    )* };
+}
+
+/// A fresh, empty journal and what keeps it alive (its directory or database).
+pub struct Journal {
+    pub store: Box<dyn Store>,
+    _place: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// A fresh journal of `backend`.
+pub fn journal(backend: Backend) -> Journal {
+    journal_with(backend, PgOptions::default())
+}
+
+/// A fresh journal of `backend`, a Postgres one opened with `options`.
+pub fn journal_with(backend: Backend, options: PgOptions) -> Journal {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            Journal {
+                store: Box::new(SqliteStore::open(dir.path().join("relay.db")).unwrap()),
+                _place: Box::new(dir),
+            }
+        }
+        Backend::Postgres => {
+            let database = connectly_tests::postgres::database();
+            Journal {
+                store: Box::new(PgStore::open(database.url(), options).unwrap()),
+                _place: Box::new(database),
+            }
+        }
+    }
+}
+
+/// The journal under test, with fault injection on writes (fail them, or hold them until
+/// released).
 pub struct Faulty {
-    pub inner: SqliteStore,
+    pub inner: Box<dyn Store>,
     pub failing: AtomicBool,
     /// The most events the forwarder asked for at once.
     pub most_due: AtomicUsize,
@@ -76,13 +137,17 @@ pub struct Running {
     pub relay: Relay,
     pub store: Arc<Faulty>,
     pub http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _place: Box<dyn std::any::Any + Send + Sync>,
 }
 
-pub async fn start(forward_to: &str, tweak: impl FnOnce(&mut RelayConfig)) -> Running {
-    let dir = tempfile::tempdir().unwrap();
+pub async fn start(
+    backend: Backend,
+    forward_to: &str,
+    tweak: impl FnOnce(&mut RelayConfig),
+) -> Running {
+    let Journal { store, _place } = journal(backend);
     let store = Arc::new(Faulty {
-        inner: SqliteStore::open(dir.path().join("relay.db")).unwrap(),
+        inner: store,
         failing: AtomicBool::new(false),
         most_due: AtomicUsize::new(0),
         held: Mutex::new(false),
@@ -95,7 +160,7 @@ pub async fn start(forward_to: &str, tweak: impl FnOnce(&mut RelayConfig)) -> Ru
         relay,
         store,
         http: reqwest::Client::builder().no_proxy().build().unwrap(),
-        _dir: dir,
+        _place,
     }
 }
 

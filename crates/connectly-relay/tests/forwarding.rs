@@ -6,12 +6,13 @@ use std::time::Duration;
 use connectly_relay::{now_ms, DeliveryKey, Forwarded, Selector, State, Store, Verifier};
 use connectly_tests::Sink;
 
-use crate::common::{event, eventually, start, SECRET};
+use crate::common::{event, eventually, start, Backend, SECRET};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret() {
+async fn the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret(
+    backend: Backend,
+) {
     let sink = Sink::start().await;
-    let relay = start(&sink.url(), |_| {}).await;
+    let relay = start(backend, &sink.url(), |_| {}).await;
     let body = event(7);
     assert_eq!(relay.post_signed(&body).await.status, 200);
     eventually(Duration::from_secs(10), "one delivery", || {
@@ -35,13 +36,12 @@ async fn the_forward_carries_the_original_bytes_and_verifies_with_the_original_s
     assert!(record.delivered_at.is_some());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_handler_down_for_a_while_then_up_gets_every_event() {
+async fn a_handler_down_for_a_while_then_up_gets_every_event(backend: Backend) {
     let mut sink = Sink::start().await;
     sink.stop();
     // Plenty of short retries: the test waits for failures, not for time.
     let schedule = format!("0{}", ",50ms".repeat(200));
-    let relay = start(&sink.url(), |c| {
+    let relay = start(backend, &sink.url(), |c| {
         c.schedule = schedule.parse().unwrap();
         c.concurrency = 4;
     })
@@ -74,11 +74,15 @@ async fn a_handler_down_for_a_while_then_up_gets_every_event() {
     assert_eq!(keys.len(), 30);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_delivers() {
+async fn a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_delivers(
+    backend: Backend,
+) {
     let sink = Sink::start().await;
     sink.fail(true);
-    let relay = start(&sink.url(), |c| c.schedule = "0,10ms,10ms".parse().unwrap()).await;
+    let relay = start(backend, &sink.url(), |c| {
+        c.schedule = "0,10ms,10ms".parse().unwrap()
+    })
+    .await;
     for i in 0..10 {
         assert_eq!(relay.post_signed(&event(i)).await.status, 200);
     }
@@ -123,3 +127,9 @@ async fn a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_del
     .await;
     assert_eq!(sink.delivered().len(), 10);
 }
+
+crate::both_stores!(
+    the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret,
+    a_handler_down_for_a_while_then_up_gets_every_event,
+    a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_delivers,
+);

@@ -7,12 +7,11 @@ use connectly_relay::{DeliveryKey, Refusal, Store};
 use connectly_tests::Sink;
 use tokio::task::JoinSet;
 
-use crate::common::{event, eventually, start, SECRET};
+use crate::common::{event, eventually, start, Backend, SECRET};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_200_means_the_exact_bytes_and_signature_header_are_in_the_journal() {
+async fn a_200_means_the_exact_bytes_and_signature_header_are_in_the_journal(backend: Backend) {
     let sink = Sink::start().await;
-    let relay = start(&sink.url(), |_| {}).await;
+    let relay = start(backend, &sink.url(), |_| {}).await;
     // Any shape is stored once correctly signed: not JSON, an array, odd spacing, an object.
     let bodies: [&[u8]; 4] = [
         b"not json at all \xff\xfe",
@@ -40,10 +39,9 @@ async fn a_200_means_the_exact_bytes_and_signature_header_are_in_the_journal() {
     assert_eq!(relay.relay.metrics().stored(), 4);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bad_or_missing_signature_is_401_and_never_stored() {
+async fn a_bad_or_missing_signature_is_401_and_never_stored(backend: Backend) {
     let sink = Sink::start().await;
-    let relay = start(&sink.url(), |_| {}).await;
+    let relay = start(backend, &sink.url(), |_| {}).await;
     let body = event(2);
     let other = event(3);
     for signature in [
@@ -61,10 +59,9 @@ async fn a_bad_or_missing_signature_is_401_and_never_stored() {
     assert!(sink.forwards().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_journal_that_cannot_commit_answers_503_with_retry_after_never_200() {
+async fn a_journal_that_cannot_commit_answers_503_with_retry_after_never_200(backend: Backend) {
     let sink = Sink::start().await;
-    let relay = Arc::new(start(&sink.url(), |_| {}).await);
+    let relay = Arc::new(start(backend, &sink.url(), |_| {}).await);
     relay.store.fail(true);
     let mut sends = JoinSet::new();
     for i in 0..20 {
@@ -90,13 +87,12 @@ async fn a_journal_that_cannot_commit_answers_503_with_retry_after_never_200() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_ingest_queue_answers_503_with_retry_after() {
+async fn a_full_ingest_queue_answers_503_with_retry_after(backend: Backend) {
     let sink = Sink::start().await;
     // One write in the writer's hands (held), one in the queue: the rest are refused, and only
     // what was answered 200 is stored.
     let relay = Arc::new(
-        start(&sink.url(), |c| {
+        start(backend, &sink.url(), |c| {
             c.queue_capacity = 1;
             c.max_batch = 1;
         })
@@ -136,10 +132,11 @@ async fn a_full_ingest_queue_answers_503_with_retry_after() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dedup_resending_ten_percent_gives_exactly_the_original_count_at_the_sink() {
+async fn dedup_resending_ten_percent_gives_exactly_the_original_count_at_the_sink(
+    backend: Backend,
+) {
     let sink = Sink::start().await;
-    let relay = Arc::new(start(&sink.url(), |_| {}).await);
+    let relay = Arc::new(start(backend, &sink.url(), |_| {}).await);
     // The first wave: 100 events and, at the same time, 5 of them twice.
     let mut sends = JoinSet::new();
     for i in (0..100).chain(0..5) {
@@ -184,10 +181,9 @@ async fn dedup_resending_ten_percent_gives_exactly_the_original_count_at_the_sin
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_over_the_cap_is_413_and_never_stored() {
+async fn a_body_over_the_cap_is_413_and_never_stored(backend: Backend) {
     let sink = Sink::start().await;
-    let relay = start(&sink.url(), |c| c.max_body_bytes = 100).await;
+    let relay = start(backend, &sink.url(), |c| c.max_body_bytes = 100).await;
     let body = event(1);
     assert!(body.len() > 100);
     assert_eq!(relay.post_signed(&body).await.status, 413);
@@ -195,11 +191,10 @@ async fn a_body_over_the_cap_is_413_and_never_stored() {
     assert_eq!(relay.relay.metrics().refusals(Refusal::TooLarge), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_that_does_not_arrive_in_time_is_408_and_never_stored() {
+async fn a_body_that_does_not_arrive_in_time_is_408_and_never_stored(backend: Backend) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let sink = Sink::start().await;
-    let relay = start(&sink.url(), |c| {
+    let relay = start(backend, &sink.url(), |c| {
         c.body_read_timeout = Duration::from_millis(200);
     })
     .await;
@@ -222,3 +217,13 @@ async fn a_body_that_does_not_arrive_in_time_is_408_and_never_stored() {
     assert_eq!(relay.status().pending, 0);
     assert_eq!(relay.relay.metrics().refusals(Refusal::BodyTimeout), 1);
 }
+
+crate::both_stores!(
+    a_200_means_the_exact_bytes_and_signature_header_are_in_the_journal,
+    a_bad_or_missing_signature_is_401_and_never_stored,
+    a_journal_that_cannot_commit_answers_503_with_retry_after_never_200,
+    a_full_ingest_queue_answers_503_with_retry_after,
+    dedup_resending_ten_percent_gives_exactly_the_original_count_at_the_sink,
+    a_body_over_the_cap_is_413_and_never_stored,
+    a_body_that_does_not_arrive_in_time_is_408_and_never_stored,
+);

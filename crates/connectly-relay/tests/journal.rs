@@ -1,13 +1,14 @@
-//! The SQLite journal on its own: schema versions, retention, and what its errors show.
+//! The journals on their own: schema versions, retention, replay, claims shared by several
+//! relays (Postgres), and what their errors show.
 
 use connectly_relay::{
     DeliveryKey, NewEvent, Outcome, RelayConfig, SqliteStore, Store, Url, Verifier, Write, Written,
     MIGRATIONS,
 };
 
-use crate::common::{event, SECRET};
+use crate::common::{event, journal, Backend, SECRET};
 
-fn insert(body: &[u8], at: i64) -> Write {
+pub fn insert(body: &[u8], at: i64) -> Write {
     Write::Insert(NewEvent {
         key: DeliveryKey::of(body),
         body: body.to_vec(),
@@ -47,10 +48,11 @@ fn the_schema_version_is_recorded_and_a_newer_file_is_refused() {
     assert!(error.contains("schema version 99"), "{error}");
 }
 
-#[test]
-fn a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_stored_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("relay.db")).unwrap();
+fn a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_stored_again(
+    backend: Backend,
+) {
+    let journal = journal(backend);
+    let store = &journal.store;
     let (old, recent) = (event(1), event(2));
     store
         .write(&[
@@ -99,11 +101,10 @@ fn a_config_shows_no_secret_and_no_password() {
     );
 }
 
-#[test]
-fn replay_by_time_range_selects_only_events_received_in_it() {
+fn replay_by_time_range_selects_only_events_received_in_it(backend: Backend) {
     use connectly_relay::{Selector, State};
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("relay.db")).unwrap();
+    let journal = journal(backend);
+    let store = &journal.store;
     let bodies: Vec<Vec<u8>> = (0..4).map(event).collect();
     let writes: Vec<Write> = bodies
         .iter()
@@ -148,3 +149,8 @@ fn replay_by_time_range_selects_only_events_received_in_it() {
     };
     assert_eq!(store.replay(&from, 9_000).unwrap(), 2);
 }
+
+crate::both_stores!(sync:
+    a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_stored_again,
+    replay_by_time_range_selects_only_events_received_in_it,
+);

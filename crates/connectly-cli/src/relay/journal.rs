@@ -1,9 +1,9 @@
 //! The verbs that read and act on a journal: `status`, `events list|show`, `replay`, `dead
 //! list|retry|purge`, `export --jsonl`, each with its typed `--json` document.
 
-use std::path::Path;
-
-use connectly_relay::{now_ms, Filter, Record, Selector, SqliteStore, State, Store};
+use connectly_relay::{
+    now_ms, Filter, PgOptions, PgStore, Record, Selector, SqliteStore, State, Store,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -11,20 +11,34 @@ use super::{rfc3339, DeadCommand, EventsCommand, RelayCommand, StoreArg};
 use crate::output::{self, Printer};
 use crate::Failure;
 
-/// Opens an existing journal (the read and act verbs never create one).
-fn open_existing(store: &StoreArg) -> Result<SqliteStore, Failure> {
-    if !store.path.exists() {
-        return Err(Failure::failed(format!(
-            "no journal at {}",
-            connectly_net::printable(&store.path.display().to_string())
-        ))
-        .hint("pass --store PATH: the file `connectly relay serve --store PATH` writes"));
+/// Opens an existing journal (the read and act verbs never create one, nor migrate one).
+fn open_existing(store: &StoreArg) -> Result<Box<dyn Store>, Failure> {
+    if let Some(path) = store.path() {
+        if !path.exists() {
+            return Err(Failure::failed(format!(
+                "no journal at {}",
+                connectly_net::printable(&path.display().to_string())
+            ))
+            .hint("pass --store PATH|URL: the file or database `connectly relay serve --store` writes"));
+        }
     }
-    open(&store.path)
+    open(
+        store,
+        PgOptions {
+            migrate: false,
+            ..PgOptions::default()
+        },
+    )
 }
 
-pub(super) fn open(path: &Path) -> Result<SqliteStore, Failure> {
-    SqliteStore::open(path).map_err(|e| Failure::failed("cannot open the journal").caused_by(&e))
+/// Opens the journal `--store` names: an SQLite file (created when missing), or a Postgres
+/// database opened with `options`.
+pub(super) fn open(store: &StoreArg, options: PgOptions) -> Result<Box<dyn Store>, Failure> {
+    let opened: Result<Box<dyn Store>, _> = match store.postgres() {
+        Some(url) => PgStore::open(url, options).map(|s| Box::new(s) as Box<dyn Store>),
+        None => SqliteStore::open(&store.store).map(|s| Box::new(s) as Box<dyn Store>),
+    };
+    opened.map_err(|e| Failure::failed("cannot open the journal").caused_by(&e))
 }
 
 fn failed(e: connectly_relay::StoreError) -> Failure {
@@ -157,7 +171,7 @@ pub(crate) async fn run(printer: &Printer, command: RelayCommand) -> Result<(), 
             let status = open_existing(&store)?.status().map_err(failed)?;
             if printer.json_mode() {
                 return printer.json(&StatusDoc {
-                    store: store.path.display().to_string(),
+                    store: store.shown(),
                     pending: status.pending,
                     delivered: status.delivered,
                     dead: status.dead,

@@ -34,14 +34,19 @@ Examples:
 
 const SERVE_HELP: &str = "\
 Listens for Connectly's POSTs (any path; GET /metrics is Prometheus text). Each correctly signed
-event is committed to the journal (--store, SQLite in WAL mode with synchronous=FULL; commits are
-grouped, one fsync for many events under load) before the 200. Each is then POSTed to
---forward-to with its original bytes, content-type and x-connectly-hmac-sha256 header (verify it
-with the same secret), plus x-connectly-relay-key (the SHA-256 of the body) and
-x-connectly-relay-attempt (1, 2, ...). A 2xx is delivered; anything else, a timeout or a refused
-connection is tried again by --retry-schedule (each delay ±20 % jitter); after its last attempt
-the event is dead (`relay dead list`, `relay dead retry`). Events wait for your handler on disk,
-not in memory. No order is promised.
+event is committed to the journal (--store: an SQLite file in WAL mode with synchronous=FULL, or a
+Postgres database with synchronous_commit=on; commits are grouped, one fsync for many events under
+load) before the 200. Each is then POSTed to --forward-to with its original bytes, content-type
+and x-connectly-hmac-sha256 header (verify it with the same secret), plus x-connectly-relay-key
+(the SHA-256 of the body) and x-connectly-relay-attempt (1, 2, ...). A 2xx is delivered; anything
+else, a timeout or a refused connection is tried again by --retry-schedule (each delay ±20 %
+jitter); after its last attempt the event is dead (`relay dead list`, `relay dead retry`). Events
+wait for your handler on disk, not in memory. No order is promised.
+
+Several relays may share one Postgres database (--store postgres://... or
+CONNECTLY_RELAY_DATABASE_URL): dedup, pending events, dead letters and replay are shared. Each
+relay claims the events it sends for --lease; when one dies, another sends its events after the
+lease. The schema is created or migrated at start (the other verbs never migrate).
 
 SIGTERM or Ctrl-C: stop accepting, answer the requests in flight, finish the forwards in flight,
 exit 0. A second Ctrl-C stops at once; a kill -9 loses nothing that was answered 200.
@@ -49,7 +54,9 @@ exit 0. A second Ctrl-C stops at once; a kill -9 loses nothing that was answered
 Examples:
   connectly relay serve --forward-to http://127.0.0.1:3000/webhook --secret whsec_new --secret whsec_old
   connectly relay serve --forward-to https://handler.internal/connectly --store /var/lib/connectly/relay.db \\
-      --listen 0.0.0.0:8787 --allow-non-loopback";
+      --listen 0.0.0.0:8787 --allow-non-loopback
+  CONNECTLY_RELAY_DATABASE_URL=postgres://relay@127.0.0.1/connectly \\
+      connectly relay serve --forward-to http://127.0.0.1:3000/webhook   # on each instance";
 
 const STATUS_HELP: &str = "\
 Examples:
@@ -112,11 +119,44 @@ pub(crate) enum RelayCommand {
 }
 
 /// `--store`.
-#[derive(Args, Debug)]
+#[derive(Args)]
 pub(crate) struct StoreArg {
-    /// The journal (an SQLite file).
-    #[arg(long = "store", value_name = "PATH", default_value = DEFAULT_STORE)]
-    path: PathBuf,
+    /// The journal: an SQLite file, or a Postgres database several relays share
+    /// (postgres://user:password@host/db).
+    #[arg(long = "store", value_name = "PATH|URL", default_value = DEFAULT_STORE,
+          env = "CONNECTLY_RELAY_DATABASE_URL", hide_env_values = true)]
+    store: String,
+}
+
+impl std::fmt::Debug for StoreArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreArg")
+            .field("store", &self.shown())
+            .finish()
+    }
+}
+
+impl StoreArg {
+    /// The Postgres URL, when `--store` is one.
+    fn postgres(&self) -> Option<&str> {
+        connectly_relay::is_postgres_url(&self.store).then_some(self.store.as_str())
+    }
+
+    /// The SQLite file, when `--store` is one.
+    fn path(&self) -> Option<PathBuf> {
+        self.postgres()
+            .is_none()
+            .then(|| PathBuf::from(&self.store))
+    }
+
+    /// The journal as it may be shown: a file's path, or the database's URL without its
+    /// password.
+    fn shown(&self) -> String {
+        match self.postgres() {
+            Some(url) => connectly_relay::shown_postgres_url(url),
+            None => self.store.clone(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -154,6 +194,11 @@ pub(crate) struct ServeArgs {
     /// Time allowed for one forward attempt.
     #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
     forward_timeout: Duration,
+    /// Postgres only: how long a relay's claim on the events it is sending holds; when a relay
+    /// dies mid-forward, another sends its events after this [default: twice
+    /// --forward-timeout].
+    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    lease: Option<Duration>,
     /// Largest event body, in bytes (413 above it).
     #[arg(long, value_name = "BYTES", default_value_t = connectly_relay::DEFAULT_MAX_BODY_BYTES)]
     max_body: usize,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use connectly_relay::{Metrics, RelayConfig, Store};
+use connectly_relay::{Metrics, PgOptions, RelayConfig, Store};
 use connectly_webhook::Verifier;
 use reqwest::Url;
 use serde::Serialize;
@@ -46,7 +46,14 @@ pub(super) async fn serve(printer: &Printer, args: ServeArgs) -> Result<(), Fail
         ..RelayConfig::new(verifier, forward_to.clone())
     };
     config.check().map_err(|e| Failure::usage(e.to_string()))?;
-    let store: Arc<dyn Store> = Arc::new(open(&args.store.path)?);
+    let store: Arc<dyn Store> = Arc::from(open(
+        &args.store,
+        PgOptions {
+            lease: args.lease.unwrap_or(2 * args.forward_timeout),
+            migrate: true,
+            instance: None,
+        },
+    )?);
     let listener = crate::listen::bind(args.listen).await?;
     let addr = listener
         .local_addr()
@@ -61,7 +68,7 @@ pub(super) async fn serve(printer: &Printer, args: ServeArgs) -> Result<(), Fail
     printer.status(format!(
         "connectly relay: listening on http://{addr}/, storing in {}, forwarding to {}; \
          SIGTERM or Ctrl-C drains and stops",
-        connectly_net::printable(&args.store.path.display().to_string()),
+        connectly_net::printable(&args.store.shown()),
         connectly_net::shown(&forward_to)
     ));
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();

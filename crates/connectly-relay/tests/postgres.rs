@@ -1,0 +1,284 @@
+//! What only the Postgres journal does: schema versions in a shared database, migrations raced by
+//! relays starting together, claims with a lease shared by several relays, dedup across them,
+//! Postgres stopping and coming back, and no password anywhere.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use connectly_relay::{
+    now_ms, DeliveryKey, Outcome, PgOptions, PgStore, Store, Write, Written, PG_MIGRATIONS,
+};
+use connectly_tests::postgres::{database, psql, Cluster};
+
+use crate::common::{event, eventually};
+use crate::journal::insert;
+
+fn options(instance: &str, lease: Duration) -> PgOptions {
+    PgOptions {
+        lease,
+        instance: Some(instance.to_owned()),
+        ..PgOptions::default()
+    }
+}
+
+fn keys(records: &[connectly_relay::Record]) -> HashSet<DeliveryKey> {
+    records.iter().map(|r| r.key).collect()
+}
+
+#[test]
+fn the_schema_version_is_recorded_the_verbs_do_not_migrate_and_a_newer_database_is_refused() {
+    let db = database();
+    // A verb (no migration) on an empty database says what creates the journal.
+    let check_only = PgOptions {
+        migrate: false,
+        ..PgOptions::default()
+    };
+    let error = PgStore::open(db.url(), check_only.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("relay serve --store URL"), "{error}");
+    drop(PgStore::open(db.url(), PgOptions::default()).unwrap());
+    let version = psql(
+        db.url(),
+        "SELECT MAX(version) FROM connectly_relay_migrations",
+    );
+    assert_eq!(version, PG_MIGRATIONS.len().to_string());
+    let store = PgStore::open(db.url(), check_only.clone()).unwrap();
+    assert_eq!(
+        store.write(&[insert(&event(1), 0)]).unwrap(),
+        [Written::Stored]
+    );
+    drop(store);
+    // Reopening migrates nothing and keeps the events.
+    let store = PgStore::open(db.url(), PgOptions::default()).unwrap();
+    assert_eq!(store.status().unwrap().pending, 1);
+    drop(store);
+    psql(
+        db.url(),
+        "INSERT INTO connectly_relay_migrations (version) VALUES (99)",
+    );
+    let error = PgStore::open(db.url(), PgOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("schema version 99"), "{error}");
+}
+
+#[test]
+fn relays_starting_together_migrate_once() {
+    let db = database();
+    let url = db.url().to_owned();
+    let opened: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || PgStore::open(&url, PgOptions::default()).map(drop))
+        })
+        .collect();
+    for handle in opened {
+        handle.join().unwrap().unwrap();
+    }
+    assert_eq!(
+        psql(&url, "SELECT COUNT(*) FROM connectly_relay_migrations"),
+        PG_MIGRATIONS.len().to_string()
+    );
+}
+
+#[test]
+fn two_relays_claim_disjoint_events_and_take_over_when_a_lease_ends() {
+    let db = database();
+    let lease = Duration::from_millis(300);
+    let a = PgStore::open(db.url(), options("a", lease)).unwrap();
+    let b = PgStore::open(db.url(), options("b", Duration::from_secs(60))).unwrap();
+    let writes: Vec<Write> = (0..10).map(|i| insert(&event(i), 1_000)).collect();
+    a.write(&writes).unwrap();
+    let now = now_ms();
+    let by_a = a.due(now, 6).unwrap();
+    let by_b = b.due(now, 10).unwrap();
+    assert_eq!((by_a.len(), by_b.len()), (6, 4));
+    assert!(keys(&by_a).is_disjoint(&keys(&by_b)));
+    // A relay's own claims come back to it (renewed), never to the other while they hold.
+    assert_eq!(keys(&a.due(now, 10).unwrap()), keys(&by_a));
+    assert!(b
+        .due(now, 10)
+        .unwrap()
+        .iter()
+        .all(|r| keys(&by_b).contains(&r.key)));
+    // A records one attempt (the claim ends with it) and dies: B takes the other five once
+    // A's lease ends, and none of its own are lost meanwhile.
+    let done = by_a[0].key;
+    a.write(&[Write::Attempt {
+        key: done,
+        at: now,
+        outcome: Outcome::Delivered,
+    }])
+    .unwrap();
+    drop(a);
+    let mut taken = HashSet::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while taken.len() < 9 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B took only {} of the 9 pending events after A's lease",
+            taken.len()
+        );
+        taken = keys(&b.due(now_ms(), 20).unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!taken.contains(&done));
+    assert_eq!(taken.len(), 9);
+}
+
+#[test]
+fn a_relay_gets_its_own_claims_back_first_then_new_events_up_to_the_limit() {
+    let db = database();
+    let a = PgStore::open(db.url(), options("a", Duration::from_secs(60))).unwrap();
+    let late: Vec<Write> = (0..10)
+        .map(|i| insert(&event(i), 1_000 + i as i64))
+        .collect();
+    a.write(&late).unwrap();
+    let now = now_ms();
+    let sending = keys(&a.due(now, 3).unwrap());
+    // Events due earlier than the three being sent arrive: asked for its 3 in flight and 2
+    // free slots, the relay gets its 3 back (renewed) and exactly 2 new ones, not 5 new ones
+    // of which it could start only 2 while holding the other 3 from every other relay.
+    let early: Vec<Write> = (10..15).map(|i| insert(&event(i), 500)).collect();
+    a.write(&early).unwrap();
+    let due = a.due(now, 5).unwrap();
+    assert!(sending.is_subset(&keys(&due)), "{due:?}");
+    assert_eq!(due.len(), 5);
+}
+
+#[test]
+fn the_same_event_sent_to_two_relays_is_stored_once() {
+    let db = database();
+    let a = PgStore::open(db.url(), PgOptions::default()).unwrap();
+    let b = PgStore::open(db.url(), PgOptions::default()).unwrap();
+    let body = event(1);
+    let (x, y) = std::thread::scope(|s| {
+        let x = s.spawn(|| a.write(&[insert(&body, 1)]).unwrap());
+        let y = s.spawn(|| b.write(&[insert(&body, 2)]).unwrap());
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    let mut both = [x[0], y[0]];
+    both.sort_by_key(|w| *w == Written::Duplicate);
+    assert_eq!(both, [Written::Stored, Written::Duplicate]);
+    assert_eq!(a.status().unwrap(), b.status().unwrap());
+    assert_eq!(a.status().unwrap().pending, 1);
+}
+
+#[test]
+fn no_password_in_debug_or_errors_and_no_plain_connection_off_loopback() {
+    let db = database();
+    let url = db
+        .url()
+        .replacen("postgres://postgres@", "postgres://postgres:pa55word@", 1);
+    // The cluster trusts loopback: the password is accepted and never shown.
+    let store = PgStore::open(&url, PgOptions::default()).unwrap();
+    let debug = format!("{store:?}");
+    assert!(
+        !debug.contains("pa55word") && debug.contains("[redacted]"),
+        "{debug}"
+    );
+    assert!(!store.shown().contains("pa55word"));
+    // Nothing listens on port 1: the error names the server, not the password.
+    for url in [
+        "postgres://me:pa55word@127.0.0.1:1/db",
+        "postgresql://me@127.0.0.1:1/db?password=pa55word",
+    ] {
+        let error = PgStore::open(url, PgOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("pa55word"), "{error}");
+        assert!(error.contains("127.0.0.1:1"), "{error}");
+    }
+    let error = PgStore::open("postgres://me:pa55word@db.example/x", PgOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("sslmode=disable") && !error.contains("pa55word"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_answers_503_never_200_and_the_relay_recovers_when_it_is_back() {
+    use connectly_relay::{Relay, RelayConfig, Url, Verifier};
+    use connectly_tests::Sink;
+    let cluster = Arc::new(tokio::task::spawn_blocking(Cluster::start).await.unwrap());
+    let url = {
+        let cluster = cluster.clone();
+        tokio::task::spawn_blocking(move || cluster.create_database())
+            .await
+            .unwrap()
+    };
+    let store = Arc::new(PgStore::open(&url, PgOptions::default()).unwrap());
+    let sink = Sink::start().await;
+    let config = RelayConfig::new(
+        Verifier::new(crate::common::SECRET),
+        Url::parse(&sink.url()).unwrap(),
+    );
+    let relay = Relay::start(config, store.clone()).await.unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = |i: usize| {
+        let (http, url) = (http.clone(), relay.url());
+        async move {
+            let body = event(i);
+            let response = http
+                .post(url)
+                .header(
+                    "x-connectly-hmac-sha256",
+                    connectly_webhook::sign(crate::common::SECRET, &body),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let retry_after = response.headers().get("retry-after").cloned();
+            (response.status().as_u16(), retry_after)
+        }
+    };
+    assert_eq!(post(0).await.0, 200);
+    {
+        let cluster = cluster.clone();
+        tokio::task::spawn_blocking(move || cluster.stop())
+            .await
+            .unwrap();
+    }
+    for i in 1..6 {
+        let (status, retry_after) = post(i).await;
+        assert_eq!(status, 503, "event {i} while Postgres is down");
+        assert!(retry_after.is_some());
+    }
+    {
+        let cluster = cluster.clone();
+        tokio::task::spawn_blocking(move || cluster.restart())
+            .await
+            .unwrap();
+    }
+    // Back: the pool reconnects by itself (the first commits may still meet a dead connection).
+    let mut answered = Vec::new();
+    for i in 1..6 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, _) = post(i).await;
+            if status == 200 {
+                break;
+            }
+            assert_eq!(status, 503);
+            assert!(
+                std::time::Instant::now() < deadline,
+                "event {i} never stored"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        answered.push(i);
+    }
+    let check = store.clone();
+    eventually(Duration::from_secs(20), "the 6 events delivered", || {
+        check.status().is_ok_and(|s| s.delivered == 6)
+    })
+    .await;
+    let delivered: HashSet<String> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!(delivered.len(), 6);
+    relay.shutdown().await.unwrap();
+}
