@@ -104,7 +104,60 @@ async fn post(http: &reqwest::Client, url: &str) -> bool {
     }
 }
 
+/// CPU seconds (user + system) of this process, and of its threads named `name`, from /proc
+/// (clock ticks of 10 ms: over a 3 s phase on 2 cores, within 2 %).
+fn cpu_seconds(name: &str) -> (f64, f64) {
+    let ticks = |stat: &str| -> Option<(String, f64)> {
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_owned();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // Fields 14 and 15 (utime, stime); `rest` starts at field 3.
+        let t: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some((comm, t / 100.0))
+    };
+    let all = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| ticks(&s))
+        .map_or(0.0, |(_, t)| t);
+    let mut named = 0.0;
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        if let Some((comm, t)) = std::fs::read_to_string(task.path().join("stat"))
+            .ok()
+            .and_then(|s| ticks(&s))
+        {
+            if name.starts_with(&comm) {
+                named += t;
+            }
+        }
+    }
+    (all, named)
+}
+
+/// Acks per second, and what they cost: process CPU µs per ack, of it the writer thread's, and
+/// the cores busy meanwhile.
+struct Run {
+    acks: f64,
+    cpu_us: f64,
+    writer_us: f64,
+    cores: f64,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} [{:.0} µs CPU/ack, writer {:.0}, {:.2} cores]",
+            self.acks, self.cpu_us, self.writer_us, self.cores
+        )
+    }
+}
+
 async fn throughput(http: &reqwest::Client, url: &str, secs: u64) -> f64 {
+    measured(http, url, secs).await.acks
+}
+
+async fn measured(http: &reqwest::Client, url: &str, secs: u64) -> Run {
+    let (cpu0, writer0) = cpu_seconds("connectly-relay-writer");
     let deadline = Instant::now() + Duration::from_secs(secs);
     let acked = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -120,7 +173,15 @@ async fn throughput(http: &reqwest::Client, url: &str, secs: u64) -> f64 {
         });
     }
     while tasks.join_next().await.is_some() {}
-    acked.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let wall = started.elapsed().as_secs_f64();
+    let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
+    let acks = acked.load(Ordering::Relaxed).max(1) as f64;
+    Run {
+        acks: acks / wall,
+        cpu_us: (cpu1 - cpu0) * 1e6 / acks,
+        writer_us: (writer1 - writer0) * 1e6 / acks,
+        cores: (cpu1 - cpu0) / wall,
+    }
 }
 
 /// p50, p99 in ms, and the share of requests answered 200.
@@ -150,18 +211,8 @@ async fn latency(http: &reqwest::Client, url: &str, rate: u64, secs: u64) -> (f6
     (at(0.5), at(0.99), ok as f64 / latencies.len() as f64)
 }
 
+/// A relay forwarding to `sink`, its journal `name` in `dir`.
 async fn relay(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) -> Relay {
-    relay_with(sink, dir, name, max_batch, None).await
-}
-
-/// A relay; with `first_delay`, the first forward waits that long (the ingest path alone).
-async fn relay_with(
-    sink: &str,
-    dir: &std::path::Path,
-    name: &str,
-    max_batch: usize,
-    first_delay: Option<Duration>,
-) -> Relay {
     let path = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -169,10 +220,22 @@ async fn relay_with(
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let mut config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
     config.max_batch = max_batch;
-    if let Some(delay) = first_delay {
-        config.schedule = connectly_relay::Schedule::new(vec![delay]).unwrap();
-    }
     Relay::start(config, store).await.unwrap()
+}
+
+/// A handler that accepts connections and never answers: the relay's forwards in flight
+/// (`concurrency`, 16) wait on it for the whole phase (the forward timeout is 30 s), so the
+/// relay only ingests.
+async fn silent_sink() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    format!("http://{addr}/")
 }
 
 fn main() {
@@ -196,10 +259,12 @@ fn main() {
             .unwrap();
         let sink = bare_server(false).await;
         let bare = bare_server(true).await;
+        let silent = silent_sink().await;
         println!("journal in {}", dir.path().display());
         println!("throughput, {CLIENTS} clients, {secs} s each (acks/s):");
         for round in 1..=rounds {
-            let b = throughput(&http, &bare, secs).await;
+            let bare_run = measured(&http, &bare, secs).await;
+            let b = bare_run.acks;
             let group = relay(
                 &sink,
                 dir.path(),
@@ -207,27 +272,44 @@ fn main() {
                 connectly_relay::DEFAULT_MAX_BATCH,
             )
             .await;
-            let g = throughput(&http, &group.url(), secs).await;
+            let group_run = measured(&http, &group.url(), secs).await;
+            let g = group_run.acks;
             let commits = group.metrics().commits();
             let writes = group.metrics().writes_committed();
             group.shutdown().await.unwrap();
             let single = relay(&sink, dir.path(), "single", 1).await;
             let s = throughput(&http, &single.url(), secs).await;
             single.shutdown().await.unwrap();
-            // The ingest path alone: forwarding waits an hour, events stay on disk.
-            let idle = relay_with(
-                &sink,
+            // The ingest path alone: the forwards wait on a silent handler, events stay on disk.
+            let idle = relay(
+                &silent,
                 dir.path(),
                 "ingest",
                 connectly_relay::DEFAULT_MAX_BATCH,
-                Some(Duration::from_secs(3600)),
             )
             .await;
-            let i = throughput(&http, &idle.url(), secs).await;
-            idle.shutdown().await.unwrap();
+            let idle_run = measured(&http, &idle.url(), secs).await;
+            let i = idle_run.acks;
+            let commit_s = idle
+                .metrics()
+                .render(None)
+                .lines()
+                .find_map(|l| l.strip_prefix("connectly_relay_commit_seconds_sum "))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let idle_commits = idle.metrics().commits().max(1);
+            let rows = idle.metrics().writes_committed() as f64 / idle_commits as f64;
+            let delivered = idle.metrics().forwards(connectly_relay::Forwarded::Delivered);
+            assert_eq!(delivered, 0, "forwarding was not idle");
+            drop(idle); // shutdown would wait for the forwards in flight (30 s)
+            println!("  round {round}: bare {bare_run}");
+            println!("  round {round}: relay {group_run}");
             println!(
-                "  round {round}: relay, forwarding idle {i:.0}  ingest/bare {:.2}",
-                i / b
+                "  round {round}: relay, forwarding idle {idle_run}  ingest/bare {:.2}  \
+                 ({rows:.1} rows/commit, {:.2} ms/commit, writer busy {:.0} %)",
+                i / b,
+                commit_s * 1e3 / idle_commits as f64,
+                commit_s * 100.0 / secs as f64
             );
             println!(
                 "  round {round}: bare {b:.0}  relay {g:.0} ({:.1} writes/commit)  relay-1 {s:.0}  \
