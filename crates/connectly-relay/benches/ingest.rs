@@ -1,12 +1,19 @@
 //! Ingest throughput and acknowledgement latency of the relay (BENCHMARKS.md, "connectly-relay").
 //!
-//! Three servers on loopback, each answering a signed POST:
+//! Servers on loopback, each answering a signed POST:
 //! - `bare`: an axum route that reads the body, verifies the signature and answers 200 (no
 //!   storage: the floor of hyper + axum + reqwest + HMAC on this machine);
 //! - `relay`: the relay with group commit (up to 256 rows per commit), forwarding to a bare 200
 //!   sink at the same time, as in production;
 //! - `relay-1`: the same with `max_batch = 1`: one fsync per event, the baseline group commit is
-//!   measured against.
+//!   measured against;
+//! - `relay, ingest only`: the relay forwarding to a handler that never answers, so that after
+//!   its first 16 forwards it only ingests.
+//!
+//! Each throughput phase also reports the process's CPU per ack (load generator included), the
+//! writer thread's part of it and the cores busy: on a shared machine the CPU per ack moves less
+//! than the acks/s. First, the journal alone: [`SqliteStore`] commits of 1, 16 and 64 new events
+//! from one thread, as the writer makes them (rows/s, ms per commit, CPU per row).
 //!
 //! Throughput: `CLIENTS` tasks (64) send distinct signed events back to back for `SECS` seconds
 //! (3); ack/s are the 200s per second. Latency: an open-loop sender at `RATE` events per second
@@ -23,7 +30,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
-use connectly_relay::{Relay, RelayConfig, SqliteStore, Url, Verifier};
+use connectly_relay::{
+    DeliveryKey, Forwarded, NewEvent, Relay, RelayConfig, SqliteStore, Store as _, Url, Verifier,
+    Write,
+};
 
 const SECRET: &str = "whsec_bench";
 const CLIENTS: usize = 64;
@@ -104,30 +114,32 @@ async fn post(http: &reqwest::Client, url: &str) -> bool {
     }
 }
 
-/// CPU seconds (user + system) of this process, and of its threads named `name`, from /proc
-/// (clock ticks of 10 ms: over a 3 s phase on 2 cores, within 2 %).
-fn cpu_seconds(name: &str) -> (f64, f64) {
+/// CPU seconds (user + system) of this process, and of each of its threads named `name` by
+/// thread id, from /proc (ticks of 10 ms: over a 3 s phase, within 1 %).
+fn cpu_seconds(name: &str) -> (f64, std::collections::HashMap<String, f64>) {
     let ticks = |stat: &str| -> Option<(String, f64)> {
         let (head, rest) = stat.rsplit_once(')')?;
         let comm = head.split_once('(')?.1.to_owned();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // Fields 14 and 15 (utime, stime); `rest` starts at field 3.
-        let t: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        Some((comm, t / 100.0))
+        // utime and stime are fields 14 and 15; `rest` starts at field 3.
+        let mut fields = rest.split_whitespace().skip(11);
+        let user: f64 = fields.next()?.parse().ok()?;
+        let system: f64 = fields.next()?.parse().ok()?;
+        Some((comm, (user + system) / 100.0))
     };
     let all = std::fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|s| ticks(&s))
         .map_or(0.0, |(_, t)| t);
-    let mut named = 0.0;
-    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
-        if let Some((comm, t)) = std::fs::read_to_string(task.path().join("stat"))
-            .ok()
-            .and_then(|s| ticks(&s))
-        {
-            if name.starts_with(&comm) {
-                named += t;
-            }
+    let mut named = std::collections::HashMap::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // The kernel keeps 15 bytes of a thread's name.
+        if let Some((_, t)) = ticks(&stat).filter(|(comm, _)| name.starts_with(comm.as_str())) {
+            named.insert(task.file_name().to_string_lossy().into_owned(), t);
         }
     }
     (all, named)
@@ -175,11 +187,16 @@ async fn measured(http: &reqwest::Client, url: &str, secs: u64) -> Run {
     while tasks.join_next().await.is_some() {}
     let wall = started.elapsed().as_secs_f64();
     let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
+    // Writers that ended meanwhile (an earlier relay's) are left out.
+    let writer: f64 = writer1
+        .iter()
+        .map(|(tid, t)| t - writer0.get(tid).copied().unwrap_or(0.0))
+        .sum();
     let acks = acked.load(Ordering::Relaxed).max(1) as f64;
     Run {
         acks: acks / wall,
         cpu_us: (cpu1 - cpu0) * 1e6 / acks,
-        writer_us: (writer1 - writer0) * 1e6 / acks,
+        writer_us: writer * 1e6 / acks,
         cores: (cpu1 - cpu0) / wall,
     }
 }
@@ -238,6 +255,56 @@ async fn silent_sink() -> String {
     format!("http://{addr}/")
 }
 
+/// CPU seconds of the calling thread.
+fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    fields.iter().sum::<f64>() / 100.0
+}
+
+/// The journal alone, from one thread as the writer uses it: commits of `batch` new events for
+/// `secs` seconds. Prints rows/s, ms per commit and CPU µs per row.
+fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
+    let path = dir.join(format!("store-{batch}.db"));
+    let store = SqliteStore::open(&path).unwrap();
+    let batches: Vec<Vec<Write>> = (0..rows / batch)
+        .map(|b| {
+            (0..batch)
+                .map(|i| {
+                    let (body, signature) = event();
+                    Write::Insert(NewEvent {
+                        key: DeliveryKey::of(&body),
+                        body,
+                        signature,
+                        content_type: Some("text/plain; charset=utf-8".to_owned()),
+                        received_at: 1_700_000_000_000 + (b * batch + i) as i64,
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let (started, cpu0) = (Instant::now(), thread_cpu_seconds());
+    for writes in &batches {
+        store.write(writes).unwrap();
+    }
+    let (wall, cpu) = (started.elapsed().as_secs_f64(), thread_cpu_seconds() - cpu0);
+    let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
+    println!(
+        "  store alone, {batch:>3} rows/commit: {:.0} rows/s  {:.2} ms/commit  {:.1} µs CPU/row  \
+         (wal {:.1} MB)",
+        rows as f64 / wall,
+        wall * 1e3 / batches.len() as f64,
+        cpu * 1e6 / rows as f64,
+        wal as f64 / 1e6,
+    );
+}
+
 fn main() {
     let secs = env("RELAY_BENCH_SECS", 3);
     let rate = env("RELAY_BENCH_RATE", 300);
@@ -246,6 +313,10 @@ fn main() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
     let dir = tempfile::tempdir_in(dir).unwrap();
+    println!("journal in {}", dir.path().display());
+    for (batch, rows) in [(1, 1_000), (16, 32_000), (64, 64_000)] {
+        store_alone(dir.path(), batch, rows);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -260,7 +331,6 @@ fn main() {
         let sink = bare_server(false).await;
         let bare = bare_server(true).await;
         let silent = silent_sink().await;
-        println!("journal in {}", dir.path().display());
         println!("throughput, {CLIENTS} clients, {secs} s each (acks/s):");
         for round in 1..=rounds {
             let bare_run = measured(&http, &bare, secs).await;
@@ -273,14 +343,13 @@ fn main() {
             )
             .await;
             let group_run = measured(&http, &group.url(), secs).await;
-            let g = group_run.acks;
             let commits = group.metrics().commits();
             let writes = group.metrics().writes_committed();
+            let forwarded = group.metrics().forwards(Forwarded::Delivered);
             group.shutdown().await.unwrap();
             let single = relay(&sink, dir.path(), "single", 1).await;
             let s = throughput(&http, &single.url(), secs).await;
             single.shutdown().await.unwrap();
-            // The ingest path alone: the forwards wait on a silent handler, events stay on disk.
             let idle = relay(
                 &silent,
                 dir.path(),
@@ -289,35 +358,35 @@ fn main() {
             )
             .await;
             let idle_run = measured(&http, &idle.url(), secs).await;
-            let i = idle_run.acks;
-            let commit_s = idle
-                .metrics()
+            let metrics = idle.metrics();
+            let commit_s = metrics
                 .render(None)
                 .lines()
                 .find_map(|l| l.strip_prefix("connectly_relay_commit_seconds_sum "))
                 .and_then(|v| v.parse::<f64>().ok())
                 .unwrap_or(0.0);
-            let idle_commits = idle.metrics().commits().max(1);
-            let rows = idle.metrics().writes_committed() as f64 / idle_commits as f64;
-            let delivered = idle.metrics().forwards(connectly_relay::Forwarded::Delivered);
-            assert_eq!(delivered, 0, "forwarding was not idle");
+            let idle_commits = metrics.commits().max(1) as f64;
+            let rows = metrics.writes_committed() as f64 / idle_commits;
+            assert_eq!(metrics.forwards(Forwarded::Delivered), 0, "it forwarded");
             drop(idle); // shutdown would wait for the forwards in flight (30 s)
             println!("  round {round}: bare {bare_run}");
-            println!("  round {round}: relay {group_run}");
             println!(
-                "  round {round}: relay, forwarding idle {idle_run}  ingest/bare {:.2}  \
-                 ({rows:.1} rows/commit, {:.2} ms/commit, writer busy {:.0} %)",
-                i / b,
-                commit_s * 1e3 / idle_commits as f64,
-                commit_s * 100.0 / secs as f64
-            );
-            println!(
-                "  round {round}: bare {b:.0}  relay {g:.0} ({:.1} writes/commit)  relay-1 {s:.0}  \
-                 relay/bare {:.2}  relay/relay-1 {:.1}",
+                "  round {round}: relay {group_run}  relay/bare {:.2}  ({:.1} writes/commit, \
+                 {forwarded} forwarded meanwhile)",
+                group_run.acks / b,
                 // Stored events and forward outcomes share the writer.
                 writes as f64 / commits.max(1) as f64,
-                g / b,
-                g / s
+            );
+            println!(
+                "  round {round}: relay-1 {s:.0}  relay/relay-1 {:.1}",
+                group_run.acks / s
+            );
+            println!(
+                "  round {round}: relay, ingest only {idle_run}  ingest/bare {:.2}  ({rows:.1} \
+                 rows/commit, {:.2} ms/commit, writer committing {:.0} % of the time)",
+                idle_run.acks / b,
+                commit_s * 1e3 / idle_commits,
+                commit_s * 100.0 / secs as f64
             );
         }
         println!("ack latency at {rate}/s offered, {secs} s (p50 ms, p99 ms, share answered 200):");
