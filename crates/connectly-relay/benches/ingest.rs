@@ -188,10 +188,11 @@ async fn measured(http: &reqwest::Client, url: &str, secs: u64) -> Run {
     let wall = started.elapsed().as_secs_f64();
     let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
     // Writers that ended meanwhile (an earlier relay's) are left out.
-    let writer: f64 = writer1
+    let writer = writer1
         .iter()
         .map(|(tid, t)| t - writer0.get(tid).copied().unwrap_or(0.0))
-        .sum();
+        .sum::<f64>()
+        .max(0.0);
     let acks = acked.load(Ordering::Relaxed).max(1) as f64;
     Run {
         acks: acks / wall,
