@@ -1,12 +1,19 @@
 //! Ingest throughput and acknowledgement latency of the relay (BENCHMARKS.md, "connectly-relay").
 //!
-//! Three servers on loopback, each answering a signed POST:
+//! Servers on loopback, each answering a signed POST:
 //! - `bare`: an axum route that reads the body, verifies the signature and answers 200 (no
 //!   storage: the floor of hyper + axum + reqwest + HMAC on this machine);
 //! - `relay`: the relay with group commit (up to 256 rows per commit), forwarding to a bare 200
 //!   sink at the same time, as in production;
 //! - `relay-1`: the same with `max_batch = 1`: one fsync per event, the baseline group commit is
-//!   measured against.
+//!   measured against;
+//! - `relay, ingest only`: the relay forwarding to a handler that never answers, so that after
+//!   its first 16 forwards it only ingests.
+//!
+//! Each throughput phase also reports the process's CPU per ack (load generator included), the
+//! writer thread's part of it and the cores busy: on a shared machine the CPU per ack moves less
+//! than the acks/s. First, the journal alone: [`SqliteStore`] commits of 1, 16 and 64 new events
+//! from one thread, as the writer makes them (rows/s, ms per commit, CPU per row).
 //!
 //! Throughput: `CLIENTS` tasks (64) send distinct signed events back to back for `SECS` seconds
 //! (3); ack/s are the 200s per second. Latency: an open-loop sender at `RATE` events per second
@@ -23,7 +30,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
-use connectly_relay::{Relay, RelayConfig, SqliteStore, Url, Verifier};
+use connectly_relay::{
+    DeliveryKey, Forwarded, NewEvent, Relay, RelayConfig, SqliteStore, Store as _, Url, Verifier,
+    Write,
+};
 
 const SECRET: &str = "whsec_bench";
 const CLIENTS: usize = 64;
@@ -104,7 +114,62 @@ async fn post(http: &reqwest::Client, url: &str) -> bool {
     }
 }
 
+/// CPU seconds (user + system) of this process, and of each of its threads named `name` by
+/// thread id, from /proc (ticks of 10 ms: over a 3 s phase, within 1 %).
+fn cpu_seconds(name: &str) -> (f64, std::collections::HashMap<String, f64>) {
+    let ticks = |stat: &str| -> Option<(String, f64)> {
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_owned();
+        // utime and stime are fields 14 and 15; `rest` starts at field 3.
+        let mut fields = rest.split_whitespace().skip(11);
+        let user: f64 = fields.next()?.parse().ok()?;
+        let system: f64 = fields.next()?.parse().ok()?;
+        Some((comm, (user + system) / 100.0))
+    };
+    let all = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| ticks(&s))
+        .map_or(0.0, |(_, t)| t);
+    let mut named = std::collections::HashMap::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // The kernel keeps 15 bytes of a thread's name.
+        if let Some((_, t)) = ticks(&stat).filter(|(comm, _)| name.starts_with(comm.as_str())) {
+            named.insert(task.file_name().to_string_lossy().into_owned(), t);
+        }
+    }
+    (all, named)
+}
+
+/// Acks per second, and what they cost: process CPU µs per ack, of it the writer thread's, and
+/// the cores busy meanwhile.
+struct Run {
+    acks: f64,
+    cpu_us: f64,
+    writer_us: f64,
+    cores: f64,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0} [{:.0} µs CPU/ack, writer {:.0}, {:.2} cores]",
+            self.acks, self.cpu_us, self.writer_us, self.cores
+        )
+    }
+}
+
 async fn throughput(http: &reqwest::Client, url: &str, secs: u64) -> f64 {
+    measured(http, url, secs).await.acks
+}
+
+async fn measured(http: &reqwest::Client, url: &str, secs: u64) -> Run {
+    let (cpu0, writer0) = cpu_seconds("connectly-relay-writer");
     let deadline = Instant::now() + Duration::from_secs(secs);
     let acked = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -120,7 +185,21 @@ async fn throughput(http: &reqwest::Client, url: &str, secs: u64) -> f64 {
         });
     }
     while tasks.join_next().await.is_some() {}
-    acked.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let wall = started.elapsed().as_secs_f64();
+    let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
+    // Writers that ended meanwhile (an earlier relay's) are left out.
+    let writer = writer1
+        .iter()
+        .map(|(tid, t)| t - writer0.get(tid).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        .max(0.0);
+    let acks = acked.load(Ordering::Relaxed).max(1) as f64;
+    Run {
+        acks: acks / wall,
+        cpu_us: (cpu1 - cpu0) * 1e6 / acks,
+        writer_us: writer * 1e6 / acks,
+        cores: (cpu1 - cpu0) / wall,
+    }
 }
 
 /// p50, p99 in ms, and the share of requests answered 200.
@@ -150,18 +229,8 @@ async fn latency(http: &reqwest::Client, url: &str, rate: u64, secs: u64) -> (f6
     (at(0.5), at(0.99), ok as f64 / latencies.len() as f64)
 }
 
+/// A relay forwarding to `sink`, its journal `name` in `dir`.
 async fn relay(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) -> Relay {
-    relay_with(sink, dir, name, max_batch, None).await
-}
-
-/// A relay; with `first_delay`, the first forward waits that long (the ingest path alone).
-async fn relay_with(
-    sink: &str,
-    dir: &std::path::Path,
-    name: &str,
-    max_batch: usize,
-    first_delay: Option<Duration>,
-) -> Relay {
     let path = dir.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -169,10 +238,72 @@ async fn relay_with(
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let mut config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
     config.max_batch = max_batch;
-    if let Some(delay) = first_delay {
-        config.schedule = connectly_relay::Schedule::new(vec![delay]).unwrap();
-    }
     Relay::start(config, store).await.unwrap()
+}
+
+/// A handler that accepts connections and never answers: the relay's forwards in flight
+/// (`concurrency`, 16) wait on it for the whole phase (the forward timeout is 30 s), so the
+/// relay only ingests.
+async fn silent_sink() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    format!("http://{addr}/")
+}
+
+/// CPU seconds of the calling thread.
+fn thread_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    fields.iter().sum::<f64>() / 100.0
+}
+
+/// The journal alone, from one thread as the writer uses it: commits of `batch` new events for
+/// `secs` seconds. Prints rows/s, ms per commit and CPU µs per row.
+fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
+    let path = dir.join(format!("store-{batch}.db"));
+    let store = SqliteStore::open(&path).unwrap();
+    let batches: Vec<Vec<Write>> = (0..rows / batch)
+        .map(|b| {
+            (0..batch)
+                .map(|i| {
+                    let (body, signature) = event();
+                    Write::Insert(NewEvent {
+                        key: DeliveryKey::of(&body),
+                        body,
+                        signature,
+                        content_type: Some("text/plain; charset=utf-8".to_owned()),
+                        received_at: 1_700_000_000_000 + (b * batch + i) as i64,
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let (started, cpu0) = (Instant::now(), thread_cpu_seconds());
+    for writes in &batches {
+        store.write(writes).unwrap();
+    }
+    let (wall, cpu) = (started.elapsed().as_secs_f64(), thread_cpu_seconds() - cpu0);
+    let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
+    println!(
+        "  store alone, {batch:>3} rows/commit: {:.0} rows/s  {:.2} ms/commit  {:.1} µs CPU/row  \
+         (wal {:.1} MB)",
+        rows as f64 / wall,
+        wall * 1e3 / batches.len() as f64,
+        cpu * 1e6 / rows as f64,
+        wal as f64 / 1e6,
+    );
 }
 
 fn main() {
@@ -183,6 +314,10 @@ fn main() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
     let dir = tempfile::tempdir_in(dir).unwrap();
+    println!("journal in {}", dir.path().display());
+    for (batch, rows) in [(1, 1_000), (16, 32_000), (64, 64_000)] {
+        store_alone(dir.path(), batch, rows);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -196,10 +331,11 @@ fn main() {
             .unwrap();
         let sink = bare_server(false).await;
         let bare = bare_server(true).await;
-        println!("journal in {}", dir.path().display());
+        let silent = silent_sink().await;
         println!("throughput, {CLIENTS} clients, {secs} s each (acks/s):");
         for round in 1..=rounds {
-            let b = throughput(&http, &bare, secs).await;
+            let bare_run = measured(&http, &bare, secs).await;
+            let b = bare_run.acks;
             let group = relay(
                 &sink,
                 dir.path(),
@@ -207,35 +343,51 @@ fn main() {
                 connectly_relay::DEFAULT_MAX_BATCH,
             )
             .await;
-            let g = throughput(&http, &group.url(), secs).await;
+            let group_run = measured(&http, &group.url(), secs).await;
             let commits = group.metrics().commits();
             let writes = group.metrics().writes_committed();
+            let forwarded = group.metrics().forwards(Forwarded::Delivered);
             group.shutdown().await.unwrap();
             let single = relay(&sink, dir.path(), "single", 1).await;
             let s = throughput(&http, &single.url(), secs).await;
             single.shutdown().await.unwrap();
-            // The ingest path alone: forwarding waits an hour, events stay on disk.
-            let idle = relay_with(
-                &sink,
+            let idle = relay(
+                &silent,
                 dir.path(),
                 "ingest",
                 connectly_relay::DEFAULT_MAX_BATCH,
-                Some(Duration::from_secs(3600)),
             )
             .await;
-            let i = throughput(&http, &idle.url(), secs).await;
-            idle.shutdown().await.unwrap();
+            let idle_run = measured(&http, &idle.url(), secs).await;
+            let metrics = idle.metrics();
+            let commit_s = metrics
+                .render(None)
+                .lines()
+                .find_map(|l| l.strip_prefix("connectly_relay_commit_seconds_sum "))
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let idle_commits = metrics.commits().max(1) as f64;
+            let rows = metrics.writes_committed() as f64 / idle_commits;
+            assert_eq!(metrics.forwards(Forwarded::Delivered), 0, "it forwarded");
+            drop(idle); // shutdown would wait for the forwards in flight (30 s)
+            println!("  round {round}: bare {bare_run}");
             println!(
-                "  round {round}: relay, forwarding idle {i:.0}  ingest/bare {:.2}",
-                i / b
-            );
-            println!(
-                "  round {round}: bare {b:.0}  relay {g:.0} ({:.1} writes/commit)  relay-1 {s:.0}  \
-                 relay/bare {:.2}  relay/relay-1 {:.1}",
+                "  round {round}: relay {group_run}  relay/bare {:.2}  ({:.1} writes/commit, \
+                 {forwarded} forwarded meanwhile)",
+                group_run.acks / b,
                 // Stored events and forward outcomes share the writer.
                 writes as f64 / commits.max(1) as f64,
-                g / b,
-                g / s
+            );
+            println!(
+                "  round {round}: relay-1 {s:.0}  relay/relay-1 {:.1}",
+                group_run.acks / s
+            );
+            println!(
+                "  round {round}: relay, ingest only {idle_run}  ingest/bare {:.2}  ({rows:.1} \
+                 rows/commit, {:.2} ms/commit, writer committing {:.0} % of the time)",
+                idle_run.acks / b,
+                commit_s * 1e3 / idle_commits,
+                commit_s * 100.0 / secs as f64
             );
         }
         println!("ack latency at {rate}/s offered, {secs} s (p50 ms, p99 ms, share answered 200):");
