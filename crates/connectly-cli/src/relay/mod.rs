@@ -100,7 +100,7 @@ Examples:
 /// `relay serve --help`'s text after the options.
 fn serve_help() -> String {
     format!(
-        "{SERVE_HELP} {}\n\n{SERVE_EXAMPLES}",
+        "{SERVE_HELP}\n{}\n\n{SERVE_EXAMPLES}",
         crate::listen::bounds_help(
             connectly_relay::HEADER_READ_TIMEOUT,
             connectly_relay::BODY_READ_TIMEOUT,
