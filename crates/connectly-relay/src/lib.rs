@@ -21,7 +21,10 @@
 //!   event that failed comes back after later ones.
 //! - **Backpressure.** A full ingest queue or a journal that fails to commit answers 503 with
 //!   `Retry-After`. Events wait for the handler on disk, not in memory: the forwarder reads a
-//!   few due events at a time.
+//!   few due events at a time. Past [`RelayConfig::max_connections`] a new connection waits in
+//!   the listen queue until one closes (a slower answer, never a refusal); headers past
+//!   [`RelayConfig::max_header_bytes`] get 431, through the mock's server
+//!   (`connectly_net::server`).
 //! - **Group commit.** One writer thread commits whatever queued while the previous commit was
 //!   syncing, up to [`RelayConfig::max_batch`] rows in one transaction.
 //! - **Shutdown** ([`Relay::shutdown`], SIGTERM for `connectly relay serve`): stop accepting,
