@@ -76,6 +76,16 @@ async fn headers_over_the_cap_get_431_and_the_connection_is_closed() {
     .await
     .expect("answered and closed");
     assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    // Just over it, the whole block possibly in one read: 431 too.
+    let padding = format!("x-padding: {}\r\n", "p".repeat(cap + 1024));
+    let answer = exchange(
+        &mock,
+        &get("/v1/businesses/b/webhooks", "x", mock.api_key(), &padding),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
     // A smaller cap is applied too (raised to the server's minimum, 8 KiB).
     let small = MockServer::start_with(MockConfig::default().max_header_bytes(1))
         .await
