@@ -1,8 +1,9 @@
 //! Helpers shared by the workspace's integration tests (`tests/tests/main.rs`) and the
 //! `connectly` binary's (`crates/connectly-cli/tests/main.rs`): one axum test receiver, a
 //! client pointed at a mock, Connectly's error-body check, the bare create server the benches
-//! compare against, (in [`cli`]) running the binary, and [`LiveApi`], a fake of the live API
-//! holding what the mock refuses to (unknown topics, two registrations for one topic).
+//! compare against, (in [`cli`]) running the binary, (in [`raw`]) raw connections for the faults
+//! a client cannot send, and [`LiveApi`], a fake of the live API holding what the mock refuses
+//! to (unknown topics, two registrations for one topic).
 //! Everything listens on and talks to loopback only.
 
 #![deny(missing_docs)]
@@ -10,6 +11,7 @@
 pub mod cli;
 mod live;
 pub mod postgres;
+pub mod raw;
 mod receiver;
 mod sink;
 

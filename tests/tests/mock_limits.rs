@@ -8,16 +8,11 @@ use connectly_client::{types, Error};
 use connectly_mock::{MockConfig, MockServer, DEFAULT_API_KEY};
 use connectly_tests::{assert_error_body, client_for as client};
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 /// Sends `request` on a new connection and reads until the server closes it (the requests here
 /// say `connection: close`); `None` if still open after `deadline`.
 async fn exchange(mock: &MockServer, request: &[u8], deadline: Duration) -> Option<String> {
-    let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
-    // The server may answer and close before all of a refused request is written.
-    let _ = stream.write_all(request).await;
-    crate::mock::read_until_closed(&mut stream, deadline).await
+    connectly_tests::raw::exchange(mock.addr(), request, deadline).await
 }
 
 /// `GET path` with `key` and extra header lines, closing the connection after the answer.
@@ -43,32 +38,13 @@ async fn connections_past_max_connections_wait_until_one_closes() {
     )
     .await
     .unwrap();
-    // Two connections hold both slots with headers that never end.
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        let mut stream = TcpStream::connect(mock.addr()).await.unwrap();
-        stream
-            .write_all(b"GET /v1/businesses/b/webhooks HTTP/1.1\r\nhost: x\r\nx-api-k")
-            .await
-            .unwrap();
-        held.push(stream);
-    }
-    // The third is not served while they are open...
-    let mut third = TcpStream::connect(mock.addr()).await.unwrap();
-    third
-        .write_all(&get("/v1/businesses/b/webhooks", "x", mock.api_key(), ""))
-        .await
-        .unwrap();
-    assert_eq!(
-        crate::mock::read_until_closed(&mut third, Duration::from_millis(300)).await,
-        None,
-        "a third connection was served past max_connections = 2"
-    );
-    // ... and is once one of them closes.
-    drop(held.pop());
-    let answer = crate::mock::read_until_closed(&mut third, Duration::from_secs(10))
-        .await
-        .expect("served once a slot is free");
+    let answer = connectly_tests::raw::served_only_once_a_slot_frees(
+        mock.addr(),
+        2,
+        b"GET /v1/businesses/b/webhooks HTTP/1.1\r\nhost: x\r\nx-api-k",
+        &get("/v1/businesses/b/webhooks", "x", mock.api_key(), ""),
+    )
+    .await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert_eq!(
         MockConfig::default().max_connections,
@@ -95,6 +71,16 @@ async fn headers_over_the_cap_get_431_and_the_connection_is_closed() {
     let answer = exchange(
         &mock,
         &get("/v1/businesses/b/webhooks", "x", "", &padding),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    // Just over it, the whole block possibly in one read: 431 too.
+    let padding = format!("x-padding: {}\r\n", "p".repeat(cap + 1024));
+    let answer = exchange(
+        &mock,
+        &get("/v1/businesses/b/webhooks", "x", mock.api_key(), &padding),
         Duration::from_secs(10),
     )
     .await

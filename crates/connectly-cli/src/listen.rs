@@ -1,10 +1,46 @@
 //! `--listen ADDR` of `connectly mock` and `connectly relay serve`: read (`localhost:PORT` is the
 //! loopback address, never a DNS lookup) and bound, with a failure that says what to do when the
-//! port is taken.
+//! port is taken; and the two servers' other shared bounds (`--max-connections`, the help line
+//! on those without a flag).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use clap::Args;
 
 use crate::Failure;
+
+/// `--max-connections` of `connectly mock` and `connectly relay serve`.
+#[derive(Args, Debug)]
+pub(crate) struct MaxConnections {
+    /// Connections served at once; past that, new connections wait until one closes.
+    #[arg(long = "max-connections", value_name = "N",
+          default_value_t = connectly_net::server::DEFAULT_MAX_CONNECTIONS as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    limit: u32,
+}
+
+impl MaxConnections {
+    /// The cap given.
+    pub(crate) fn get(&self) -> usize {
+        self.limit as usize
+    }
+}
+
+/// The `--help` line on a server's bounds that have no flag.
+pub(crate) fn bounds_help(
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    max_header_bytes: usize,
+) -> String {
+    format!(
+        "Timeouts: {} s to send a request's headers, {} s to send its body. Headers: at most {} \
+         KiB (more: 431).",
+        header_read_timeout.as_secs(),
+        body_read_timeout.as_secs(),
+        max_header_bytes / 1024,
+    )
+}
 
 /// Parses `--listen`: `IP:PORT`, `[IPv6]:PORT`, or `localhost:PORT` (127.0.0.1).
 pub(crate) fn parse(text: &str) -> Result<SocketAddr, String> {

@@ -21,10 +21,8 @@ pub(crate) struct MockArgs {
           help = format!("An API key to accept; repeat it to accept several (every key given is \
                           accepted) [default: {}]", connectly_mock::DEFAULT_API_KEY))]
     api_keys: Vec<String>,
-    /// Connections served at once; past that, new connections wait until one closes.
-    #[arg(long, value_name = "N", default_value_t = connectly_mock::MAX_CONNECTIONS as u32,
-          value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: u32,
+    #[command(flatten)]
+    max_connections: crate::listen::MaxConnections,
     /// Allow --listen on an address that is not loopback (e.g. 0.0.0.0): anyone who reaches it
     /// can call the mock. Needs --api-key: the default key is public.
     #[arg(long)]
@@ -46,15 +44,16 @@ pub(crate) fn help() -> String {
          -q prints none.\n\
          Ctrl-C stops the mock once the requests in flight are answered; a second Ctrl-C stops \
          it at once.\n\n\
-         Timeouts: {} s to send a request's headers, {} s to send its body. Headers: at most {} \
-         KiB (more: 431).\n\n\
+         {}\n\n\
          {}\n\n{}\n\n\
          Examples:\n  \
          connectly mock --listen 127.0.0.1:9090 --api-key key_1 --api-key key_2\n  \
          connectly mock --deliver-secret whsec_test",
-        connectly_mock::HEADER_READ_TIMEOUT.as_secs(),
-        connectly_mock::BODY_READ_TIMEOUT.as_secs(),
-        connectly_mock::MAX_HEADER_BYTES / 1024,
+        crate::listen::bounds_help(
+            connectly_mock::HEADER_READ_TIMEOUT,
+            connectly_mock::BODY_READ_TIMEOUT,
+            connectly_mock::MAX_HEADER_BYTES
+        ),
         contract.join("\n").trim_end(),
         connectly_mock::deliver::facts()
     )
@@ -74,7 +73,7 @@ pub(crate) async fn run(printer: &Printer, args: MockArgs) -> Result<(), Failure
         .listen(args.listen)
         // Nothing can read the log of a foreground mock: keep none.
         .request_log_capacity(0)
-        .max_connections(args.max_connections as usize);
+        .max_connections(args.max_connections.get());
     for key in args.api_keys {
         config = config.api_key(key);
     }

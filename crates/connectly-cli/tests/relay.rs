@@ -1,5 +1,6 @@
-//! `connectly relay`: the crash test (kill -9 at random moments, nothing answered 200 lost),
-//! SIGTERM draining, the journal verbs against a running relay, and the listen rule.
+//! `connectly relay`: the crash test (kill -9 at random moments, nothing answered 200 lost), a
+//! journal that cannot be written (a file size limit: real EFBIG), SIGTERM draining, the journal
+//! verbs against a running relay, and the listen rule.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -25,7 +26,37 @@ pub(crate) struct RelayProcess {
 impl RelayProcess {
     /// Starts `relay serve --store STORE` (a file or a Postgres URL).
     pub(crate) fn start(store: impl AsRef<OsStr>, forward_to: &str, extra: &[&str]) -> Self {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
+        let command = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"));
+        Self::spawn(command, store.as_ref(), forward_to, extra)
+    }
+
+    /// Starts it as [`RelayProcess::start`] does, but no file it writes may grow past `bytes`
+    /// (`prlimit --fsize`, util-linux), with SIGXFSZ ignored (an ignored signal stays ignored
+    /// across exec): a write past the limit fails with EFBIG instead of killing the process.
+    pub(crate) fn start_under_file_size_limit(
+        store: impl AsRef<OsStr>,
+        forward_to: &str,
+        extra: &[&str],
+        bytes: u64,
+    ) -> Self {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!(
+                r#"trap "" XFSZ; exec prlimit --fsize={bytes} -- "$0" "$@""#
+            ))
+            .arg(assert_cmd::cargo::cargo_bin("connectly"));
+        Self::spawn(command, store.as_ref(), forward_to, extra)
+    }
+
+    /// Runs `command` with `relay serve`'s arguments and waits for the URL it prints.
+    fn spawn(
+        mut command: std::process::Command,
+        store: &OsStr,
+        forward_to: &str,
+        extra: &[&str],
+    ) -> Self {
+        let mut child = command
             .args([
                 "relay",
                 "serve",
@@ -52,6 +83,11 @@ impl RelayProcess {
             child,
             url: first.trim_end().to_owned(),
         }
+    }
+
+    /// Whether it is still running.
+    pub(crate) fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     pub(crate) fn kill_9(&mut self) {
@@ -231,6 +267,135 @@ fn crash_test_kill_9_at_random_moments_loses_no_event_answered_200() {
     );
     let (exit, stderr) = relay.terminate();
     assert!(exit.success(), "{exit:?}: {stderr}");
+}
+
+/// A journal that cannot be written, for real: the relay runs under a file size limit, so once
+/// the journal's files reach it SQLite's writes fail with EFBIG (root ignores file permissions,
+/// so a read-only directory would not do). Every answer is 200 or 503 with Retry-After, every
+/// event answered 200 is in the journal afterwards, and the relay keeps running.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_journal_that_cannot_grow_answers_503_never_a_200_for_an_event_it_did_not_store() {
+    assert!(
+        std::process::Command::new("prlimit")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success()),
+        "this test needs prlimit (util-linux)"
+    );
+    let rt = connectly_tests::runtime();
+    let sink = rt.block_on(Sink::start());
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("relay.db");
+    // 1 MiB: room for the schema and a few dozen events in the write-ahead log, which fills
+    // first. Eight events at once, so that commits carry several.
+    const LIMIT: u64 = 1024 * 1024;
+    let mut relay = RelayProcess::start_under_file_size_limit(&store, &sink.url(), &[], LIMIT);
+    let http = http();
+    let (mut acked, mut refused, mut refused_rounds) = (Vec::new(), 0, 0);
+    for round in 0..200u64 {
+        let answers = rt.block_on(async {
+            let mut sends = tokio::task::JoinSet::new();
+            for i in round * 8..round * 8 + 8 {
+                let (http, url) = (http.clone(), relay.url.clone());
+                sends.spawn(async move {
+                    let body = event(i);
+                    let key = DeliveryKey::of(&body).to_string();
+                    let response = http
+                        .post(&url)
+                        .header("content-type", "text/plain; charset=utf-8")
+                        .header(
+                            "x-connectly-hmac-sha256",
+                            connectly_webhook::sign(SECRET, &body),
+                        )
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("the relay answers every event");
+                    let retry_after = response.headers().contains_key("retry-after");
+                    (i, key, response.status().as_u16(), retry_after)
+                });
+            }
+            sends.join_all().await
+        });
+        let mut round_refused = 0;
+        for (i, key, status, retry_after) in answers {
+            match status {
+                200 => acked.push(key),
+                503 => {
+                    assert!(retry_after, "event {i}: a 503 without Retry-After");
+                    round_refused += 1;
+                }
+                other => panic!("event {i}: {other}"),
+            }
+        }
+        refused += round_refused;
+        refused_rounds = if round_refused == 8 {
+            refused_rounds + 1
+        } else {
+            0
+        };
+        if refused_rounds == 5 {
+            break;
+        }
+    }
+    assert!(!acked.is_empty(), "nothing was stored under the limit");
+    // Still running, still answering.
+    assert!(relay.running(), "the relay exited");
+    let metrics = rt
+        .block_on(async {
+            http.get(format!("{}metrics", relay.url))
+                .send()
+                .await?
+                .text()
+                .await
+        })
+        .expect("the relay answers");
+    // Every refusal was the journal's (not a full queue, say).
+    let journal = format!("connectly_relay_refused_total{{reason=\"journal\"}} {refused}");
+    assert!(
+        metrics.lines().any(|l| l == journal),
+        "{journal} not in\n{metrics}"
+    );
+    let (_exit, stderr) = relay.terminate();
+    assert!(!stderr.contains(SECRET), "{stderr}");
+    // Read back without the limit: every event answered 200 is there.
+    let listed = run_hiding(
+        connectly(&[
+            "relay", "events", "list", "--json", "--limit", "100000", "--store",
+        ])
+        .arg(&store),
+        SECRET,
+    )
+    .code(0)
+    .json();
+    let stored: HashSet<&str> = listed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    let lost: Vec<&String> = acked
+        .iter()
+        .filter(|k| !stored.contains(k.as_str()))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} events answered 200 are not in the journal ({refused} answered 503)",
+        lost.len(),
+        acked.len()
+    );
+    // Checked last: a relay that answers 200 without storing never fills the journal either.
+    assert!(
+        refused_rounds == 5,
+        "the journal never filled: {} events answered 200",
+        acked.len()
+    );
+    eprintln!(
+        "under a {LIMIT}-byte file size limit: {} events answered 200 and stored, {refused} answered 503",
+        acked.len()
+    );
 }
 
 #[test]

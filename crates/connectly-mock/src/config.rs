@@ -34,12 +34,12 @@ pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many connections the mock serves at once by default. Past that, a new connection waits
 /// (in the system's listen queue, costing the mock nothing) until one closes.
-pub const MAX_CONNECTIONS: usize = 512;
+pub const MAX_CONNECTIONS: usize = connectly_net::server::DEFAULT_MAX_CONNECTIONS;
 
 /// How many bytes of a request's line and headers the mock reads by default (32 KiB): a
 /// connection that sends more gets 431 and is closed, so each connection costs at most about
 /// this much while its headers arrive.
-pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+pub const MAX_HEADER_BYTES: usize = connectly_net::server::DEFAULT_MAX_HEADER_BYTES;
 
 /// The smallest header cap the HTTP server accepts (8 KiB); a smaller
 /// [`MockConfig::max_header_bytes`] is raised to it.

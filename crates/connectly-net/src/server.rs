@@ -23,6 +23,18 @@ use tokio::task::{JoinHandle, JoinSet};
 /// smaller [`Limits::max_header_bytes`] is raised to it.
 pub const MIN_HEADER_BYTES: usize = 8 * 1024;
 
+/// The default cap on connections served at once of the mock and the relay: past it, a new
+/// connection waits in the system's listen queue (never refused) until one closes. 512 stays
+/// well under the usual 1024 open files a process may have (the rest are the server's own:
+/// its journal, its outgoing connections), and bounds what peers that never finish their
+/// requests can hold: each at most its header cap and a body cap.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// The default cap on a request's line and headers of the mock and the relay (32 KiB; more
+/// gets 431): far above any real request's, and what a connection costs at most while its
+/// headers arrive.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 32 * 1024;
+
 /// What [`serve`] enforces per connection and in all.
 ///
 /// ```
@@ -123,7 +135,10 @@ pub async fn serve(
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read_timeout);
             if let Some(bytes) = limits.max_header_bytes {
-                builder.max_buf_size(bytes);
+                // The buffer's cap bounds what is read while the headers are incomplete; the
+                // header size cap refuses a complete header block over the limit too, which the
+                // buffer alone lets through when one read brings more than the limit.
+                builder.max_buf_size(bytes).max_header_size(bytes);
             }
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);

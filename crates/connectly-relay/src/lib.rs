@@ -21,7 +21,10 @@
 //!   event that failed comes back after later ones.
 //! - **Backpressure.** A full ingest queue or a journal that fails to commit answers 503 with
 //!   `Retry-After`. Events wait for the handler on disk, not in memory: the forwarder reads a
-//!   few due events at a time.
+//!   few due events at a time. Past [`RelayConfig::max_connections`] a new connection waits in
+//!   the listen queue until one closes (a slower answer, never a refusal); headers past
+//!   [`RelayConfig::max_header_bytes`] get 431, through the mock's server
+//!   (`connectly_net::server`).
 //! - **Group commit.** One writer thread commits whatever queued while the previous commit was
 //!   syncing, up to [`RelayConfig::max_batch`] rows in one transaction.
 //! - **Shutdown** ([`Relay::shutdown`], SIGTERM for `connectly relay serve`): stop accepting,
@@ -64,6 +67,17 @@ pub const RELAY_ATTEMPT_HEADER: &str = "x-connectly-relay-attempt";
 
 /// Largest event body accepted by default (1 MiB; Connectly's events are a few kB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Connections served at once, by default (512, as the mock; see
+/// `connectly_net::server::DEFAULT_MAX_CONNECTIONS`). Past it a new connection waits in the
+/// system's listen queue until one closes: Connectly sees a slower answer, never a refusal, and
+/// nothing is lost (an event is only ever answered 200 once stored).
+pub const DEFAULT_MAX_CONNECTIONS: usize = connectly_net::server::DEFAULT_MAX_CONNECTIONS;
+/// Bytes of a request's line and headers read at most, by default (32 KiB; more gets 431).
+/// Connectly's headers are well under 1 KiB.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = connectly_net::server::DEFAULT_MAX_HEADER_BYTES;
+/// The smallest header cap the HTTP server accepts (8 KiB); a smaller
+/// [`RelayConfig::max_header_bytes`] is raised to it.
+pub const MIN_HEADER_BYTES: usize = connectly_net::server::MIN_HEADER_BYTES;
 /// Time to send a request's headers, by default.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time to send a whole body once its headers are in, by default (then 408).
@@ -100,6 +114,12 @@ pub struct RelayConfig {
     pub retention: Duration,
     /// Largest body.
     pub max_body_bytes: usize,
+    /// Connections served at once (at least 1); past that, new connections wait in the listen
+    /// queue until one closes.
+    pub max_connections: usize,
+    /// Bytes of a request's line and headers read at most (at least [`MIN_HEADER_BYTES`]);
+    /// more gets 431 and the connection is closed.
+    pub max_header_bytes: usize,
     /// Time to send the headers.
     pub header_read_timeout: Duration,
     /// Time to send the body.
@@ -122,6 +142,8 @@ impl std::fmt::Debug for RelayConfig {
             .field("forward_timeout", &self.forward_timeout)
             .field("retention", &self.retention)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("max_header_bytes", &self.max_header_bytes)
             .field("queue_capacity", &self.queue_capacity)
             .field("max_batch", &self.max_batch)
             .finish_non_exhaustive()
@@ -142,6 +164,8 @@ impl RelayConfig {
             forward_timeout: DEFAULT_FORWARD_TIMEOUT,
             retention: DEFAULT_RETENTION,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             header_read_timeout: HEADER_READ_TIMEOUT,
             body_read_timeout: BODY_READ_TIMEOUT,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,

@@ -1,6 +1,6 @@
 //! Running a relay: [`Relay`] (in-process, for tests and embedding) and [`serve`] (in the
 //! foreground until a signal), both over `connectly_net::server`'s accept loop with the relay's
-//! header timeout, and one shutdown order: stop accepting, answer the requests in flight (their
+//! header timeout, connection cap and header cap, and one shutdown order: stop accepting, answer the requests in flight (their
 //! commits included), let the forwards in flight finish and record, then stop the writer once
 //! its queue is empty.
 
@@ -125,7 +125,9 @@ pub async fn serve(
     let served = server::serve(
         listener,
         router(ingest),
-        Limits::new(config.header_read_timeout),
+        Limits::new(config.header_read_timeout)
+            .max_connections(config.max_connections)
+            .max_header_bytes(config.max_header_bytes),
         shutdown,
     )
     .await;

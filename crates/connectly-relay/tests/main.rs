@@ -6,4 +6,5 @@ mod common;
 mod forwarding;
 mod ingest;
 mod journal;
+mod limits;
 mod postgres;

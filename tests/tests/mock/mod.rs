@@ -37,27 +37,7 @@ pub(super) async fn raw(
     (status, body)
 }
 
-/// Reads what the server sends on `stream` until it closes the connection or `deadline`
-/// passes; `None` if it was still open then.
-pub(super) async fn read_until_closed(
-    stream: &mut tokio::net::TcpStream,
-    deadline: std::time::Duration,
-) -> Option<String> {
-    use tokio::io::AsyncReadExt;
-    let mut received = Vec::new();
-    let read = tokio::time::timeout(deadline, async {
-        let mut buffer = [0u8; 4096];
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => received.extend_from_slice(&buffer[..n]),
-            }
-        }
-    })
-    .await;
-    read.ok()
-        .map(|()| String::from_utf8_lossy(&received).into_owned())
-}
+pub(super) use connectly_tests::raw::read_until_closed;
 
 /// A connection that sent a create's head (the mock's key, `extra` header lines, a 100-byte
 /// body announced) and `partial` of the body, and sends nothing more.

@@ -51,6 +51,10 @@ lease. The schema is created or migrated at start (the other verbs never migrate
 SIGTERM or Ctrl-C: stop accepting, answer the requests in flight, finish the forwards in flight,
 exit 0. A second Ctrl-C stops at once; a kill -9 loses nothing that was answered 200.
 
+Past --max-connections, a new connection waits in the system's listen queue until one closes:
+Connectly sees a slower answer, never a refusal, and nothing is lost.";
+
+const SERVE_EXAMPLES: &str = "\
 Examples:
   connectly relay serve --forward-to http://127.0.0.1:3000/webhook --secret whsec_new --secret whsec_old
   connectly relay serve --forward-to https://handler.internal/connectly --store /var/lib/connectly/relay.db \\
@@ -93,13 +97,25 @@ One JSON object per line and per event, oldest first: {\"key\", \"state\", \"att
 Examples:
   connectly relay export --jsonl > events.jsonl";
 
+/// `relay serve --help`'s text after the options.
+fn serve_help() -> String {
+    format!(
+        "{SERVE_HELP}\n{}\n\n{SERVE_EXAMPLES}",
+        crate::listen::bounds_help(
+            connectly_relay::HEADER_READ_TIMEOUT,
+            connectly_relay::BODY_READ_TIMEOUT,
+            connectly_relay::DEFAULT_MAX_HEADER_BYTES
+        )
+    )
+}
+
 /// `connectly relay ...`.
 #[derive(Subcommand, Debug)]
 #[command(after_help = RELAY_HELP)]
 pub(crate) enum RelayCommand {
     /// Receive Connectly's events, store each durably before answering 200, and forward them to
     /// your handler.
-    #[command(after_help = SERVE_HELP)]
+    #[command(after_help = serve_help())]
     Serve(Box<ServeArgs>),
     /// Counts by state and the oldest pending event.
     #[command(after_help = STATUS_HELP)]
@@ -202,6 +218,8 @@ pub(crate) struct ServeArgs {
     /// Largest event body, in bytes (413 above it).
     #[arg(long, value_name = "BYTES", default_value_t = connectly_relay::DEFAULT_MAX_BODY_BYTES)]
     max_body: usize,
+    #[command(flatten)]
+    max_connections: crate::listen::MaxConnections,
     /// Events waiting for the journal before new ones get 503.
     #[arg(long, value_name = "N", default_value_t = connectly_relay::DEFAULT_QUEUE_CAPACITY)]
     queue: usize,

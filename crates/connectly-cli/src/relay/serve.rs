@@ -41,6 +41,7 @@ pub(super) async fn serve(printer: &Printer, args: ServeArgs) -> Result<(), Fail
         forward_timeout: args.forward_timeout,
         retention: args.retention,
         max_body_bytes: args.max_body,
+        max_connections: args.max_connections.get(),
         queue_capacity: args.queue,
         max_batch: args.max_batch,
         ..RelayConfig::new(verifier, forward_to.clone())
