@@ -151,10 +151,7 @@ impl Attempt {
                 Outcome::Delivered
             }
             Err(error) => {
-                let next_at = self
-                    .schedule
-                    .after(number, &key, at as u64)
-                    .map(|delay| at + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2));
+                let next_at = self.schedule.due_at(number, &key, at);
                 self.metrics.forwarded(if next_at.is_some() {
                     Forwarded::Retry
                 } else {

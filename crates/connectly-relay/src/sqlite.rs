@@ -182,14 +182,15 @@ fn insert(tx: &rusqlite::Transaction<'_>, event: &NewEvent) -> rusqlite::Result<
     let changed = tx
         .prepare_cached(
             "INSERT INTO events (key, state, attempts, received_at, next_at, content_type, signature, body) \
-             VALUES (?1, 'pending', 0, ?2, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO NOTHING",
+             VALUES (?1, 'pending', 0, ?2, ?6, ?3, ?4, ?5) ON CONFLICT (key) DO NOTHING",
         )?
         .execute(params![
             event.key.as_bytes().as_slice(),
             event.received_at,
             event.content_type,
             event.signature,
-            event.body
+            event.body,
+            event.next_at
         ])?;
     Ok(if changed == 1 {
         Written::Stored

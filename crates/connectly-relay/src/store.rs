@@ -64,6 +64,9 @@ pub struct NewEvent {
     pub content_type: Option<String>,
     /// When it was received.
     pub received_at: i64,
+    /// When its first attempt is due: `received_at` plus the schedule's first delay
+    /// ([`Schedule::due_at`](crate::Schedule::due_at) with no attempt made).
+    pub next_at: i64,
 }
 
 impl fmt::Debug for NewEvent {

@@ -128,7 +128,44 @@ async fn a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_del
     assert_eq!(sink.delivered().len(), 10);
 }
 
+async fn a_schedule_s_first_delay_is_the_wait_before_the_first_attempt(backend: Backend) {
+    let sink = Sink::start().await;
+    let relay = start(backend, &sink.url(), |c| {
+        c.schedule = "1h,5s".parse().unwrap();
+    })
+    .await;
+    let (late, replayed) = (event(1), event(2));
+    for body in [&late, &replayed] {
+        assert_eq!(relay.post_signed(body).await.status, 200);
+    }
+    let record = relay.store.get(&DeliveryKey::of(&late)).unwrap().unwrap();
+    assert_eq!((record.state, record.attempts), (State::Pending, 0));
+    let wait = record.next_at.unwrap() - record.received_at;
+    let hour = 3_600_000;
+    assert!(
+        (hour * 8 / 10..=hour * 12 / 10).contains(&wait),
+        "the first attempt is due {wait} ms after arrival, not about 1 h"
+    );
+    // One event made due now is sent; the other, due in an hour, is not, though it came first
+    // (the forwarder takes the earliest due first).
+    relay
+        .store
+        .replay(&Selector::Key(DeliveryKey::of(&replayed)), now_ms())
+        .unwrap();
+    eventually(
+        Duration::from_secs(10),
+        "the replayed event delivered",
+        || relay.status().delivered == 1,
+    )
+    .await;
+    let keys: Vec<String> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!(keys, [DeliveryKey::of(&replayed).to_string()]);
+    let record = relay.store.get(&DeliveryKey::of(&late)).unwrap().unwrap();
+    assert_eq!((record.state, record.attempts), (State::Pending, 0));
+}
+
 crate::both_stores!(
+    a_schedule_s_first_delay_is_the_wait_before_the_first_attempt,
     the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret,
     a_handler_down_for_a_while_then_up_gets_every_event,
     a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_delivers,
