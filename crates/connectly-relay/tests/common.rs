@@ -81,6 +81,8 @@ pub struct Faulty {
     pub failing: AtomicBool,
     /// The most events the forwarder asked for at once (beyond those it holds).
     pub most_due: AtomicUsize,
+    /// How many times the forwarder read due events.
+    pub looks: AtomicUsize,
     held: Mutex<bool>,
     released: Condvar,
 }
@@ -111,6 +113,7 @@ impl Store for Faulty {
     }
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
         self.most_due.fetch_max(limit, Ordering::SeqCst);
+        self.looks.fetch_add(1, Ordering::SeqCst);
         self.inner.due(now, limit)
     }
     fn due_beyond(
@@ -120,6 +123,7 @@ impl Store for Faulty {
         held: &HashSet<DeliveryKey>,
     ) -> Result<Vec<Record>, StoreError> {
         self.most_due.fetch_max(limit, Ordering::SeqCst);
+        self.looks.fetch_add(1, Ordering::SeqCst);
         self.inner.due_beyond(now, limit, held)
     }
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {
@@ -160,6 +164,7 @@ pub async fn start(
         inner: store,
         failing: AtomicBool::new(false),
         most_due: AtomicUsize::new(0),
+        looks: AtomicUsize::new(0),
         held: Mutex::new(false),
         released: Condvar::new(),
     });

@@ -1,6 +1,7 @@
 //! The forwarding half: what the handler receives, retries while it is down, dead letters.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use connectly_relay::{now_ms, DeliveryKey, Forwarded, Selector, State, Store, Verifier};
@@ -164,7 +165,74 @@ async fn a_schedule_s_first_delay_is_the_wait_before_the_first_attempt(backend: 
     assert_eq!((record.state, record.attempts), (State::Pending, 0));
 }
 
+/// `count` events written to the journal directly (no arrival wakes the forwarder), due now.
+fn store_directly(relay: &crate::common::Running, count: usize) -> Vec<Vec<u8>> {
+    let bodies: Vec<Vec<u8>> = (0..count).map(event).collect();
+    let now = now_ms();
+    let inserts: Vec<_> = bodies
+        .iter()
+        .map(|body| crate::journal::insert(body, now))
+        .collect();
+    relay.store.write(&inserts).unwrap();
+    bodies
+}
+
+async fn due_events_are_read_in_batches_and_each_sent_once(backend: Backend) {
+    let sink = Sink::start().await;
+    let relay = start(backend, &sink.url(), |c| c.concurrency = 16).await;
+    store_directly(&relay, 200);
+    eventually(Duration::from_secs(30), "200 delivered", || {
+        relay.status().delivered == 200
+    })
+    .await;
+    let keys: std::collections::HashSet<_> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!((sink.delivered().len(), keys.len()), (200, 200));
+    // Not one read of the journal per forward: a batch each time the queue is down to half.
+    let looks = relay.store.looks.load(Ordering::SeqCst);
+    assert!(looks <= 50, "{looks} reads of due events for 200 forwards");
+}
+
+async fn an_event_whose_outcome_is_not_committed_yet_is_not_sent_again(backend: Backend) {
+    let sink = Sink::start().await;
+    let relay = start(backend, &sink.url(), |c| c.concurrency = 4).await;
+    relay.store.hold(true);
+    // Inserted beside the writer, which now waits: the outcomes of the sends wait with it.
+    let (store, bodies) = (relay.store.clone(), (0..8).map(event).collect::<Vec<_>>());
+    let now = now_ms();
+    let inserts: Vec<_> = bodies
+        .iter()
+        .map(|body| crate::journal::insert(body, now))
+        .collect();
+    store.inner.write(&inserts).unwrap();
+    eventually(Duration::from_secs(10), "8 sent", || {
+        sink.delivered().len() >= 8
+    })
+    .await;
+    // The forwarder reads the journal again (twice) while the 8 are still pending there.
+    let looks = relay.store.looks.load(Ordering::SeqCst);
+    eventually(
+        Duration::from_secs(10),
+        "two more reads of due events",
+        || relay.store.looks.load(Ordering::SeqCst) >= looks + 2,
+    )
+    .await;
+    assert_eq!(relay.status().pending, 8);
+    assert_eq!(
+        sink.delivered().len(),
+        8,
+        "an event was sent again before its outcome was committed"
+    );
+    relay.store.hold(false);
+    eventually(Duration::from_secs(10), "8 delivered", || {
+        relay.status().delivered == 8
+    })
+    .await;
+    assert_eq!(sink.delivered().len(), 8);
+}
+
 crate::both_stores!(
+    due_events_are_read_in_batches_and_each_sent_once,
+    an_event_whose_outcome_is_not_committed_yet_is_not_sent_again,
     a_schedule_s_first_delay_is_the_wait_before_the_first_attempt,
     the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret,
     a_handler_down_for_a_while_then_up_gets_every_event,
