@@ -10,12 +10,12 @@
 //! - `relay, ingest only`: the relay forwarding to a handler that never answers, so that after
 //!   its first 16 forwards it only ingests.
 //!
-//! - `drain`: forwarding alone: `DRAIN` (20,000) events stored beforehand, a relay started on
+//! - `drain`: forwarding alone: `DRAIN` (40,000) events stored beforehand, a relay started on
 //!   them forwarding to the 200 sink; forwards/s until all are delivered, and the process's CPU
 //!   per forward (sink included);
-//! - `steady`: an open-loop sender at `STEADY` events/s (5,000) for `SECS` seconds to the relay
-//!   forwarding to the 200 sink: acks/s, forwards/s over the same span and the pending backlog
-//!   at its end (forwarding keeps up when the backlog stays bounded and forwards/s ≈ acks/s).
+//! - `steady`: an open-loop sender at each of `STEADY` events/s (5,000 and 15,000) for `SECS`
+//!   seconds to the relay forwarding to the 200 sink: acks/s, forwards/s over the same span and
+//!   the pending backlog at its end (forwarding keeps up when the backlog stays bounded and forwards/s ≈ acks/s).
 //!
 //! Each throughput phase also reports the process's CPU per ack (load generator included), the
 //! writer thread's part of it and the cores busy: on a shared machine the CPU per ack moves less
@@ -425,8 +425,12 @@ fn main() {
     let secs = env("RELAY_BENCH_SECS", 3);
     let rate = env("RELAY_BENCH_RATE", 300);
     let rounds = env("RELAY_BENCH_ROUNDS", 2);
-    let steady_rate = env("RELAY_BENCH_STEADY", 5_000);
-    let drain_count = env("RELAY_BENCH_DRAIN", 20_000) as usize;
+    let steady_rates: Vec<u64> = std::env::var("RELAY_BENCH_STEADY")
+        .unwrap_or_else(|_| "5000,15000".to_owned())
+        .split(',')
+        .filter_map(|rate| rate.trim().parse().ok())
+        .collect();
+    let drain_count = env("RELAY_BENCH_DRAIN", 40_000) as usize;
     let only_forward = std::env::var("RELAY_BENCH_ONLY").is_ok_and(|v| v == "forward");
     let dir = std::env::var("RELAY_BENCH_DIR")
         .map(std::path::PathBuf::from)
@@ -452,13 +456,17 @@ fn main() {
         let sink = bare_server(false).await;
         let bare = bare_server(true).await;
         let silent = silent_sink().await;
-        println!("forwarding, {drain_count} stored events drained; {steady_rate}/s offered for {secs} s:");
+        println!(
+            "forwarding, {drain_count} stored events drained; {steady_rates:?}/s offered for {secs} s:"
+        );
         for round in 1..=rounds {
             println!("  round {round}: drain {}", drain(&sink, dir.path(), drain_count).await);
-            println!(
-                "  round {round}: steady {}",
-                steady(&http, &sink, dir.path(), steady_rate, secs).await
-            );
+            for &rate in &steady_rates {
+                println!(
+                    "  round {round}: steady {rate}/s: {}",
+                    steady(&http, &sink, dir.path(), rate, secs).await
+                );
+            }
         }
         if only_forward {
             return;
