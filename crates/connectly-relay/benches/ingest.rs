@@ -8,14 +8,14 @@
 //! - `relay-1`: the same with `max_batch = 1`: one fsync per event, the baseline group commit is
 //!   measured against;
 //! - `relay, ingest only`: the relay forwarding to a handler that never answers, so that after
-//!   its first 16 forwards it only ingests.
-//!
+//!   its first 16 forwards it only ingests;
 //! - `drain`: forwarding alone: `DRAIN` (40,000) events stored beforehand, a relay started on
 //!   them forwarding to the 200 sink; forwards/s until all are delivered, and the process's CPU
 //!   per forward (sink included);
 //! - `steady`: an open-loop sender at each of `STEADY` events/s (5,000 and 15,000) for `SECS`
 //!   seconds to the relay forwarding to the 200 sink: acks/s, forwards/s over the same span and
-//!   the pending backlog at its end (forwarding keeps up when the backlog stays bounded and forwards/s ≈ acks/s).
+//!   the pending backlog at its end (forwarding keeps up when the backlog stays bounded and
+//!   forwards/s ≈ acks/s).
 //!
 //! Each throughput phase also reports the process's CPU per ack (load generator included), the
 //! writer thread's part of it and the cores busy: on a shared machine the CPU per ack moves less
