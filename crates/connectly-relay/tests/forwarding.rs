@@ -187,9 +187,10 @@ async fn due_events_are_read_in_batches_and_each_sent_once(backend: Backend) {
     .await;
     let keys: std::collections::HashSet<_> = sink.delivered().into_iter().map(|f| f.key).collect();
     assert_eq!((sink.delivered().len(), keys.len()), (200, 200));
-    // Not one read of the journal per forward: a batch each time the queue is down to half.
+    // Not one read of the journal per forward: a batch (about 8 here) each time the queue is
+    // down to half, plus one every POLL (500 ms) however slow the machine.
     let looks = relay.store.looks.load(Ordering::SeqCst);
-    assert!(looks <= 50, "{looks} reads of due events for 200 forwards");
+    assert!(looks <= 100, "{looks} reads of due events for 200 forwards");
 }
 
 async fn an_event_whose_outcome_is_not_committed_yet_is_not_sent_again(backend: Backend) {
