@@ -585,6 +585,7 @@ fn json_of_the_relay_verbs() {
                 signature: connectly_webhook::sign(SECRET, body),
                 content_type: Some("text/plain; charset=utf-8".to_owned()),
                 received_at: now,
+                next_at: now,
             })
         })
         .collect();

@@ -8,7 +8,14 @@
 //! - `relay-1`: the same with `max_batch = 1`: one fsync per event, the baseline group commit is
 //!   measured against;
 //! - `relay, ingest only`: the relay forwarding to a handler that never answers, so that after
-//!   its first 16 forwards it only ingests.
+//!   its first 16 forwards it only ingests;
+//! - `drain`: forwarding alone: `DRAIN` (40,000) events stored beforehand, a relay started on
+//!   them forwarding to the 200 sink; forwards/s until all are delivered, and the process's CPU
+//!   per forward (sink included);
+//! - `steady`: an open-loop sender at each of `STEADY` events/s (5,000 and 15,000) for `SECS`
+//!   seconds to the relay forwarding to the 200 sink: acks/s, forwards/s over the same span and
+//!   the pending backlog at its end (forwarding keeps up when the backlog stays bounded and
+//!   forwards/s ≈ acks/s).
 //!
 //! Each throughput phase also reports the process's CPU per ack (load generator included), the
 //! writer thread's part of it and the cores busy: on a shared machine the CPU per ack moves less
@@ -22,7 +29,8 @@
 //! directory (a real disk, where fsync costs what it costs), or `RELAY_BENCH_DIR`.
 //!
 //! `cargo bench -p connectly-relay --bench ingest` (env: RELAY_BENCH_SECS, RELAY_BENCH_RATE,
-//! RELAY_BENCH_ROUNDS).
+//! RELAY_BENCH_ROUNDS, RELAY_BENCH_STEADY, RELAY_BENCH_DRAIN; RELAY_BENCH_ONLY=forward runs only
+//! the forwarding phases).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -235,6 +243,12 @@ async fn relay(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) 
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
+    open(sink, dir, name, max_batch).await
+}
+
+/// A relay forwarding to `sink`, on the journal `name` in `dir` as it is.
+async fn open(sink: &str, dir: &std::path::Path, name: &str, max_batch: usize) -> Relay {
+    let path = dir.join(format!("{name}.db"));
     let store = Arc::new(SqliteStore::open(&path).unwrap());
     let mut config = RelayConfig::new(Verifier::new(SECRET), Url::parse(sink).unwrap());
     config.max_batch = max_batch;
@@ -285,6 +299,7 @@ fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
                         signature,
                         content_type: Some("text/plain; charset=utf-8".to_owned()),
                         received_at: 1_700_000_000_000 + (b * batch + i) as i64,
+                        next_at: 1_700_000_000_000 + (b * batch + i) as i64,
                     })
                 })
                 .collect()
@@ -306,17 +321,126 @@ fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
     );
 }
 
+/// `count` signed events stored in the journal `name` in `dir`, due now.
+fn preload(dir: &std::path::Path, name: &str, count: usize) {
+    let path = dir.join(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let now = connectly_relay::now_ms();
+    let writes: Vec<Write> = (0..count)
+        .map(|_| {
+            let (body, signature) = event();
+            Write::Insert(NewEvent {
+                key: DeliveryKey::of(&body),
+                body,
+                signature,
+                content_type: Some("text/plain; charset=utf-8".to_owned()),
+                received_at: now,
+                next_at: now,
+            })
+        })
+        .collect();
+    for chunk in writes.chunks(1000) {
+        store.write(chunk).unwrap();
+    }
+}
+
+/// Forwarding alone: a relay started on `count` stored events; forwards/s until all are
+/// delivered (or 20 s), process CPU µs per forward and of it the writer's.
+async fn drain(sink: &str, dir: &std::path::Path, count: usize) -> String {
+    preload(dir, "drain", count);
+    let (cpu0, writer0) = cpu_seconds("connectly-relay-writer");
+    let started = Instant::now();
+    let server = open(sink, dir, "drain", connectly_relay::DEFAULT_MAX_BATCH).await;
+    let metrics = server.metrics().clone();
+    let deadline = started + Duration::from_secs(20);
+    while metrics.forwards(Forwarded::Delivered) < count as u64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let done = metrics.forwards(Forwarded::Delivered).max(1) as f64;
+    let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
+    let writer = writer1
+        .iter()
+        .map(|(tid, t)| t - writer0.get(tid).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        .max(0.0);
+    server.shutdown().await.unwrap();
+    format!(
+        "{done:.0} in {wall:.2} s: {:.0} forwards/s [{:.0} µs CPU/forward, writer {:.0}, {:.2} cores]",
+        done / wall,
+        (cpu1 - cpu0) * 1e6 / done,
+        writer * 1e6 / done,
+        (cpu1 - cpu0) / wall
+    )
+}
+
+/// An open-loop sender at `rate`/s for `secs` s to a relay forwarding to `sink`: acks/s,
+/// forwards/s over the same span, the backlog (pending) at its end and the CPU per event.
+async fn steady(
+    http: &reqwest::Client,
+    sink: &str,
+    dir: &std::path::Path,
+    rate: u64,
+    secs: u64,
+) -> String {
+    let server = relay(sink, dir, "steady", connectly_relay::DEFAULT_MAX_BATCH).await;
+    let journal = SqliteStore::open(dir.join("steady.db")).unwrap();
+    let metrics = server.metrics().clone();
+    let (cpu0, _) = cpu_seconds("-");
+    let started = Instant::now();
+    let acked = Arc::new(AtomicU64::new(0));
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..rate * secs {
+        tokio::time::sleep_until((started + interval * n as u32).into()).await;
+        let (http, url, acked) = (http.clone(), server.url(), acked.clone());
+        tasks.spawn(async move {
+            if post(&http, &url).await {
+                acked.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let wall = started.elapsed().as_secs_f64();
+    let forwarded = metrics.forwards(Forwarded::Delivered) as f64;
+    let (cpu1, _) = cpu_seconds("-");
+    let pending = journal.status().unwrap().pending;
+    let acks = acked.load(Ordering::Relaxed) as f64;
+    server.shutdown().await.unwrap();
+    format!(
+        "{:.0} acks/s, {:.0} forwards/s (forwarded/acked {:.2}), backlog at the end {pending} \
+         pending [{:.0} µs CPU/event, {:.2} cores]",
+        acks / wall,
+        forwarded / wall,
+        forwarded / acks.max(1.0),
+        (cpu1 - cpu0) * 1e6 / acks.max(1.0),
+        (cpu1 - cpu0) / wall
+    )
+}
+
 fn main() {
     let secs = env("RELAY_BENCH_SECS", 3);
     let rate = env("RELAY_BENCH_RATE", 300);
     let rounds = env("RELAY_BENCH_ROUNDS", 2);
+    let steady_rates: Vec<u64> = std::env::var("RELAY_BENCH_STEADY")
+        .unwrap_or_else(|_| "5000,15000".to_owned())
+        .split(',')
+        .filter_map(|rate| rate.trim().parse().ok())
+        .collect();
+    let drain_count = env("RELAY_BENCH_DRAIN", 40_000) as usize;
+    let only_forward = std::env::var("RELAY_BENCH_ONLY").is_ok_and(|v| v == "forward");
     let dir = std::env::var("RELAY_BENCH_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")));
     let dir = tempfile::tempdir_in(dir).unwrap();
     println!("journal in {}", dir.path().display());
-    for (batch, rows) in [(1, 1_000), (16, 32_000), (64, 64_000)] {
-        store_alone(dir.path(), batch, rows);
+    if !only_forward {
+        for (batch, rows) in [(1, 1_000), (16, 32_000), (64, 64_000)] {
+            store_alone(dir.path(), batch, rows);
+        }
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -332,6 +456,21 @@ fn main() {
         let sink = bare_server(false).await;
         let bare = bare_server(true).await;
         let silent = silent_sink().await;
+        println!(
+            "forwarding, {drain_count} stored events drained; {steady_rates:?}/s offered for {secs} s:"
+        );
+        for round in 1..=rounds {
+            println!("  round {round}: drain {}", drain(&sink, dir.path(), drain_count).await);
+            for &rate in &steady_rates {
+                println!(
+                    "  round {round}: steady {rate}/s: {}",
+                    steady(&http, &sink, dir.path(), rate, secs).await
+                );
+            }
+        }
+        if only_forward {
+            return;
+        }
         println!("throughput, {CLIENTS} clients, {secs} s each (acks/s):");
         for round in 1..=rounds {
             let bare_run = measured(&http, &bare, secs).await;
@@ -343,7 +482,9 @@ fn main() {
                 connectly_relay::DEFAULT_MAX_BATCH,
             )
             .await;
+            let group_started = Instant::now();
             let group_run = measured(&http, &group.url(), secs).await;
+            let group_wall = group_started.elapsed().as_secs_f64();
             let commits = group.metrics().commits();
             let writes = group.metrics().writes_committed();
             let forwarded = group.metrics().forwards(Forwarded::Delivered);
@@ -373,10 +514,12 @@ fn main() {
             println!("  round {round}: bare {bare_run}");
             println!(
                 "  round {round}: relay {group_run}  relay/bare {:.2}  ({:.1} writes/commit, \
-                 {forwarded} forwarded meanwhile)",
+                 {forwarded} forwarded meanwhile: {:.0} forwards/s, {:.2} of the acks)",
                 group_run.acks / b,
                 // Stored events and forward outcomes share the writer.
                 writes as f64 / commits.max(1) as f64,
+                forwarded as f64 / group_wall,
+                forwarded as f64 / group_wall / group_run.acks,
             );
             println!(
                 "  round {round}: relay-1 {s:.0}  relay/relay-1 {:.1}",

@@ -1,6 +1,6 @@
 //! The forwarder: sends stored events to the user's handler, at least once. It reads due events
-//! from the journal a few at a time (at most `concurrency` in flight; the rest wait on disk, not
-//! in memory), POSTs each with its original bytes, content type and signature plus
+//! from the journal in batches into a queue of at most `concurrency` (with at most `concurrency`
+//! in flight, at most twice that many bodies in memory; the rest wait on disk), POSTs each with its original bytes, content type and signature plus
 //! `x-connectly-relay-key` and `x-connectly-relay-attempt`, and records the outcome through the
 //! writer: delivered on 2xx; otherwise the next attempt by the [`Schedule`], or dead.
 //!
@@ -8,7 +8,7 @@
 //! and the record sends the event again: duplicates are possible, loss is not. No order is
 //! promised: attempts run concurrently and a failed event comes back later.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,11 +16,12 @@ use connectly_net::Url;
 use connectly_webhook::{DeliveryKey, SIGNATURE_HEADER};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use crate::metrics::{Forwarded, Metrics};
 use crate::schedule::Schedule;
 use crate::store::{Outcome, Record, Store, Write};
-use crate::writer::Job;
+use crate::writer::{Job, Reply};
 use crate::{now_ms, RELAY_ATTEMPT_HEADER, RELAY_KEY_HEADER};
 
 /// The longest the forwarder sleeps before looking at the journal again, so events made
@@ -50,10 +51,33 @@ struct Attempt {
     metrics: Arc<Metrics>,
 }
 
+/// How long after a look at the journal an arrival may trigger the next one: arrivals are
+/// picked up in batches (at most this much later) rather than one look per event.
+const LOOK_GAP: Duration = Duration::from_millis(2);
+
+/// The events this forwarder holds: queued (read, not started), being sent, being recorded.
+/// Each held event is in exactly one place, and a look at the journal skips them all: never two
+/// attempts of one event at once.
+#[derive(Default)]
+struct Held {
+    queue: VecDeque<Record>,
+    sending: HashMap<tokio::task::Id, DeliveryKey>,
+    recording: HashMap<tokio::task::Id, DeliveryKey>,
+    keys: HashSet<DeliveryKey>,
+}
+
 impl Forwarder {
     /// Runs until `stop` turns true, then lets the attempts in flight finish and record.
+    ///
+    /// Due events are read from the journal in batches into a queue of at most `concurrency`,
+    /// and the journal is read again when the queue is down to half: when the last batch was
+    /// full (more is due), when an event arrived (at most every [`LOOK_GAP`]), when the next
+    /// event falls due, and at least every [`POLL`] (which also renews this relay's claims on
+    /// a shared journal). An attempt frees its slot once its outcome is handed to the writer;
+    /// its event stays held until the outcome is committed.
     pub(crate) async fn run(self, mut stop: watch::Receiver<bool>) {
         let concurrency = self.concurrency.max(1);
+        let low = concurrency / 2;
         let attempt = Arc::new(Attempt {
             client: self.client.clone(),
             target: self.target.clone(),
@@ -61,84 +85,182 @@ impl Forwarder {
             writer: self.writer.clone(),
             metrics: self.metrics.clone(),
         });
-        // The events being attempted, by task: never two attempts of one event at once.
-        let mut in_flight: HashMap<tokio::task::Id, DeliveryKey> = HashMap::new();
-        let mut tasks: JoinSet<()> = JoinSet::new();
-        let mut last_purge: Option<tokio::time::Instant> = None;
+        let mut held = Held::default();
+        let mut tasks: JoinSet<Option<oneshot::Receiver<Reply>>> = JoinSet::new();
+        let mut records: JoinSet<()> = JoinSet::new();
+        let mut last_purge: Option<Instant> = None;
+        let mut last_look: Option<Instant> = None;
+        // The last look filled its batch: more may be due at once.
+        let mut more = true;
+        let mut arrived = false;
+        let mut next_due: Option<Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
             }
             if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
-                last_purge = Some(tokio::time::Instant::now());
-                let cutoff =
-                    now_ms() - i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
-                let (reply, _) = oneshot::channel();
-                let _ = self
-                    .writer
-                    .try_send(Job {
-                        write: Write::PurgeDelivered { before: cutoff },
-                        reply,
-                    })
-                    .map(|()| self.metrics.queue_changed(1));
+                last_purge = Some(Instant::now());
+                self.purge();
             }
-            let mut wait = POLL;
-            let free = concurrency - tasks.len();
-            if free > 0 {
-                let now = now_ms();
-                let store = self.store.clone();
-                let want = free + in_flight.len();
-                let looked = tokio::task::spawn_blocking(move || {
-                    let due = store.due(now, want)?;
-                    let next = if due.len() < want {
-                        store.next_due(now)?
-                    } else {
-                        Some(now)
-                    };
-                    Ok::<_, crate::StoreError>((due, next))
-                })
-                .await;
-                // When the journal cannot be read, look again later: the events stay stored.
-                if let Ok(Ok((due, next))) = looked {
-                    for record in due {
-                        if tasks.len() >= concurrency {
-                            break;
-                        }
-                        if !in_flight.values().any(|key| *key == record.key) {
-                            let key = record.key;
-                            let task = tasks.spawn(attempt.clone().run(record));
-                            in_flight.insert(task.id(), key);
-                        }
-                    }
-                    if let Some(next) = next {
-                        let until = u64::try_from(next - now).unwrap_or(0);
-                        wait = wait.min(Duration::from_millis(until));
-                    }
-                    if tasks.len() >= concurrency {
-                        wait = POLL;
-                    }
+            while tasks.len() < concurrency {
+                let Some(record) = held.queue.pop_front() else {
+                    break;
+                };
+                let key = record.key;
+                let task = tasks.spawn(attempt.clone().run(record));
+                held.sending.insert(task.id(), key);
+            }
+            let now = Instant::now();
+            let since = last_look.map_or(POLL, |at| now - at);
+            let hungry = held.queue.len() <= low
+                && (more || next_due.is_some_and(|at| at <= now) || (arrived && since >= LOOK_GAP));
+            if hungry || since >= POLL {
+                self.look(&mut held, concurrency, &mut more, &mut next_due)
+                    .await;
+                last_look = Some(Instant::now());
+                arrived = false;
+                continue;
+            }
+            let mut wait = POLL - since;
+            if held.queue.len() <= low {
+                if let Some(at) = next_due {
+                    wait = wait.min(at.saturating_duration_since(now));
+                }
+                if arrived {
+                    wait = wait.min(LOOK_GAP.saturating_sub(since));
                 }
             }
             tokio::select! {
                 Some(done) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    // A panicked attempt recorded nothing: its event is still pending.
+                    let (id, answer) = match done {
+                        Ok((id, answer)) => (id, answer),
+                        // A panicked attempt recorded nothing: its event is still pending.
+                        Err(error) => (error.id(), None),
+                    };
+                    let key = held.sending.remove(&id);
+                    match (key, answer) {
+                        (Some(key), Some(answer)) => {
+                            let task = records.spawn(async move {
+                                // Recorded or not (a failed commit leaves the event pending: it
+                                // is sent again).
+                                let _ = answer.await;
+                            });
+                            held.recording.insert(task.id(), key);
+                        }
+                        (Some(key), None) => {
+                            held.keys.remove(&key);
+                        }
+                        (None, _) => {}
+                    }
+                }
+                Some(done) = records.join_next_with_id(), if !records.is_empty() => {
                     let id = match done {
                         Ok((id, ())) => id,
                         Err(error) => error.id(),
                     };
-                    in_flight.remove(&id);
+                    if let Some(key) = held.recording.remove(&id) {
+                        held.keys.remove(&key);
+                    }
                 }
-                () = self.wake.notified() => {}
+                () = self.wake.notified() => arrived = true,
                 () = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => {}
             }
         }
-        while tasks.join_next().await.is_some() {}
+        // The queued events stay pending in the journal; those being sent finish and record.
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(Some(answer)) = done {
+                let _ = answer.await;
+            }
+        }
+        while records.join_next().await.is_some() {}
+    }
+
+    /// Reads up to the queue's free room of due events not held, into the queue. When the
+    /// journal cannot be read the queue is emptied (its claims may lapse) and the events stay
+    /// stored: they are read again later.
+    async fn look(
+        &self,
+        held: &mut Held,
+        concurrency: usize,
+        more: &mut bool,
+        next_due: &mut Option<Instant>,
+    ) {
+        let room = concurrency.saturating_sub(held.queue.len());
+        let now = now_ms();
+        let store = self.store.clone();
+        let keys = std::mem::take(&mut held.keys);
+        let looked = tokio::task::spawn_blocking(move || {
+            let due = store.due_beyond(now, room, &keys);
+            let next = match &due {
+                Ok(due) if due.len() < room => store.next_due(now).map(Some),
+                _ => Ok(None),
+            };
+            (keys, due, next)
+        })
+        .await;
+        let Ok((keys, due, next)) = looked else {
+            // The task panicked: the keys went with it. Rebuild them from what is held.
+            held.queue.clear();
+            (*more, *next_due) = (false, None);
+            held.keys = held
+                .sending
+                .values()
+                .chain(held.recording.values())
+                .copied()
+                .collect();
+            return;
+        };
+        held.keys = keys;
+        let Ok(due) = due else {
+            for record in held.queue.drain(..) {
+                held.keys.remove(&record.key);
+            }
+            (*more, *next_due) = (false, None);
+            return;
+        };
+        if room == 0 {
+            // Only a renewal of the claims of what is held: nothing learnt.
+            return;
+        }
+        *more = due.len() >= room;
+        for record in due {
+            if held.queue.len() >= concurrency {
+                break;
+            }
+            if held.keys.insert(record.key) {
+                held.queue.push_back(record);
+            }
+        }
+        // Unknown after a full batch (more is due now) or a failed read: look again at POLL.
+        *next_due = match next {
+            Ok(Some(Some(at))) => {
+                let until = u64::try_from(at - now).unwrap_or(0);
+                Some(Instant::now() + Duration::from_millis(until))
+            }
+            _ => None,
+        };
+    }
+
+    /// Queues the purge of delivered events older than the retention window (skipped when the
+    /// writer's queue is full: it comes again).
+    fn purge(&self) {
+        let cutoff = now_ms() - i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
+        let (reply, _) = oneshot::channel();
+        let _ = self
+            .writer
+            .try_send(Job {
+                write: Write::PurgeDelivered { before: cutoff },
+                reply,
+            })
+            .map(|()| self.metrics.queue_changed(1));
     }
 }
 
 impl Attempt {
-    async fn run(self: Arc<Self>, record: Record) {
+    /// Sends `record` once and hands its outcome to the writer: the writer's answer, or `None`
+    /// when the writer is gone (nothing recorded: the event is still pending).
+    async fn run(self: Arc<Self>, record: Record) -> Option<oneshot::Receiver<Reply>> {
         let key = record.key;
         let number = record.attempts.saturating_add(1);
         self.metrics.in_flight_changed(true);
@@ -151,10 +273,7 @@ impl Attempt {
                 Outcome::Delivered
             }
             Err(error) => {
-                let next_at = self
-                    .schedule
-                    .after(number, &key, at as u64)
-                    .map(|delay| at + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2));
+                let next_at = self.schedule.due_at(number, &key, at);
                 self.metrics.forwarded(if next_at.is_some() {
                     Forwarded::Retry
                 } else {
@@ -171,9 +290,9 @@ impl Attempt {
         };
         if self.writer.send(job).await.is_err() {
             self.metrics.queue_changed(-1);
+            return None;
         }
-        // Recorded or not (a failed commit leaves the event pending: it is sent again).
-        let _ = answer.await;
+        Some(answer)
     }
 
     async fn send(&self, record: &Record, number: u32) -> Result<(), String> {

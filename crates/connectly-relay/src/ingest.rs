@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::metrics::{Metrics, Refusal};
 use crate::now_ms;
+use crate::schedule::Schedule;
 use crate::store::{NewEvent, Store, Write, Written};
 use crate::writer::Job;
 
@@ -31,6 +32,7 @@ pub(crate) struct Ingest {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) wake: Arc<Notify>,
     pub(crate) store: Arc<dyn Store>,
+    pub(crate) schedule: Schedule,
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Duration,
 }
@@ -136,8 +138,15 @@ async fn receive(State(ingest): State<Arc<Ingest>>, request: Request) -> Respons
         );
     }
     metrics.received_one();
+    let key = DeliveryKey::of(&raw);
+    let received_at = now_ms();
+    // The schedule's first delay is the wait before the first attempt (0: at once).
+    let next_at = ingest
+        .schedule
+        .due_at(0, &key, received_at)
+        .unwrap_or(received_at);
     let event = NewEvent {
-        key: DeliveryKey::of(&raw),
+        key,
         body: raw.to_vec(),
         signature,
         content_type: parts
@@ -145,7 +154,8 @@ async fn receive(State(ingest): State<Arc<Ingest>>, request: Request) -> Respons
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        received_at: now_ms(),
+        received_at,
+        next_at,
     };
     let (reply, answer) = oneshot::channel();
     metrics.queue_changed(1);

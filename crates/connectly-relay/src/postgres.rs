@@ -452,8 +452,8 @@ impl Prepared {
                 .prepare_cached(
                     "INSERT INTO connectly_relay_events \
                      (key, state, attempts, received_at, next_at, content_type, signature, body) \
-                     SELECT k, 'pending', 0, r, r, c, s, b FROM unnest($1::bytea[], \
-                     $2::bigint[], $3::text[], $4::text[], $5::bytea[]) AS t(k, r, c, s, b) \
+                     SELECT k, 'pending', 0, r, n, c, s, b FROM unnest($1::bytea[], \
+                     $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::bigint[]) AS t(k, r, c, s, b, n) \
                      ON CONFLICT (key) DO NOTHING RETURNING key",
                 )
                 .await?,
@@ -506,13 +506,14 @@ async fn insert_all(
     }
     let keys: Vec<&[u8]> = events.iter().map(|e| e.key.as_bytes().as_slice()).collect();
     let received: Vec<i64> = events.iter().map(|e| e.received_at).collect();
+    let next: Vec<i64> = events.iter().map(|e| e.next_at).collect();
     let types: Vec<Option<&str>> = events.iter().map(|e| e.content_type.as_deref()).collect();
     let signatures: Vec<&str> = events.iter().map(|e| e.signature.as_str()).collect();
     let bodies: Vec<&[u8]> = events.iter().map(|e| e.body.as_slice()).collect();
     let rows = tx
         .query(
             &st.insert,
-            &[&keys, &received, &types, &signatures, &bodies],
+            &[&keys, &received, &types, &signatures, &bodies, &next],
         )
         .await?;
     rows.iter().map(|row| row.try_get(0)).collect()

@@ -74,6 +74,14 @@ impl Schedule {
         let unit = (z >> 11) as f64 / (1u64 << 53) as f64;
         Some(delay.mul_f64(1.0 - JITTER + 2.0 * JITTER * unit))
     }
+
+    /// When attempt `made + 1` is due once `made` attempts were made, the last one (or, for the
+    /// first attempt, the event's arrival) at `at` (Unix ms): `at` plus [`Schedule::after`]
+    /// with `at` as its salt; `None` when no attempt is left.
+    pub fn due_at(&self, made: u32, key: &DeliveryKey, at: i64) -> Option<i64> {
+        let delay = self.after(made, key, at as u64)?;
+        Some(at.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)))
+    }
 }
 
 impl std::fmt::Display for Schedule {
@@ -158,5 +166,18 @@ mod tests {
             assert_eq!(schedule.after(8, &key, 7), None);
         }
         assert!(seen.len() > 150, "{} distinct delays", seen.len());
+    }
+
+    #[test]
+    fn the_first_delay_is_the_wait_before_the_first_attempt() {
+        let key = DeliveryKey::of(b"event");
+        let at = 1_700_000_000_000;
+        let now: Schedule = "0,1h".parse().unwrap();
+        assert_eq!(now.due_at(0, &key, at), Some(at));
+        let later: Schedule = "1h,0".parse().unwrap();
+        let wait = later.due_at(0, &key, at).unwrap() - at;
+        assert!((2_880_000..=4_320_000).contains(&wait), "{wait} ms");
+        assert_eq!(later.due_at(1, &key, at), Some(at));
+        assert_eq!(later.due_at(2, &key, at), None);
     }
 }

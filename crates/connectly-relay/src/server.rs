@@ -119,6 +119,7 @@ pub async fn serve(
         metrics,
         wake,
         store,
+        schedule: config.schedule.clone(),
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
     });

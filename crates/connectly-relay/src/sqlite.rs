@@ -3,6 +3,7 @@
 //! connection writes (the relay's writer thread), another reads. The schema is versioned with
 //! `PRAGMA user_version`: [`MIGRATIONS`] runs the steps a file has not had yet.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -182,14 +183,15 @@ fn insert(tx: &rusqlite::Transaction<'_>, event: &NewEvent) -> rusqlite::Result<
     let changed = tx
         .prepare_cached(
             "INSERT INTO events (key, state, attempts, received_at, next_at, content_type, signature, body) \
-             VALUES (?1, 'pending', 0, ?2, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO NOTHING",
+             VALUES (?1, 'pending', 0, ?2, ?6, ?3, ?4, ?5) ON CONFLICT (key) DO NOTHING",
         )?
         .execute(params![
             event.key.as_bytes().as_slice(),
             event.received_at,
             event.content_type,
             event.signature,
-            event.body
+            event.body,
+            event.next_at
         ])?;
     Ok(if changed == 1 {
         Written::Stored
@@ -262,6 +264,34 @@ impl Store for SqliteStore {
             ))?;
             let rows = statement.query_map(params![now, limit as i64], record)?;
             rows.collect()
+        })
+    }
+
+    fn due_beyond(
+        &self,
+        now: i64,
+        limit: usize,
+        held: &HashSet<DeliveryKey>,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.read("read due events", |c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM events WHERE state = 'pending' AND next_at <= ?1 \
+                 ORDER BY next_at LIMIT ?2"
+            ))?;
+            let mut rows =
+                statement.query(params![now, limit.saturating_add(held.len()) as i64])?;
+            let mut due = Vec::new();
+            while due.len() < limit {
+                let Some(row) = rows.next()? else { break };
+                // A held event's key only: its body is not read again.
+                let key = row.get_ref(0)?.as_blob()?;
+                let held = <[u8; 32]>::try_from(key)
+                    .is_ok_and(|key| held.contains(&DeliveryKey::from_bytes(key)));
+                if !held {
+                    due.push(record(row)?);
+                }
+            }
+            Ok(due)
         })
     }
 

@@ -4,6 +4,7 @@
 //!
 //! Times are Unix milliseconds (`i64`), as stored.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -64,6 +65,9 @@ pub struct NewEvent {
     pub content_type: Option<String>,
     /// When it was received.
     pub received_at: i64,
+    /// When its first attempt is due: `received_at` plus the schedule's first delay
+    /// ([`Schedule::due_at`](crate::Schedule::due_at) with no attempt made).
+    pub next_at: i64,
 }
 
 impl fmt::Debug for NewEvent {
@@ -243,6 +247,19 @@ pub trait Store: Send + Sync + 'static {
     /// renewed), then new ones up to `limit`: the caller asks for its in-flight count more and
     /// skips the keys it is already sending. A single-relay store (SQLite) claims nothing.
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError>;
+    /// [`Store::due`] for a caller that already holds the events of `held` (queued, being sent
+    /// or being recorded): up to `limit` due events not in `held`, the earliest due first. Held
+    /// events this relay claimed have their claims renewed, as `due` does, but are not read back.
+    fn due_beyond(
+        &self,
+        now: i64,
+        limit: usize,
+        held: &HashSet<DeliveryKey>,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut due = self.due(now, limit.saturating_add(held.len()))?;
+        due.retain(|record| !held.contains(&record.key));
+        Ok(due)
+    }
     /// The earliest due time of a pending event later than `after` (`None`: none).
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError>;
     /// One event.

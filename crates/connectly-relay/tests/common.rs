@@ -2,6 +2,7 @@
 //! against both, see [`both_stores!`]) whose writes can be made to fail, signed test events, and
 //! polling with a deadline (never a sleep as an assertion).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -78,8 +79,10 @@ pub fn journal_with(backend: Backend, options: PgOptions) -> Journal {
 pub struct Faulty {
     pub inner: Box<dyn Store>,
     pub failing: AtomicBool,
-    /// The most events the forwarder asked for at once.
+    /// The most events the forwarder asked for at once (beyond those it holds).
     pub most_due: AtomicUsize,
+    /// How many times the forwarder read due events.
+    pub looks: AtomicUsize,
     held: Mutex<bool>,
     released: Condvar,
 }
@@ -110,7 +113,18 @@ impl Store for Faulty {
     }
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
         self.most_due.fetch_max(limit, Ordering::SeqCst);
+        self.looks.fetch_add(1, Ordering::SeqCst);
         self.inner.due(now, limit)
+    }
+    fn due_beyond(
+        &self,
+        now: i64,
+        limit: usize,
+        held: &HashSet<DeliveryKey>,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.most_due.fetch_max(limit, Ordering::SeqCst);
+        self.looks.fetch_add(1, Ordering::SeqCst);
+        self.inner.due_beyond(now, limit, held)
     }
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {
         self.inner.next_due(after)
@@ -150,6 +164,7 @@ pub async fn start(
         inner: store,
         failing: AtomicBool::new(false),
         most_due: AtomicUsize::new(0),
+        looks: AtomicUsize::new(0),
         held: Mutex::new(false),
         released: Condvar::new(),
     });

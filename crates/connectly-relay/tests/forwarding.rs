@@ -1,6 +1,7 @@
 //! The forwarding half: what the handler receives, retries while it is down, dead letters.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use connectly_relay::{now_ms, DeliveryKey, Forwarded, Selector, State, Store, Verifier};
@@ -128,7 +129,112 @@ async fn a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_del
     assert_eq!(sink.delivered().len(), 10);
 }
 
+async fn a_schedule_s_first_delay_is_the_wait_before_the_first_attempt(backend: Backend) {
+    let sink = Sink::start().await;
+    let relay = start(backend, &sink.url(), |c| {
+        c.schedule = "1h,5s".parse().unwrap();
+    })
+    .await;
+    let (late, replayed) = (event(1), event(2));
+    for body in [&late, &replayed] {
+        assert_eq!(relay.post_signed(body).await.status, 200);
+    }
+    let record = relay.store.get(&DeliveryKey::of(&late)).unwrap().unwrap();
+    assert_eq!((record.state, record.attempts), (State::Pending, 0));
+    let wait = record.next_at.unwrap() - record.received_at;
+    let hour = 3_600_000;
+    assert!(
+        (hour * 8 / 10..=hour * 12 / 10).contains(&wait),
+        "the first attempt is due {wait} ms after arrival, not about 1 h"
+    );
+    // One event made due now is sent; the other, due in an hour, is not, though it came first
+    // (the forwarder takes the earliest due first).
+    relay
+        .store
+        .replay(&Selector::Key(DeliveryKey::of(&replayed)), now_ms())
+        .unwrap();
+    eventually(
+        Duration::from_secs(10),
+        "the replayed event delivered",
+        || relay.status().delivered == 1,
+    )
+    .await;
+    let keys: Vec<String> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!(keys, [DeliveryKey::of(&replayed).to_string()]);
+    let record = relay.store.get(&DeliveryKey::of(&late)).unwrap().unwrap();
+    assert_eq!((record.state, record.attempts), (State::Pending, 0));
+}
+
+/// `count` events written to the journal directly (no arrival wakes the forwarder), due now.
+fn store_directly(relay: &crate::common::Running, count: usize) -> Vec<Vec<u8>> {
+    let bodies: Vec<Vec<u8>> = (0..count).map(event).collect();
+    let now = now_ms();
+    let inserts: Vec<_> = bodies
+        .iter()
+        .map(|body| crate::journal::insert(body, now))
+        .collect();
+    relay.store.write(&inserts).unwrap();
+    bodies
+}
+
+async fn due_events_are_read_in_batches_and_each_sent_once(backend: Backend) {
+    let sink = Sink::start().await;
+    let relay = start(backend, &sink.url(), |c| c.concurrency = 16).await;
+    store_directly(&relay, 200);
+    eventually(Duration::from_secs(30), "200 delivered", || {
+        relay.status().delivered == 200
+    })
+    .await;
+    let keys: std::collections::HashSet<_> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!((sink.delivered().len(), keys.len()), (200, 200));
+    // Not one read of the journal per forward: a batch (about 8 here) each time the queue is
+    // down to half, plus one every POLL (500 ms) however slow the machine.
+    let looks = relay.store.looks.load(Ordering::SeqCst);
+    assert!(looks <= 100, "{looks} reads of due events for 200 forwards");
+}
+
+async fn an_event_whose_outcome_is_not_committed_yet_is_not_sent_again(backend: Backend) {
+    let sink = Sink::start().await;
+    let relay = start(backend, &sink.url(), |c| c.concurrency = 4).await;
+    relay.store.hold(true);
+    // Inserted beside the writer, which now waits: the outcomes of the sends wait with it.
+    let (store, bodies) = (relay.store.clone(), (0..8).map(event).collect::<Vec<_>>());
+    let now = now_ms();
+    let inserts: Vec<_> = bodies
+        .iter()
+        .map(|body| crate::journal::insert(body, now))
+        .collect();
+    store.inner.write(&inserts).unwrap();
+    eventually(Duration::from_secs(10), "8 sent", || {
+        sink.delivered().len() >= 8
+    })
+    .await;
+    // The forwarder reads the journal again (twice) while the 8 are still pending there.
+    let looks = relay.store.looks.load(Ordering::SeqCst);
+    eventually(
+        Duration::from_secs(10),
+        "two more reads of due events",
+        || relay.store.looks.load(Ordering::SeqCst) >= looks + 2,
+    )
+    .await;
+    assert_eq!(relay.status().pending, 8);
+    assert_eq!(
+        sink.delivered().len(),
+        8,
+        "an event was sent again before its outcome was committed"
+    );
+    relay.store.hold(false);
+    eventually(Duration::from_secs(10), "8 delivered", || {
+        relay.status().delivered == 8
+    })
+    .await;
+    assert_eq!(sink.delivered().len(), 8);
+}
+
 crate::both_stores!(
+    due_events_are_read_in_batches_and_each_sent_once,
+    an_event_whose_outcome_is_not_committed_yet_is_not_sent_again,
+    a_schedule_s_first_delay_is_the_wait_before_the_first_attempt,
     the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret,
     a_handler_down_for_a_while_then_up_gets_every_event,
     a_handler_that_always_fails_gets_the_whole_schedule_then_dead_retry_delivers,

@@ -15,6 +15,7 @@ pub fn insert(body: &[u8], at: i64) -> Write {
         signature: connectly_webhook::sign(SECRET, body),
         content_type: None,
         received_at: at,
+        next_at: at,
     })
 }
 
