@@ -5,35 +5,51 @@ use std::collections::HashSet;
 
 use connectly_webhook::DeliveryKey;
 use futures_util::future::{try_join, try_join_all};
+use tokio_postgres::types::Type;
 use tokio_postgres::{Row, Statement};
 
-use super::{PgStore, COLUMNS};
+use super::{Failure, PgStore, COLUMNS};
 use crate::store::{
-    Filter, NewEvent, Outcome, Record, Selector, Status, Store, StoreError, Write, Written,
+    record, BadColumn, Columns, Filter, NewEvent, Outcome, Record, Selector, Status, Store,
+    StoreError, Write, Written,
 };
 
-fn record(row: &Row) -> Result<Record, tokio_postgres::Error> {
-    let key: Vec<u8> = row.try_get(0)?;
-    // The schema's CHECKs hold keys to 32 bytes and states to the three names.
-    let key: [u8; 32] = key.try_into().unwrap_or([0; 32]);
-    let state: String = row.try_get(1)?;
-    let attempts: i32 = row.try_get(2)?;
-    Ok(Record {
-        key: DeliveryKey::from_bytes(key),
-        state: state.parse().unwrap_or(crate::State::Pending),
-        attempts: u32::try_from(attempts).unwrap_or(0),
-        received_at: row.try_get(3)?,
-        next_at: row.try_get(4)?,
-        last_attempt_at: row.try_get(5)?,
-        last_error: row.try_get(6)?,
-        delivered_at: row.try_get(7)?,
-        content_type: row.try_get(8)?,
-        signature: row.try_get(9)?,
-        body: row.try_get(10)?,
-    })
+impl Columns for Row {
+    type Error = Failure;
+    fn bytes(&self, index: usize) -> Result<Vec<u8>, Failure> {
+        Ok(self.try_get(index)?)
+    }
+    fn text(&self, index: usize) -> Result<String, Failure> {
+        Ok(self.try_get(index)?)
+    }
+    fn text_or_null(&self, index: usize) -> Result<Option<String>, Failure> {
+        Ok(self.try_get(index)?)
+    }
+    fn integer(&self, index: usize) -> Result<i64, Failure> {
+        if is_int4(self, index) {
+            Ok(self.try_get::<_, i32>(index)?.into())
+        } else {
+            Ok(self.try_get(index)?)
+        }
+    }
+    fn integer_or_null(&self, index: usize) -> Result<Option<i64>, Failure> {
+        if is_int4(self, index) {
+            Ok(self.try_get::<_, Option<i32>>(index)?.map(i64::from))
+        } else {
+            Ok(self.try_get(index)?)
+        }
+    }
+    fn invalid(&self, bad: BadColumn) -> Failure {
+        bad.into()
+    }
 }
 
-pub(super) fn records(rows: &[Row]) -> Result<Vec<Record>, tokio_postgres::Error> {
+/// Whether a column is an `INTEGER` (`attempts`; the times are `BIGINT`s).
+fn is_int4(row: &Row, index: usize) -> bool {
+    row.columns().get(index).map(|c| c.type_()) == Some(&Type::INT4)
+}
+
+pub(super) fn records(rows: &[Row]) -> Result<Vec<Record>, Failure> {
     rows.iter().map(record).collect()
 }
 
@@ -195,14 +211,14 @@ impl Store for PgStore {
 
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {
         self.with_client("read the next due time", move |client| async move {
-            client
+            let row = client
                 .query_one(
                     "SELECT MIN(next_at) FROM connectly_relay_events \
                      WHERE state = 'pending' AND next_at > $1",
                     &[&after],
                 )
-                .await?
-                .try_get(0)
+                .await?;
+            Ok(row.try_get(0)?)
         })
     }
 

@@ -39,9 +39,9 @@ use tokio_postgres::NoTls;
 pub use connect::{is_postgres_url, shown_postgres_url};
 pub use schema::PG_MIGRATIONS;
 
-use crate::store::StoreError;
 #[cfg(doc)]
 use crate::store::Store;
+use crate::store::{BadColumn, StoreError};
 
 /// The longest one operation may take (a connection, a commit, a read) before it fails.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,8 +50,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections per store at most (the writer, the forwarder, `/metrics`, and some slack).
 const POOL_SIZE: usize = 8;
 
-const COLUMNS: &str = "key, state, attempts, received_at, next_at, last_attempt_at, last_error, \
-                       delivered_at, content_type, signature, body";
+use crate::store::RECORD_COLUMNS as COLUMNS;
 
 /// How to open a [`PgStore`].
 #[derive(Debug, Clone)]
@@ -124,6 +123,21 @@ fn reason(error: &tokio_postgres::Error) -> String {
             }
             text
         }
+    }
+}
+
+/// Why an operation failed, in a sentence: the driver's [`reason`], or a corrupted row.
+pub(crate) struct Failure(String);
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(error: tokio_postgres::Error) -> Self {
+        Self(reason(&error))
+    }
+}
+
+impl From<BadColumn> for Failure {
+    fn from(bad: BadColumn) -> Self {
+        Self(bad.to_string())
     }
 }
 
@@ -236,12 +250,12 @@ impl PgStore {
     where
         T: Send + 'static,
         F: FnOnce(deadpool_postgres::Object) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, tokio_postgres::Error>> + Send,
+        Fut: Future<Output = Result<T, Failure>> + Send,
     {
         let pool = self.pool.clone();
         self.run(operation, async move {
             let client = pool.get().await.map_err(|e| pool_reason(&e))?;
-            f(client).await.map_err(|e| reason(&e))
+            f(client).await.map_err(|Failure(reason)| reason)
         })
     }
 }
