@@ -1,18 +1,44 @@
 //! The way to the database: which `--store` values are Postgres URLs, how a URL may be shown
 //! (never its password), and the connection's settings and transport rule.
 
-use tokio_postgres::config::Host;
+use std::path::PathBuf;
+
+use tokio_postgres::config::{Host, SslMode};
 
 use super::CONNECT_TIMEOUT;
 use crate::store::StoreError;
 
-/// The driver's settings for `url`: its own, plus durable commits, a connect timeout and an
-/// application name when it names none; refused when the transport rule refuses it.
-pub(super) fn config(url: &str, shown: &str) -> Result<tokio_postgres::Config, StoreError> {
+/// How the connection to the database travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Transport {
+    /// In clear: only to loopback or a Unix socket.
+    Plain,
+    /// TLS, the server's certificate verified (its chain and its name) against the CA
+    /// certificates in `root` (the URL's `sslrootcert`), or the platform's trusted roots.
+    Tls {
+        /// The PEM file of the CA certificates to trust instead of the platform's.
+        root: Option<PathBuf>,
+    },
+}
+
+/// The driver's settings for `url` and how to reach it: the URL's own settings, plus durable
+/// commits, a connect timeout and an application name when it names none; refused when the
+/// transport rule refuses it.
+pub(super) fn config(
+    url: &str,
+    shown: &str,
+) -> Result<(tokio_postgres::Config, Transport), StoreError> {
+    let (url, mode, root) = take_tls_parameters(url)
+        .map_err(|reason| StoreError::new(format!("read {shown}"), reason))?;
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e: tokio_postgres::Error| StoreError::new(format!("read {shown}"), e))?;
-    check_transport(&config, shown)?;
+    let transport = transport(&config, mode.as_deref(), root)
+        .map_err(|reason| StoreError::new(format!("connect to {shown}"), reason))?;
+    config.ssl_mode(match transport {
+        Transport::Plain => SslMode::Disable,
+        Transport::Tls { .. } => SslMode::Require,
+    });
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -25,8 +51,51 @@ pub(super) fn config(url: &str, shown: &str) -> Result<tokio_postgres::Config, S
     if config.get_application_name().is_none() {
         config.application_name("connectly-relay");
     }
-    Ok(config)
+    Ok((config, transport))
 }
+
+/// `url` without its `sslmode` and `sslrootcert` query parameters (read here: the driver knows
+/// neither `verify-full` nor `sslrootcert`), and their values.
+fn take_tls_parameters(url: &str) -> Result<(String, Option<String>, Option<PathBuf>), String> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None, None));
+    };
+    let (mut mode, mut root, mut kept) = (None, None, Vec::new());
+    for pair in query.split('&') {
+        let decoded = url::form_urlencoded::parse(pair.as_bytes()).next();
+        match decoded {
+            Some((key, value)) if key == "sslmode" => mode = Some(value.into_owned()),
+            Some((key, value)) if key == "sslrootcert" => {
+                root = Some(PathBuf::from(value.into_owned()));
+            }
+            _ => kept.push(pair),
+        }
+    }
+    if let Some(given) = &mode {
+        if !SSL_MODES.contains(&given.as_str()) {
+            return Err(format!(
+                "sslmode={given} is not one of {}",
+                SSL_MODES.join(", ")
+            ));
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, mode, root))
+}
+
+/// The `sslmode` values libpq knows, all accepted.
+const SSL_MODES: &[&str] = &[
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
 
 /// Whether `store` names a Postgres database (`postgres://` or `postgresql://`) rather than a
 /// file.
@@ -62,27 +131,42 @@ pub fn shown_postgres_url(given: &str) -> String {
     format!("{base}?{}", query.join("&"))
 }
 
-/// Refuses a host that is neither loopback nor a Unix socket unless `sslmode=disable` says the
-/// user accepts an unencrypted connection (this build has no TLS for Postgres).
-fn check_transport(config: &tokio_postgres::Config, shown: &str) -> Result<(), StoreError> {
-    let remote = config.get_hosts().iter().any(|host| match host {
-        Host::Tcp(name) => {
-            let name = name.trim_start_matches('[').trim_end_matches(']');
-            !(name.eq_ignore_ascii_case("localhost")
-                || name
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback()))
-        }
+/// The transport `sslmode` asks for, under the rule HTTPS follows too: in clear only to
+/// loopback or a Unix socket. `disable` to another host is refused; no `sslmode` (or `allow`,
+/// `prefer`) is TLS to another host and clear text to loopback, unless `sslrootcert` is given;
+/// `require`, `verify-ca` and `verify-full` are TLS, the certificate verified (chain and name)
+/// whichever was given: a relay never sends the password and the events to a server it has not
+/// verified.
+fn transport(
+    config: &tokio_postgres::Config,
+    mode: Option<&str>,
+    root: Option<PathBuf>,
+) -> Result<Transport, String> {
+    let local = config.get_hosts().iter().all(|host| match host {
+        Host::Tcp(name) => is_loopback_host(name),
         #[cfg(unix)]
-        Host::Unix(_) => false,
+        Host::Unix(_) => true,
     });
-    if remote && config.get_ssl_mode() != tokio_postgres::config::SslMode::Disable {
-        return Err(StoreError::new(
-            format!("connect to {shown}"),
-            "this build talks to Postgres without TLS, so it connects to loopback or a Unix \
-             socket only; add sslmode=disable to the URL to accept an unencrypted connection \
-             (a private network), or reach the server through a local tunnel",
-        ));
+    match mode {
+        Some("disable") if !local => Err(format!(
+            "sslmode=disable would send the password and the events in clear text, which is \
+             allowed to loopback ({}) or a Unix socket only: use sslmode=verify-full (with \
+             sslrootcert=FILE when the server's CA is not one the platform trusts)",
+            connectly_net::LOOPBACK_HOSTS
+        )),
+        Some("disable") => Ok(Transport::Plain),
+        None | Some("allow" | "prefer") if local && root.is_none() => Ok(Transport::Plain),
+        _ => Ok(Transport::Tls { root }),
     }
-    Ok(())
+}
+
+/// Whether a host name of the URL is loopback, by the rule of [`connectly_net::is_loopback`].
+fn is_loopback_host(name: &str) -> bool {
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let url = if name.contains(':') {
+        format!("http://[{name}]/")
+    } else {
+        format!("http://{name}/")
+    };
+    connectly_net::Url::parse(&url).is_ok_and(|url| connectly_net::is_loopback(&url))
 }

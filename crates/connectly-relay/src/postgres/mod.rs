@@ -28,6 +28,7 @@ mod claims;
 mod connect;
 mod journal;
 mod schema;
+mod tls;
 
 use std::future::Future;
 use std::sync::mpsc;
@@ -36,6 +37,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
+use connect::Transport;
 pub use connect::{is_postgres_url, shown_postgres_url};
 pub use schema::PG_MIGRATIONS;
 
@@ -111,6 +113,9 @@ fn reason(error: &tokio_postgres::Error) -> String {
         Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
         // With its causes (e.g. `error connecting to server: Connection refused`), each once.
         None => {
+            if let Some(sentence) = tls::untrusted_certificate(error) {
+                return sentence;
+            }
             let mut text = error.to_string();
             let mut source = std::error::Error::source(error);
             while let Some(cause) = source {
@@ -151,25 +156,32 @@ fn pool_reason(error: &deadpool_postgres::PoolError) -> String {
 
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user:password@host:port/db?...`), then
-    /// migrates it or checks its schema ([`PgOptions::migrate`]). The connection is not
-    /// encrypted (no TLS yet): a host other than loopback or a Unix socket is refused unless the
-    /// URL says `sslmode=disable`.
+    /// migrates it or checks its schema ([`PgOptions::migrate`]). The URL's `sslmode` says how
+    /// it travels: TLS (rustls) with the server's certificate verified, chain and name, against
+    /// the platform's trusted roots or the CA certificates of the PEM file `sslrootcert=FILE`
+    /// names (`require`, `verify-ca`, `verify-full`; and to any host but loopback when no mode
+    /// or `allow`/`prefer` is given); in clear text only to loopback or a Unix socket
+    /// (`disable`, or no mode): `sslmode=disable` to another host is refused.
     pub fn open(url: &str, options: PgOptions) -> Result<Self, StoreError> {
         let shown = shown_postgres_url(url);
-        let config = connect::config(url, &shown)?;
+        let (config, transport) = connect::config(url, &shown)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("connectly-relay-postgres")
             .enable_all()
             .build()
             .map_err(|e| StoreError::new("start the Postgres client", e))?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match transport {
+            Transport::Plain => Manager::from_config(config, NoTls, manager_config),
+            Transport::Tls { root } => {
+                let tls = tls::connector(root.as_deref())
+                    .map_err(|reason| StoreError::new(format!("connect to {shown}"), reason))?;
+                Manager::from_config(config, tls, manager_config)
+            }
+        };
         let pool = {
             let _entered = runtime.enter();
             Pool::builder(manager)
