@@ -170,3 +170,60 @@ fn is_loopback_host(name: &str) -> bool {
     };
     connectly_net::Url::parse(&url).is_ok_and(|url| connectly_net::is_loopback(&url))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decided(url: &str) -> Result<Transport, String> {
+        let (url, mode, root) = take_tls_parameters(url)?;
+        transport(&url.parse().unwrap(), mode.as_deref(), root)
+    }
+
+    #[test]
+    fn clear_text_only_to_loopback_and_tls_verified_elsewhere() {
+        let tls = |root: Option<&str>| {
+            Ok(Transport::Tls {
+                root: root.map(PathBuf::from),
+            })
+        };
+        for url in [
+            "postgres://u@127.0.0.1/db",
+            "postgres://u@localhost/db",
+            "postgres://u@[::1]/db?sslmode=prefer",
+            "postgres://u@%2Frun%2Fpostgresql/db",
+            "postgres://u@127.0.0.1/db?sslmode=disable",
+        ] {
+            assert_eq!(decided(url), Ok(Transport::Plain), "{url}");
+        }
+        assert_eq!(decided("postgres://u@db.internal/db"), tls(None));
+        assert_eq!(
+            decided("postgres://u@db.internal/db?sslmode=prefer"),
+            tls(None)
+        );
+        assert_eq!(
+            decided("postgres://u@127.0.0.1/db?sslmode=require"),
+            tls(None)
+        );
+        assert_eq!(
+            decided("postgres://u@127.0.0.1/db?sslrootcert=%2Fca%20dir%2Fca.pem&connect_timeout=2"),
+            tls(Some("/ca dir/ca.pem"))
+        );
+        // One host that is not loopback is enough to need TLS.
+        assert_eq!(decided("postgres://u@127.0.0.1,db.internal/db"), tls(None));
+        let refused = decided("postgres://u@db.internal/db?sslmode=disable").unwrap_err();
+        assert!(refused.contains("loopback"), "{refused}");
+        let unknown = decided("postgres://u@db.internal/db?sslmode=on").unwrap_err();
+        assert!(unknown.contains("sslmode=on is not one of"), "{unknown}");
+    }
+
+    #[test]
+    fn the_driver_gets_the_url_without_the_tls_parameters() {
+        let (url, mode, root) =
+            take_tls_parameters("postgres://u@h/db?sslmode=verify-full&x=1&sslrootcert=ca.pem")
+                .unwrap();
+        assert_eq!(url, "postgres://u@h/db?x=1");
+        assert_eq!(mode.as_deref(), Some("verify-full"));
+        assert_eq!(root, Some(PathBuf::from("ca.pem")));
+    }
+}
