@@ -73,6 +73,35 @@ pub fn run_hiding(command: &mut Command, secret: &str) -> Out {
     out
 }
 
+/// Starts the `connectly` binary as a child, set up by `configure` (arguments, environment),
+/// with stdin closed and stdout and stderr piped; returns it and the first line it printed on
+/// stdout (empty if it printed none).
+pub fn spawn_connectly(
+    configure: impl FnOnce(&mut std::process::Command),
+) -> (std::process::Child, String) {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"));
+    configure(&mut command);
+    spawn_reading_first_line(command)
+}
+
+/// Starts `command` (the `connectly` binary, or a wrapper that execs it) with stdin closed and
+/// stdout and stderr piped; returns it and the first line it printed on stdout (empty if none).
+pub fn spawn_reading_first_line(
+    mut command: std::process::Command,
+) -> (std::process::Child, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    (child, first)
+}
+
 /// A `connectly mock` child process, killed when dropped so a failing test leaves no server
 /// behind. Its stderr is read line by line on a thread (so it never blocks on a full pipe).
 pub struct MockProcess {
@@ -98,19 +127,12 @@ impl MockProcess {
     /// Starts `connectly mock --listen 127.0.0.1:0 EXTRA...`; returns it and the first line it
     /// printed (`base_url` is that line, trimmed).
     pub fn spawn(extra: &[&str]) -> (Self, String) {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("connectly"))
-            .args(["mock", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("CONNECTLY_API_KEY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let (mut child, first) = spawn_connectly(|command| {
+            command
+                .args(["mock", "--listen", "127.0.0.1:0"])
+                .args(extra)
+                .env_remove("CONNECTLY_API_KEY");
+        });
         let (tx, rx) = std::sync::mpsc::channel();
         let stderr = child.stderr.take().unwrap();
         std::thread::spawn(move || {

@@ -35,8 +35,38 @@ if ! run "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-l
     echo "initdb failed: $(tail -n 5 "$dir/initdb.log" | tr '\n' ' ')"
     exit 1
 fi
-if ! run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $dir" start >/dev/null 2>&1; then
+# Where it listens, in its configuration: every start (and `Cluster::restart`) reads it.
+printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\n" \
+    "$PG_PORT" "$dir" >>"$dir/data/postgresql.conf"
+if [ -n "$PG_TLS" ]; then
+    # TLS only on TCP: a CA made now, a server certificate for 127.0.0.1 it signs, and another
+    # CA that signed nothing (for the tests of a wrong CA).
+    tls="$dir/tls"
+    mkdir "$tls" && cd "$tls" || exit 1
+    ca() {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=$1" -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" -keyout "$2.key" -out "$2.crt"
+    }
+    printf "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n" >server.ext
+    if ! { ca "connectly test CA" ca && ca "connectly other CA" other-ca &&
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+                -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile server.ext -out server.crt &&
+            chmod 600 server.key; } >"$dir/tls.log" 2>&1; then
+        echo "openssl failed: $(tail -n 5 "$dir/tls.log" | tr '\n' ' ')"
+        exit 1
+    fi
+    if [ -n "$PG_USER" ]; then chown -R "$PG_USER" "$tls" || exit 1; fi
+    printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\n" \
+        "$tls/server.crt" "$tls/server.key" >>"$dir/data/postgresql.conf"
+    hba="$dir/data/pg_hba.conf"
+    { echo "hostnossl all all all reject"; cat "$hba"; } >"$hba.new" && mv "$hba.new" "$hba"
+    if [ -n "$PG_USER" ]; then chown "$PG_USER" "$hba" || exit 1; fi
+    cd "$dir" || exit 1
+fi
+if ! run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null 2>&1; then
     echo "pg_ctl start failed: $(tail -n 5 "$dir/log" | tr '\n' ' ')"
     exit 1
 fi
@@ -104,6 +134,27 @@ fn is_root() -> bool {
 impl Cluster {
     /// Starts a cluster in a new temporary directory on a free loopback port.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// Starts a cluster that accepts TCP connections over TLS only, with a certificate for
+    /// `127.0.0.1` signed by a CA made for it ([`Cluster::ca_file`]); libpq (`psql`) uses TLS
+    /// to it by itself.
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    /// The PEM file of the CA that signed a TLS cluster's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("tls/ca.crt")
+    }
+
+    /// The PEM file of another CA, which signed nothing.
+    pub fn other_ca_file(&self) -> PathBuf {
+        self.dir.join("tls/other-ca.crt")
+    }
+
+    fn start_with(tls: bool) -> Self {
         let bin = bin_dir();
         let user = is_root().then_some("postgres");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -115,6 +166,7 @@ impl Cluster {
             .env("PG_BIN", &bin)
             .env("PG_USER", user.unwrap_or(""))
             .env("PG_PORT", port.to_string())
+            .env("PG_TLS", if tls { "1" } else { "" })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -188,21 +240,7 @@ impl Cluster {
     /// Starts the server again, on the same port, and waits until it accepts connections.
     pub fn restart(&self) {
         let log = self.dir.join("log");
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -k {}",
-            self.port,
-            self.dir.display()
-        );
-        self.pg_ctl(&[
-            "-l",
-            log.to_str().unwrap(),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            &options,
-            "start",
-        ]);
+        self.pg_ctl(&["-l", log.to_str().unwrap(), "-w", "-t", "60", "start"]);
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -56,7 +56,7 @@ impl RelayProcess {
         forward_to: &str,
         extra: &[&str],
     ) -> Self {
-        let mut child = command
+        command
             .args([
                 "relay",
                 "serve",
@@ -68,16 +68,8 @@ impl RelayProcess {
             .arg("--store")
             .arg(store)
             .args(extra)
-            .env("CONNECTLY_WEBHOOK_SECRET", SECRET)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+            .env("CONNECTLY_WEBHOOK_SECRET", SECRET);
+        let (child, first) = connectly_tests::cli::spawn_reading_first_line(command);
         assert!(first.starts_with("http://127.0.0.1:"), "{first:?}");
         Self {
             child,
@@ -168,6 +160,51 @@ pub(crate) fn eventually(
     }
 }
 
+/// POSTs `body` to each of `urls`; the key of each answered 200 goes into `acked`. Returns how
+/// many were not answered 200.
+pub(crate) async fn post_recording(
+    http: &reqwest::Client,
+    urls: &[String],
+    body: Vec<u8>,
+    acked: &Mutex<HashSet<String>>,
+) -> usize {
+    let key = DeliveryKey::of(&body).to_string();
+    let mut not_acked = 0;
+    for url in urls {
+        match post(http, url, body.clone()).await {
+            Some(200) => {
+                acked.lock().unwrap().insert(key.clone());
+            }
+            _ => not_acked += 1,
+        }
+    }
+    not_acked
+}
+
+/// Waits (at most `limit`) until the sink has every event of `acked`; returns how many
+/// deliveries were duplicates.
+pub(crate) fn all_delivered(sink: &Sink, acked: &HashSet<String>, limit: Duration) -> usize {
+    let delivered_keys =
+        || -> HashSet<String> { sink.delivered().into_iter().map(|f| f.key).collect() };
+    eventually(
+        limit,
+        || {
+            let delivered = delivered_keys();
+            format!(
+                "{} of {} events answered 200 never reached the sink",
+                acked.difference(&delivered).count(),
+                acked.len()
+            )
+        },
+        || delivered_keys().is_superset(acked),
+    );
+    let mut per_key: HashMap<String, usize> = HashMap::new();
+    for forward in sink.delivered() {
+        *per_key.entry(forward.key).or_default() += 1;
+    }
+    per_key.values().map(|n| n - 1).sum()
+}
+
 /// xorshift64*: the kill moments, from a seed printed for a rerun (`RELAY_CRASH_SEED`).
 pub(crate) struct Rng(u64);
 impl Rng {
@@ -219,13 +256,8 @@ fn crash_test_kill_9_at_random_moments_loses_no_event_answered_200() {
                         break;
                     }
                     let body = event((run * SENDERS + sender) * 1_000_000 + n);
-                    let key = DeliveryKey::of(&body).to_string();
-                    match post(&http, &url, body).await {
-                        Some(200) => {
-                            acked.lock().unwrap().insert(key);
-                        }
-                        _ => not_acked += 1,
-                    }
+                    not_acked +=
+                        post_recording(&http, std::slice::from_ref(&url), body, &acked).await;
                 }
                 not_acked
             }));
@@ -242,25 +274,7 @@ fn crash_test_kill_9_at_random_moments_loses_no_event_answered_200() {
     assert!(acked.len() >= 100, "only {} events acked", acked.len());
     // The last start: it delivers whatever the killed ones left pending.
     let relay = RelayProcess::start(&store, &sink.url(), &["--retry-schedule", "0,20ms"]);
-    let delivered_keys =
-        || -> HashSet<String> { sink.delivered().into_iter().map(|f| f.key).collect() };
-    eventually(
-        Duration::from_secs(30),
-        || {
-            let delivered = delivered_keys();
-            format!(
-                "{} of {} events answered 200 never reached the sink",
-                acked.difference(&delivered).count(),
-                acked.len()
-            )
-        },
-        || delivered_keys().is_superset(&acked),
-    );
-    let mut per_key: HashMap<String, usize> = HashMap::new();
-    for forward in sink.delivered() {
-        *per_key.entry(forward.key).or_default() += 1;
-    }
-    let duplicates: usize = per_key.values().map(|n| n - 1).sum();
+    let duplicates = all_delivered(&sink, &acked, Duration::from_secs(30));
     eprintln!(
         "{RUNS} kill -9 runs: {} events answered 200, all delivered; {duplicates} duplicate deliveries; {refused} sends not answered 200",
         acked.len()

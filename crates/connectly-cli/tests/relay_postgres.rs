@@ -13,7 +13,8 @@ use connectly_webhook::DeliveryKey;
 
 use crate::common::{connectly, run_hiding};
 use crate::relay::{
-    dead_events_list_retry_and_export, event, eventually, http, post, RelayProcess, Rng, SECRET,
+    all_delivered, dead_events_list_retry_and_export, event, eventually, http, post,
+    post_recording, RelayProcess, Rng, SECRET,
 };
 
 /// `relay status --json` against `url`, given as --store or through the environment.
@@ -200,20 +201,12 @@ fn crash_test_two_relays_on_postgres_kill_9_at_random_moments_loses_no_event_ans
                         break;
                     }
                     let body = event((run * SENDERS + sender) * 1_000_000 + n);
-                    let key = DeliveryKey::of(&body).to_string();
                     let to: &[String] = if n % 7 == 0 {
                         &urls
                     } else {
                         std::slice::from_ref(&urls[(n % 2) as usize])
                     };
-                    for url in to {
-                        match post(&http, url, body.clone()).await {
-                            Some(200) => {
-                                acked.lock().unwrap().insert(key.clone());
-                            }
-                            _ => not_acked += 1,
-                        }
-                    }
+                    not_acked += post_recording(&http, to, body, &acked).await;
                 }
                 not_acked
             }));
@@ -237,25 +230,7 @@ fn crash_test_two_relays_on_postgres_kill_9_at_random_moments_loses_no_event_ans
         RelayProcess::start(&url, &sink.url(), &args),
         RelayProcess::start(&url, &sink.url(), &args),
     ];
-    let delivered_keys =
-        || -> HashSet<String> { sink.delivered().into_iter().map(|f| f.key).collect() };
-    eventually(
-        Duration::from_secs(60),
-        || {
-            let delivered = delivered_keys();
-            format!(
-                "{} of {} events answered 200 never reached the sink",
-                acked.difference(&delivered).count(),
-                acked.len()
-            )
-        },
-        || delivered_keys().is_superset(&acked),
-    );
-    let mut per_key: HashMap<String, usize> = HashMap::new();
-    for forward in sink.delivered() {
-        *per_key.entry(forward.key).or_default() += 1;
-    }
-    let duplicates: usize = per_key.values().map(|n| n - 1).sum();
+    let duplicates = all_delivered(&sink, &acked, Duration::from_secs(60));
     eprintln!(
         "{RUNS} runs of two relays on Postgres, kill -9 each: {} events answered 200, all \
          delivered; {duplicates} duplicate deliveries; {refused} sends not answered 200",

@@ -11,8 +11,10 @@ use std::time::Duration;
 use connectly_webhook::DeliveryKey;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use crate::store::RECORD_COLUMNS as COLUMNS;
 use crate::store::{
-    Filter, NewEvent, Outcome, Record, Selector, Status, Store, StoreError, Write, Written,
+    BadColumn, Columns, Filter, NewEvent, Outcome, Record, Selector, Status, Store, StoreError,
+    Write, Written,
 };
 
 /// The schema, one step per version: step `i` takes a file from `user_version` `i` to `i + 1`.
@@ -37,9 +39,6 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE events (
 /// How long a statement waits for another process's lock (`relay replay` while `relay serve`
 /// runs) before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-const COLUMNS: &str = "key, state, attempts, received_at, next_at, last_attempt_at, last_error, \
-                       delivered_at, content_type, signature, body";
 
 /// The SQLite journal.
 pub struct SqliteStore {
@@ -151,32 +150,33 @@ fn migrate(connection: &mut Connection) -> Result<(), String> {
     }
 }
 
+impl Columns for Row<'_> {
+    type Error = rusqlite::Error;
+    fn bytes(&self, index: usize) -> rusqlite::Result<Vec<u8>> {
+        self.get(index)
+    }
+    fn text(&self, index: usize) -> rusqlite::Result<String> {
+        self.get(index)
+    }
+    fn text_or_null(&self, index: usize) -> rusqlite::Result<Option<String>> {
+        self.get(index)
+    }
+    fn integer(&self, index: usize) -> rusqlite::Result<i64> {
+        self.get(index)
+    }
+    fn integer_or_null(&self, index: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(index)
+    }
+    fn invalid(&self, bad: BadColumn) -> rusqlite::Error {
+        let kind = self
+            .get_ref(bad.index)
+            .map_or(rusqlite::types::Type::Null, |value| value.data_type());
+        rusqlite::Error::FromSqlConversionFailure(bad.index, kind, Box::new(bad))
+    }
+}
+
 fn record(row: &Row<'_>) -> rusqlite::Result<Record> {
-    let key: Vec<u8> = row.get(0)?;
-    let key: [u8; 32] = key.try_into().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Blob,
-            "a key is 32 bytes".into(),
-        )
-    })?;
-    let state: String = row.get(1)?;
-    let state = state.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
-    })?;
-    Ok(Record {
-        key: DeliveryKey::from_bytes(key),
-        state,
-        attempts: row.get(2)?,
-        received_at: row.get(3)?,
-        next_at: row.get(4)?,
-        last_attempt_at: row.get(5)?,
-        last_error: row.get(6)?,
-        delivered_at: row.get(7)?,
-        content_type: row.get(8)?,
-        signature: row.get(9)?,
-        body: row.get(10)?,
-    })
+    crate::store::record(row)
 }
 
 fn insert(tx: &rusqlite::Transaction<'_>, event: &NewEvent) -> rusqlite::Result<Written> {

@@ -165,6 +165,79 @@ impl fmt::Debug for Record {
     }
 }
 
+/// The columns of a stored event, in the order [`record`] reads them: every store's `SELECT`
+/// and `RETURNING` of events names these.
+pub(crate) const RECORD_COLUMNS: &str = "key, state, attempts, received_at, next_at, \
+                                         last_attempt_at, last_error, delivered_at, \
+                                         content_type, signature, body";
+
+/// One row of [`RECORD_COLUMNS`], as a store's driver reads it: each getter reads the column at
+/// an index, with the driver's error when the value is not of that type.
+pub(crate) trait Columns {
+    /// The driver's error.
+    type Error;
+    fn bytes(&self, index: usize) -> Result<Vec<u8>, Self::Error>;
+    fn text(&self, index: usize) -> Result<String, Self::Error>;
+    fn text_or_null(&self, index: usize) -> Result<Option<String>, Self::Error>;
+    fn integer(&self, index: usize) -> Result<i64, Self::Error>;
+    fn integer_or_null(&self, index: usize) -> Result<Option<i64>, Self::Error>;
+    /// The error for a value of the right type that no event can hold.
+    fn invalid(&self, bad: BadColumn) -> Self::Error;
+}
+
+/// A stored value no event can hold (a corrupted row): which column, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BadColumn {
+    /// The column's index in [`RECORD_COLUMNS`].
+    pub index: usize,
+    /// What is wrong with its value, in a sentence.
+    pub problem: String,
+}
+
+impl fmt::Display for BadColumn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let column = RECORD_COLUMNS.split(',').nth(self.index).unwrap_or("?");
+        write!(
+            f,
+            "a stored event's column `{}` is corrupted: {}",
+            column.trim(),
+            self.problem
+        )
+    }
+}
+
+impl std::error::Error for BadColumn {}
+
+/// The [`Record`] a row of [`RECORD_COLUMNS`] holds; a key that is not 32 bytes, an unknown
+/// state or a negative attempt count is an error naming the column, never replaced by a default.
+pub(crate) fn record<C: Columns>(row: &C) -> Result<Record, C::Error> {
+    let bad = |index, problem: String| row.invalid(BadColumn { index, problem });
+    let key = row.bytes(0)?;
+    let key: [u8; 32] = key.try_into().map_err(|key: Vec<u8>| {
+        bad(
+            0,
+            format!("{} bytes where a delivery key has 32", key.len()),
+        )
+    })?;
+    let state = row.text(1)?.parse().map_err(|e| bad(1, e))?;
+    let attempts = row.integer(2)?;
+    let attempts = u32::try_from(attempts)
+        .map_err(|_| bad(2, format!("{attempts} is not a count of attempts")))?;
+    Ok(Record {
+        key: DeliveryKey::from_bytes(key),
+        state,
+        attempts,
+        received_at: row.integer(3)?,
+        next_at: row.integer_or_null(4)?,
+        last_attempt_at: row.integer_or_null(5)?,
+        last_error: row.text_or_null(6)?,
+        delivered_at: row.integer_or_null(7)?,
+        content_type: row.text_or_null(8)?,
+        signature: row.text(9)?,
+        body: row.bytes(10)?,
+    })
+}
+
 /// Which events to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

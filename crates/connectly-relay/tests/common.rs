@@ -46,6 +46,8 @@ macro_rules! both_stores {
 /// A fresh, empty journal and what keeps it alive (its directory or database).
 pub struct Journal {
     pub store: Box<dyn Store>,
+    /// Runs SQL on the journal's database behind the store's back (to corrupt a row).
+    pub execute: Box<dyn Fn(&str) + Send + Sync>,
     _place: Box<dyn std::any::Any + Send + Sync>,
 }
 
@@ -59,15 +61,24 @@ pub fn journal_with(backend: Backend, options: PgOptions) -> Journal {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("relay.db");
             Journal {
-                store: Box::new(SqliteStore::open(dir.path().join("relay.db")).unwrap()),
+                store: Box::new(SqliteStore::open(&path).unwrap()),
+                execute: Box::new(move |sql| {
+                    let connection = rusqlite::Connection::open(&path).unwrap();
+                    connection.execute_batch(sql).unwrap();
+                }),
                 _place: Box::new(dir),
             }
         }
         Backend::Postgres => {
             let database = connectly_tests::postgres::database();
+            let url = database.url().to_owned();
             Journal {
-                store: Box::new(PgStore::open(database.url(), options).unwrap()),
+                store: Box::new(PgStore::open(&url, options).unwrap()),
+                execute: Box::new(move |sql| {
+                    connectly_tests::postgres::psql(&url, sql);
+                }),
                 _place: Box::new(database),
             }
         }
@@ -159,7 +170,7 @@ pub async fn start(
     forward_to: &str,
     tweak: impl FnOnce(&mut RelayConfig),
 ) -> Running {
-    let Journal { store, _place } = journal(backend);
+    let Journal { store, _place, .. } = journal(backend);
     let store = Arc::new(Faulty {
         inner: store,
         failing: AtomicBool::new(false),

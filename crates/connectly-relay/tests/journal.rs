@@ -151,7 +151,53 @@ fn replay_by_time_range_selects_only_events_received_in_it(backend: Backend) {
     assert_eq!(store.replay(&from, 9_000).unwrap(), 2);
 }
 
+/// A row no event can hold (written behind the store's back, the schema's checks off) is an
+/// error naming its column, for every read: never a zero key, a default state or count.
+fn a_corrupted_row_is_an_error_naming_its_column(backend: Backend) {
+    let journal = journal(backend);
+    let store = &journal.store;
+    let bodies = [event(1), event(2), event(3)];
+    let writes: Vec<Write> = (0..3)
+        .map(|i| insert(&bodies[i], 1_000 * (i as i64 + 1)))
+        .collect();
+    store.write(&writes).unwrap();
+    let corrupt = match backend {
+        Backend::Sqlite => {
+            "PRAGMA ignore_check_constraints = ON;
+             UPDATE events SET key = substr(key, 1, 31) WHERE received_at = 1000;
+             UPDATE events SET state = 'lost' WHERE received_at = 2000;
+             UPDATE events SET attempts = -1 WHERE received_at = 3000;"
+        }
+        Backend::Postgres => {
+            "ALTER TABLE connectly_relay_events DROP CONSTRAINT connectly_relay_events_key_check,
+                 DROP CONSTRAINT connectly_relay_events_state_check;
+             UPDATE connectly_relay_events SET key = substring(key from 1 for 31)
+                 WHERE received_at = 1000;
+             UPDATE connectly_relay_events SET state = 'lost' WHERE received_at = 2000;
+             UPDATE connectly_relay_events SET attempts = -1 WHERE received_at = 3000;"
+        }
+    };
+    (journal.execute)(corrupt);
+    for (at, column) in [(1_000, "key"), (2_000, "state"), (3_000, "attempts")] {
+        let filter = connectly_relay::Filter {
+            since: Some(at),
+            until: Some(at + 1),
+            ..Default::default()
+        };
+        let error = store.list(&filter).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("column `{column}` is corrupted")),
+            "{column}: {error}"
+        );
+    }
+    let error = store.get(&DeliveryKey::of(&bodies[1])).unwrap_err();
+    assert!(error.to_string().contains("`state`"), "{error}");
+    let error = store.due(i64::MAX, 10).unwrap_err();
+    assert!(error.to_string().contains("is corrupted"), "{error}");
+}
+
 crate::both_stores!(sync:
+    a_corrupted_row_is_an_error_naming_its_column,
     a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_stored_again,
     replay_by_time_range_selects_only_events_received_in_it,
 );

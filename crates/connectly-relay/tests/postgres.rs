@@ -191,13 +191,62 @@ fn no_password_in_debug_or_errors_and_no_plain_connection_off_loopback() {
         assert!(!error.contains("pa55word"), "{error}");
         assert!(error.contains("127.0.0.1:1"), "{error}");
     }
-    let error = PgStore::open("postgres://me:pa55word@db.example/x", PgOptions::default())
-        .unwrap_err()
-        .to_string();
+    // Clear text to another host is refused before any connection is tried.
+    let error = PgStore::open(
+        "postgres://me:pa55word@db.example/x?sslmode=disable",
+        PgOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
-        error.contains("sslmode=disable") && !error.contains("pa55word"),
+        error.contains("sslmode=disable would send the password and the events in clear text")
+            && error.contains("sslmode=verify-full")
+            && !error.contains("pa55word"),
         "{error}"
     );
+}
+
+#[test]
+fn tls_to_postgres_verifies_the_server_certificate_and_shows_no_password() {
+    // A cluster that refuses clear text on TCP, its certificate signed by a CA made for it.
+    let cluster = Cluster::start_tls();
+    let url = cluster.create_database().replacen(
+        "postgres://postgres@",
+        "postgres://postgres:pa55word@",
+        1,
+    );
+    let open = |query: String| PgStore::open(&format!("{url}?{query}"), PgOptions::default());
+    let failure = |query: String| {
+        let error = open(query).unwrap_err().to_string();
+        assert!(!error.contains("pa55word"), "{error}");
+        error
+    };
+    let ca = cluster.ca_file();
+    let store = open(format!("sslmode=verify-full&sslrootcert={}", ca.display())).unwrap();
+    assert_eq!(
+        store.write(&[insert(&event(1), 0)]).unwrap(),
+        [Written::Stored]
+    );
+    assert_eq!(store.status().unwrap().pending, 1);
+    assert!(!format!("{store:?}").contains("pa55word"));
+    // The same server in clear text is refused by it: the store above spoke TLS.
+    let error = failure("sslmode=disable".to_owned());
+    assert!(error.contains("no encryption"), "{error}");
+    // A CA that did not sign the server's certificate: refused, saying why.
+    let other = cluster.other_ca_file();
+    for mode in ["verify-full", "require"] {
+        let error = failure(format!("sslmode={mode}&sslrootcert={}", other.display()));
+        assert!(error.contains("certificate is not trusted"), "{error}");
+    }
+    // `require` without a CA file verifies too, against the platform's roots, which do not
+    // know the test CA.
+    let error = failure("sslmode=require".to_owned());
+    assert!(error.contains("certificate is not trusted"), "{error}");
+    // A CA file that is not there: the error names it.
+    let error = failure("sslmode=verify-full&sslrootcert=/nonexistent/ca.crt".to_owned());
+    assert!(error.contains("/nonexistent/ca.crt"), "{error}");
+    let error = failure("sslmode=verify-everything".to_owned());
+    assert!(error.contains("is not one of disable"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
