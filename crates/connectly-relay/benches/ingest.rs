@@ -43,28 +43,8 @@ use connectly_relay::{
     Write,
 };
 
-const SECRET: &str = "whsec_bench";
-const CLIENTS: usize = 64;
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-static NEXT: AtomicU64 = AtomicU64::new(0);
-
-/// A distinct event and its signature.
-fn event() -> (Vec<u8>, String) {
-    let i = NEXT.fetch_add(1, Ordering::Relaxed);
-    let body = format!(
-        r#"{{"timestamp": "1639083206", "sender": {{"id": "+1{i:010}", "channelType": "whatsapp"}}, "recipient": {{"id": "+16045550100", "channelType": "whatsapp"}}, "message": {{"id": "m{i}", "text": "hello, a message of a typical size"}}}}"#
-    )
-    .into_bytes();
-    let signature = connectly_webhook::sign(SECRET, &body);
-    (body, signature)
-}
+mod common;
+use common::{env, event, CLIENTS, SECRET};
 
 async fn bare_server(verify: bool) -> String {
     let verifier = Verifier::new(SECRET);
@@ -153,6 +133,19 @@ fn cpu_seconds(name: &str) -> (f64, std::collections::HashMap<String, f64>) {
     (all, named)
 }
 
+/// CPU seconds the threads of `after` used since `before` (threads that ended meanwhile, an
+/// earlier relay's, are left out).
+fn since(
+    before: &std::collections::HashMap<String, f64>,
+    after: &std::collections::HashMap<String, f64>,
+) -> f64 {
+    after
+        .iter()
+        .map(|(tid, t)| t - before.get(tid).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        .max(0.0)
+}
+
 /// Acks per second, and what they cost: process CPU µs per ack, of it the writer thread's, and
 /// the cores busy meanwhile.
 struct Run {
@@ -195,12 +188,7 @@ async fn measured(http: &reqwest::Client, url: &str, secs: u64) -> Run {
     while tasks.join_next().await.is_some() {}
     let wall = started.elapsed().as_secs_f64();
     let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
-    // Writers that ended meanwhile (an earlier relay's) are left out.
-    let writer = writer1
-        .iter()
-        .map(|(tid, t)| t - writer0.get(tid).copied().unwrap_or(0.0))
-        .sum::<f64>()
-        .max(0.0);
+    let writer = since(&writer0, &writer1);
     let acks = acked.load(Ordering::Relaxed).max(1) as f64;
     Run {
         acks: acks / wall,
@@ -362,11 +350,7 @@ async fn drain(sink: &str, dir: &std::path::Path, count: usize) -> String {
     let wall = started.elapsed().as_secs_f64();
     let done = metrics.forwards(Forwarded::Delivered).max(1) as f64;
     let (cpu1, writer1) = cpu_seconds("connectly-relay-writer");
-    let writer = writer1
-        .iter()
-        .map(|(tid, t)| t - writer0.get(tid).copied().unwrap_or(0.0))
-        .sum::<f64>()
-        .max(0.0);
+    let writer = since(&writer0, &writer1);
     server.shutdown().await.unwrap();
     format!(
         "{done:.0} in {wall:.2} s: {:.0} forwards/s [{:.0} µs CPU/forward, writer {:.0}, {:.2} cores]",

@@ -18,24 +18,11 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use connectly_relay::{PgOptions, PgStore, Relay, RelayConfig, SqliteStore, Store, Url, Verifier};
 
-const SECRET: &str = "whsec_bench";
-const CLIENTS: usize = 64;
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-static NEXT: AtomicU64 = AtomicU64::new(0);
+mod common;
+use common::{env, event, CLIENTS, SECRET};
 
 async fn post(http: &reqwest::Client, url: &str) -> bool {
-    let i = NEXT.fetch_add(1, Ordering::Relaxed);
-    let body = format!(
-        r#"{{"timestamp": "1639083206", "sender": {{"id": "+1{i:010}", "channelType": "whatsapp"}}, "recipient": {{"id": "+16045550100", "channelType": "whatsapp"}}, "message": {{"id": "m{i}", "text": "hello, a message of a typical size"}}}}"#
-    );
-    let signature = connectly_webhook::sign(SECRET, body.as_bytes());
+    let (body, signature) = event();
     http.post(url)
         .header("x-connectly-hmac-sha256", signature)
         .header("content-type", "text/plain; charset=utf-8")
