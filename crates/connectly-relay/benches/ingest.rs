@@ -271,6 +271,19 @@ fn thread_cpu_seconds() -> f64 {
     fields.iter().sum::<f64>() / 100.0
 }
 
+/// A distinct signed event to store, received and due at `at`.
+fn stored_event(at: i64) -> Write {
+    let (body, signature) = event();
+    Write::Insert(NewEvent {
+        key: DeliveryKey::of(&body),
+        body,
+        signature,
+        content_type: Some("text/plain; charset=utf-8".to_owned()),
+        received_at: at,
+        next_at: at,
+    })
+}
+
 /// The journal alone, from one thread as the writer uses it: commits of `batch` new events for
 /// `secs` seconds. Prints rows/s, ms per commit and CPU µs per row.
 fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
@@ -279,17 +292,7 @@ fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
     let batches: Vec<Vec<Write>> = (0..rows / batch)
         .map(|b| {
             (0..batch)
-                .map(|i| {
-                    let (body, signature) = event();
-                    Write::Insert(NewEvent {
-                        key: DeliveryKey::of(&body),
-                        body,
-                        signature,
-                        content_type: Some("text/plain; charset=utf-8".to_owned()),
-                        received_at: 1_700_000_000_000 + (b * batch + i) as i64,
-                        next_at: 1_700_000_000_000 + (b * batch + i) as i64,
-                    })
-                })
+                .map(|i| stored_event(1_700_000_000_000 + (b * batch + i) as i64))
                 .collect()
         })
         .collect();
@@ -317,19 +320,7 @@ fn preload(dir: &std::path::Path, name: &str, count: usize) {
     }
     let store = SqliteStore::open(&path).unwrap();
     let now = connectly_relay::now_ms();
-    let writes: Vec<Write> = (0..count)
-        .map(|_| {
-            let (body, signature) = event();
-            Write::Insert(NewEvent {
-                key: DeliveryKey::of(&body),
-                body,
-                signature,
-                content_type: Some("text/plain; charset=utf-8".to_owned()),
-                received_at: now,
-                next_at: now,
-            })
-        })
-        .collect();
+    let writes: Vec<Write> = (0..count).map(|_| stored_event(now)).collect();
     for chunk in writes.chunks(1000) {
         store.write(chunk).unwrap();
     }
@@ -426,17 +417,8 @@ fn main() {
             store_alone(dir.path(), batch, rows);
         }
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (rt, http) = common::runtime_and_client();
     rt.block_on(async {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .pool_max_idle_per_host(CLIENTS)
-            .build()
-            .unwrap();
         let sink = bare_server(false).await;
         let bare = bare_server(true).await;
         let silent = silent_sink().await;

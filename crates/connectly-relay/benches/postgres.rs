@@ -148,17 +148,8 @@ fn main() {
     for line in fsync_ceiling(dir.path()) {
         println!("  {line}");
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let (rt, http) = common::runtime_and_client();
     rt.block_on(async {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .pool_max_idle_per_host(CLIENTS)
-            .build()
-            .unwrap();
         let sink = sink().await;
         println!("throughput, {CLIENTS} clients, {secs} s each (acks/s, writes per commit):");
         for round in 1..=rounds {

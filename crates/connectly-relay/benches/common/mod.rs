@@ -28,3 +28,19 @@ pub fn event() -> (Vec<u8>, String) {
     let signature = connectly_webhook::sign(SECRET, &body);
     (body, signature)
 }
+
+/// The benches' runtime (two workers: the machine's cores) and their HTTP client (no proxy, a
+/// connection kept per client).
+pub fn runtime_and_client() -> (tokio::runtime::Runtime, reqwest::Client) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .unwrap();
+    (rt, http)
+}
