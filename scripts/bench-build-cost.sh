@@ -4,7 +4,7 @@
 #   with-client   : connectly-client (by path)
 #   with-reqwest  : reqwest 0.13 (default-features = false, json, rustls, http2), serde, serde_json
 # For each: the dependency count and the clean `cargo build` (dev profile) time with a fresh
-# CARGO_TARGET_DIR, offline after one `cargo fetch`, rounds alternating between the two. Both use
+# CARGO_TARGET_DIR, every crate fetched first (`cargo fetch`), rounds alternating between the two. Both use
 # the workspace's Cargo.lock, so they resolve to the same versions. Then: a second `cargo build`
 # of with-client, and one after touching its main.rs, must not rerun connectly-client's build
 # script (progenitor codegen) while the spec is unchanged.
@@ -57,17 +57,18 @@ fn main() {
 
 echo "machine: $(nproc) cores, cargo -j $jobs; $(cargo --version)"
 for name in with-client with-reqwest; do
+    # Fetched first, so no build below downloads (or times) anything.
     cargo fetch --quiet --manifest-path "$work/$name/Cargo.toml"
-    normal="$(cargo tree --offline --manifest-path "$work/$name/Cargo.toml" -e normal --prefix none \
+    normal="$(cargo tree --manifest-path "$work/$name/Cargo.toml" -e normal --prefix none \
         | sed 's/ (\*)//; s/ (proc-macro)//' | sort -u | wc -l)"
-    all="$(cargo tree --offline --manifest-path "$work/$name/Cargo.toml" -e normal,build --prefix none \
+    all="$(cargo tree --manifest-path "$work/$name/Cargo.toml" -e normal,build --prefix none \
         | sed 's/ (\*)//; s/ (proc-macro)//' | sort -u | wc -l)"
     # Count the crate itself out.
     echo "$name: $((normal - 1)) crates linked or macro-expanded (normal edges), $((all - 1)) with build dependencies"
 done
-cargo tree --offline --manifest-path "$work/with-client/Cargo.toml" -e normal,build --prefix none \
+cargo tree --manifest-path "$work/with-client/Cargo.toml" -e normal,build --prefix none \
     | sed 's/ (\*)//; s/ (proc-macro)//' | sort -u >"$work/client-deps.txt"
-cargo tree --offline --manifest-path "$work/with-reqwest/Cargo.toml" -e normal,build --prefix none \
+cargo tree --manifest-path "$work/with-reqwest/Cargo.toml" -e normal,build --prefix none \
     | sed 's/ (\*)//; s/ (proc-macro)//' | sort -u >"$work/reqwest-deps.txt"
 echo "crates only in with-client's build:"
 comm -23 "$work/client-deps.txt" "$work/reqwest-deps.txt" | sed 's/^/  /' | tr '\n' ' ' | fold -s -w 110
@@ -78,7 +79,7 @@ for round in $(seq 1 "$rounds"); do
     for name in with-client with-reqwest; do
         rm -rf "$work/target-$name"
         start=$(date +%s.%N)
-        CARGO_TARGET_DIR="$work/target-$name" cargo build --offline --quiet -j "$jobs" \
+        CARGO_TARGET_DIR="$work/target-$name" cargo build --quiet -j "$jobs" \
             --manifest-path "$work/$name/Cargo.toml"
         end=$(date +%s.%N)
         t=$(python3 -c "print(f'{$end - $start:.1f}')")
@@ -97,7 +98,7 @@ PY
 
 # Where the extra time goes: the units of with-client's build, slowest first (--timings).
 rm -rf "$work/target-with-client"
-CARGO_TARGET_DIR="$work/target-with-client" cargo build --offline --quiet -j "$jobs" --timings \
+CARGO_TARGET_DIR="$work/target-with-client" cargo build --quiet -j "$jobs" --timings \
     --manifest-path "$work/with-client/Cargo.toml"
 python3 - "$work"/target-with-client/cargo-timings/cargo-timing-*.html "$work/client-deps.txt" "$work/reqwest-deps.txt" <<'PY' || true
 import json, re, sys
@@ -120,7 +121,7 @@ PY
 for step in "second build" "after touching src/main.rs"; do
     [[ "$step" == after* ]] && touch "$work/with-client/src/main.rs"
     start=$(date +%s.%N)
-    log="$(CARGO_TARGET_DIR="$work/target-with-client" cargo build --offline -v -j "$jobs" \
+    log="$(CARGO_TARGET_DIR="$work/target-with-client" cargo build -v -j "$jobs" \
         --manifest-path "$work/with-client/Cargo.toml" 2>&1)"
     end=$(date +%s.%N)
     if grep -q 'Running `.*connectly-client-[0-9a-f]*/build-script-build`' <<<"$log"; then
