@@ -1,8 +1,9 @@
 //! The forwarder: sends stored events to the user's handler, at least once. It reads due events
 //! from the journal in batches into a queue of at most `concurrency` (with at most `concurrency`
-//! in flight, at most twice that many bodies in memory; the rest wait on disk), POSTs each with its original bytes, content type and signature plus
-//! `x-connectly-relay-key` and `x-connectly-relay-attempt`, and records the outcome through the
-//! writer: delivered on 2xx; otherwise the next attempt by the [`Schedule`], or dead.
+//! in flight, at most twice that many bodies in memory; the rest wait on disk), POSTs each with
+//! its original bytes, content type and signature plus `x-connectly-relay-key` and
+//! `x-connectly-relay-attempt`, and records the outcome through the writer: delivered on 2xx;
+//! otherwise the next attempt by the [`Schedule`], or dead.
 //!
 //! An outcome is recorded only after the attempt ended, so a crash between the handler's 2xx
 //! and the record sends the event again: duplicates are possible, loss is not. No order is
