@@ -290,6 +290,52 @@ pub fn psql(url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// A transaction that holds the row locks `sql` takes (e.g. `SELECT ... FOR UPDATE`) until it is
+/// dropped: what another relay's batch does while a statement under test runs.
+#[derive(Debug)]
+pub struct Locks(std::process::Child);
+
+impl Drop for Locks {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `sql` in an open transaction on `url` and returns once its locks are held.
+pub fn hold_locks(url: &str, sql: &str) -> Locks {
+    use std::io::Write as _;
+    let name = format!("connectly_locks_{}", fresh_name());
+    let mut child = Command::new(bin_dir().join("psql"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url])
+        .env("PGAPPNAME", &name)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("psql runs");
+    let script = format!("BEGIN;\n{sql};\nSELECT pg_sleep(600);\n");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(script.as_bytes())
+        .expect("psql reads its script");
+    let locks = Locks(child);
+    let sleeping = format!(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '{name}' \
+         AND state = 'active' AND query LIKE '%pg_sleep%'"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while psql(url, &sleeping) != "1" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "psql did not take the locks of: {sql}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    locks
+}
+
 /// `url` with its database replaced by `database`.
 fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url

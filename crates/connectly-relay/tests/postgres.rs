@@ -9,7 +9,7 @@ use std::time::Duration;
 use connectly_relay::{
     now_ms, DeliveryKey, Outcome, PgOptions, PgStore, Store, Write, Written, PG_MIGRATIONS,
 };
-use connectly_tests::postgres::{database, psql, Cluster};
+use connectly_tests::postgres::{database, hold_locks, psql, Cluster};
 
 use crate::common::{event, eventually};
 use crate::journal::insert;
@@ -146,6 +146,41 @@ fn a_relay_gets_its_own_claims_back_first_then_new_events_up_to_the_limit() {
     let due = a.due(now, 5).unwrap();
     assert!(sending.is_subset(&keys(&due)), "{due:?}");
     assert_eq!(due.len(), 5);
+}
+
+#[test]
+fn held_events_are_not_read_again_their_claims_are_renewed_and_no_lock_is_waited_for() {
+    let db = database();
+    let a = PgStore::open(db.url(), options("a", Duration::from_millis(400))).unwrap();
+    // Due one after the other, so the held four are the earliest due.
+    let writes: Vec<Write> = (0..10)
+        .map(|i| insert(&event(i), 1_000 + i as i64))
+        .collect();
+    a.write(&writes).unwrap();
+    let now = now_ms();
+    let mut held = keys(&a.due_beyond(now, 4, &HashSet::new()).unwrap());
+    assert_eq!(held.len(), 4);
+    // Beyond the held four: three others, though the held ones are this relay's own claims.
+    let more = keys(&a.due_beyond(now, 3, &held).unwrap());
+    assert_eq!(more.len(), 3);
+    assert!(more.is_disjoint(&held), "a held event was read again");
+    held.extend(more);
+    // Their claims are renewed, though no new event is asked for.
+    let leases = "SELECT COALESCE(MIN(lease_until), 0) FROM connectly_relay_events \
+                  WHERE claimed_by = 'a'";
+    let first: i64 = psql(db.url(), leases).parse().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while psql(db.url(), leases).parse::<i64>().unwrap() <= first {
+        assert!(std::time::Instant::now() < deadline, "no claim was renewed");
+        a.due_beyond(now_ms(), 0, &held).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Another relay's transaction holds every row's lock: neither renewing (due at once in a
+    // new store) nor claiming waits for it (a wait would end in the operation's timeout, an
+    // error).
+    let _locks = hold_locks(db.url(), "SELECT id FROM connectly_relay_events FOR UPDATE");
+    let a = PgStore::open(db.url(), options("a", Duration::from_millis(400))).unwrap();
+    assert!(a.due_beyond(now_ms(), 10, &held).unwrap().is_empty());
 }
 
 #[test]

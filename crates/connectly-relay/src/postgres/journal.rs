@@ -211,6 +211,15 @@ impl Store for PgStore {
         self.claim_due(now, limit)
     }
 
+    fn due_beyond(
+        &self,
+        now: i64,
+        limit: usize,
+        held: &HashSet<DeliveryKey>,
+    ) -> Result<Vec<Record>, StoreError> {
+        self.claim_beyond(now, limit, held)
+    }
+
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {
         self.with_client("read the next due time", move |client| async move {
             let row = client

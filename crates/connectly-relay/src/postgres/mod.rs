@@ -7,11 +7,11 @@
 //!   transaction per group of writes (the writer's batch), its statements pipelined.
 //! - **Dedup across instances.** The delivery key is `UNIQUE`; an insert is `ON CONFLICT (key) DO
 //!   NOTHING`, so the same event sent to two relays is stored once.
-//! - **Claims with a lease.** [`Store::due`] renews this relay's own claims first, then claims
-//!   new due events in one statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
-//!   RETURNING ...`): `claimed_by` this instance, `lease_until` the database's clock plus the
-//!   lease. No transaction stays open across the
-//!   HTTP call. Recording an attempt clears the claim; a relay that dies mid-forward leaves its
+//! - **Claims with a lease.** [`Store::due_beyond`] renews the claims of the events this relay
+//!   holds (by key, at most every quarter of the lease), then claims new due events in one
+//!   statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`):
+//!   `claimed_by` this instance, `lease_until` the database's clock plus the lease. No statement
+//!   waits for a row lock, and no transaction stays open across the HTTP call. Recording an attempt clears the claim; a relay that dies mid-forward leaves its
 //!   claims to expire, and another relay takes the events then.
 //! - **Migrations** ([`PG_MIGRATIONS`], the table `connectly_relay_migrations`) run at open when
 //!   asked ([`PgOptions::migrate`]: `relay serve` does; the other verbs only check), under a
@@ -85,6 +85,8 @@ pub struct PgStore {
     shown: String,
     instance: String,
     lease_ms: i64,
+    /// When the claims of held events were last renewed ([`Store::due_beyond`]).
+    renewed: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -210,6 +212,7 @@ impl PgStore {
             shown,
             instance,
             lease_ms: i64::try_from(options.lease.as_millis()).unwrap_or(i64::MAX / 4),
+            renewed: std::sync::Mutex::new(None),
         };
         let pool = store.pool.clone();
         let migrate = options.migrate;
