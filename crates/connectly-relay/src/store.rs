@@ -322,7 +322,8 @@ pub trait Store: Send + Sync + 'static {
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError>;
     /// [`Store::due`] for a caller that already holds the events of `held` (queued, being sent
     /// or being recorded): up to `limit` due events not in `held`, the earliest due first. Held
-    /// events this relay claimed have their claims renewed, as `due` does, but are not read back.
+    /// events this relay claimed keep their claims (a shared store renews them well within the
+    /// lease, not necessarily on every call) but are not read back.
     fn due_beyond(
         &self,
         now: i64,
