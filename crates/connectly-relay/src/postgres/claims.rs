@@ -69,15 +69,7 @@ impl PgStore {
             let held: Vec<&[u8]> = held.iter().map(|key| &key[..]).collect();
             if renew {
                 client
-                    .execute(
-                        &format!(
-                            "UPDATE connectly_relay_events SET lease_until = {DB_NOW} + $3 \
-                             WHERE id IN (SELECT id FROM connectly_relay_events \
-                               WHERE key = ANY($2) AND claimed_by = $1 AND state = 'pending' \
-                               FOR UPDATE SKIP LOCKED)"
-                        ),
-                        &[&me, &held, &lease],
-                    )
+                    .execute(&renew_statement(), &[&me, &held, &lease])
                     .await?;
             }
             if limit == 0 {
@@ -103,6 +95,18 @@ impl PgStore {
             .unwrap_or_else(|e| e.into_inner())
             .is_none_or(|at| at.elapsed() >= quarter)
     }
+}
+
+/// The statement that renews the claims of held events (`$2`, their keys) this relay (`$1`)
+/// holds, by `$3` ms: found by key through the key's index only (the other conditions written as
+/// a filter no index can serve, as in the outcomes' statements).
+pub(super) fn renew_statement() -> String {
+    format!(
+        "UPDATE connectly_relay_events SET lease_until = {DB_NOW} + $3 \
+         WHERE id IN (SELECT id FROM connectly_relay_events \
+           WHERE key = ANY($2) AND (claimed_by = $1 AND state = 'pending') IS TRUE \
+           FOR UPDATE SKIP LOCKED)"
+    )
 }
 
 /// Claims up to `limit` pending events due at `now`, the earliest due first, that no other

@@ -62,11 +62,37 @@ struct Prepared {
     purge: Statement,
 }
 
+/// Where an outcome's `UPDATE` finds its event: pending, by key, through the key's index only.
+/// `state = 'pending'` is written as a filter no index can serve: written plainly, a plan made
+/// while the table was small (a prepared statement's generic plan) may find the key by reading
+/// every pending event through the index of due events, milliseconds per outcome once thousands
+/// are pending (the stall once seen in the Postgres bench).
+const PENDING_BY_KEY: &str = "key = $1 AND (state = 'pending') IS TRUE";
+
+/// The statements that record an attempt's outcome: delivered, failed (again at `$4`), dead.
+pub(super) fn outcome_statements() -> [String; 3] {
+    // Every outcome ends the claim: the event is free for whoever is due to send it.
+    const DONE: &str = "attempts = attempts + 1, last_attempt_at = $2, claimed_by = NULL, \
+                        lease_until = NULL";
+    [
+        format!(
+            "UPDATE connectly_relay_events SET state = 'delivered', {DONE}, \
+             delivered_at = $2, next_at = NULL, last_error = NULL WHERE {PENDING_BY_KEY}"
+        ),
+        format!(
+            "UPDATE connectly_relay_events SET {DONE}, last_error = $3, next_at = $4 \
+             WHERE {PENDING_BY_KEY}"
+        ),
+        format!(
+            "UPDATE connectly_relay_events SET state = 'dead', {DONE}, last_error = $3, \
+             next_at = NULL WHERE {PENDING_BY_KEY}"
+        ),
+    ]
+}
+
 impl Prepared {
     async fn on(tx: &deadpool_postgres::Transaction<'_>) -> Result<Self, tokio_postgres::Error> {
-        // Every outcome ends the claim: the event is free for whoever is due to send it.
-        const DONE: &str = "attempts = attempts + 1, last_attempt_at = $2, claimed_by = NULL, \
-                            lease_until = NULL";
+        let [delivered, retry, dead] = outcome_statements();
         Ok(Self {
             insert: tx
                 .prepare_cached(
@@ -78,25 +104,9 @@ impl Prepared {
                      ON CONFLICT (key) DO NOTHING RETURNING key",
                 )
                 .await?,
-            delivered: tx
-                .prepare_cached(&format!(
-                    "UPDATE connectly_relay_events SET state = 'delivered', {DONE}, \
-                     delivered_at = $2, next_at = NULL, last_error = NULL \
-                     WHERE key = $1 AND state = 'pending'"
-                ))
-                .await?,
-            retry: tx
-                .prepare_cached(&format!(
-                    "UPDATE connectly_relay_events SET {DONE}, last_error = $3, next_at = $4 \
-                     WHERE key = $1 AND state = 'pending'"
-                ))
-                .await?,
-            dead: tx
-                .prepare_cached(&format!(
-                    "UPDATE connectly_relay_events SET state = 'dead', {DONE}, last_error = $3, \
-                     next_at = NULL WHERE key = $1 AND state = 'pending'"
-                ))
-                .await?,
+            delivered: tx.prepare_cached(&delivered).await?,
+            retry: tx.prepare_cached(&retry).await?,
+            dead: tx.prepare_cached(&dead).await?,
             purge: tx
                 .prepare_cached(
                     "DELETE FROM connectly_relay_events \

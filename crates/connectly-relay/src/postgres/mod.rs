@@ -274,3 +274,38 @@ impl PgStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use connectly_tests::postgres::{database, psql};
+
+    use super::{PgOptions, PgStore};
+
+    /// Each statement that finds events by key uses the key's index even in a generic plan made
+    /// on an empty table, the plan that once read every pending event per outcome.
+    #[test]
+    fn statements_by_key_use_the_key_index_in_a_plan_made_on_an_empty_table() {
+        let db = database();
+        drop(PgStore::open(db.url(), PgOptions::default()).unwrap());
+        let mut statements = super::journal::outcome_statements().to_vec();
+        statements.push(super::claims::renew_statement());
+        for statement in statements {
+            let params = (1..=9)
+                .filter(|n| statement.contains(&format!("${n}")))
+                .count();
+            let nulls = vec!["NULL"; params].join(", ");
+            let plan = psql(
+                db.url(),
+                &format!(
+                    "SET plan_cache_mode = force_generic_plan; PREPARE s AS {statement}; \
+                     EXPLAIN EXECUTE s({nulls})"
+                ),
+            );
+            assert!(
+                plan.contains("connectly_relay_events_key_key")
+                    && !plan.contains("connectly_relay_events_due"),
+                "{statement}\n{plan}"
+            );
+        }
+    }
+}
