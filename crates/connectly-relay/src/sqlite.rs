@@ -144,7 +144,8 @@ fn migrate(connection: &mut Connection) -> Result<(), String> {
     match run() {
         Ok(None) => Ok(()),
         Ok(Some(version)) => Err(format!(
-            "the file's schema version {version} is not one this program knows (0 to {latest}):              a newer connectly made it"
+            "the file's schema version {version} is not one this program knows (0 to {latest}): \
+             a newer connectly made it"
         )),
         Err(e) => Err(e.to_string()),
     }
