@@ -22,6 +22,12 @@ fn options(instance: &str, lease: Duration) -> PgOptions {
     }
 }
 
+/// Stores the events `range` (of [`event`]), the event `i` due at `due(i)`.
+fn store_events(store: &PgStore, range: std::ops::Range<usize>, due: impl Fn(usize) -> i64) {
+    let writes: Vec<Write> = range.map(|i| insert(&event(i), due(i))).collect();
+    store.write(&writes).unwrap();
+}
+
 fn keys(records: &[connectly_relay::Record]) -> HashSet<DeliveryKey> {
     records.iter().map(|r| r.key).collect()
 }
@@ -89,8 +95,7 @@ fn two_relays_claim_disjoint_events_and_take_over_when_a_lease_ends() {
     let lease = Duration::from_millis(300);
     let a = PgStore::open(db.url(), options("a", lease)).unwrap();
     let b = PgStore::open(db.url(), options("b", Duration::from_secs(60))).unwrap();
-    let writes: Vec<Write> = (0..10).map(|i| insert(&event(i), 1_000)).collect();
-    a.write(&writes).unwrap();
+    store_events(&a, 0..10, |_| 1_000);
     let now = now_ms();
     let by_a = a.due(now, 6).unwrap();
     let by_b = b.due(now, 10).unwrap();
@@ -132,17 +137,13 @@ fn two_relays_claim_disjoint_events_and_take_over_when_a_lease_ends() {
 fn a_relay_gets_its_own_claims_back_first_then_new_events_up_to_the_limit() {
     let db = database();
     let a = PgStore::open(db.url(), options("a", Duration::from_secs(60))).unwrap();
-    let late: Vec<Write> = (0..10)
-        .map(|i| insert(&event(i), 1_000 + i as i64))
-        .collect();
-    a.write(&late).unwrap();
+    store_events(&a, 0..10, |i| 1_000 + i as i64);
     let now = now_ms();
     let sending = keys(&a.due(now, 3).unwrap());
     // Events due earlier than the three being sent arrive: asked for its 3 in flight and 2
     // free slots, the relay gets its 3 back (renewed) and exactly 2 new ones, not 5 new ones
     // of which it could start only 2 while holding the other 3 from every other relay.
-    let early: Vec<Write> = (10..15).map(|i| insert(&event(i), 500)).collect();
-    a.write(&early).unwrap();
+    store_events(&a, 10..15, |_| 500);
     let due = a.due(now, 5).unwrap();
     assert!(sending.is_subset(&keys(&due)), "{due:?}");
     assert_eq!(due.len(), 5);
@@ -153,10 +154,7 @@ fn held_events_are_not_read_again_their_claims_are_renewed_and_no_lock_is_waited
     let db = database();
     let a = PgStore::open(db.url(), options("a", Duration::from_millis(400))).unwrap();
     // Due one after the other, so the held four are the earliest due.
-    let writes: Vec<Write> = (0..10)
-        .map(|i| insert(&event(i), 1_000 + i as i64))
-        .collect();
-    a.write(&writes).unwrap();
+    store_events(&a, 0..10, |i| 1_000 + i as i64);
     let now = now_ms();
     let mut held = keys(&a.due_beyond(now, 4, &HashSet::new()).unwrap());
     assert_eq!(held.len(), 4);
