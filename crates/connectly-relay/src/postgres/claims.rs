@@ -76,7 +76,7 @@ impl PgStore {
                 return Ok(Vec::new());
             }
             let new = claim_new(&client, &me, lease, now, limit, &held).await?;
-            Ok(records(&new)?)
+            records(&new)
         })?;
         if renew {
             *self.renewed.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
