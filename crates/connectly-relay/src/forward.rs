@@ -73,8 +73,8 @@ impl Forwarder {
     /// Due events are read from the journal in batches into a queue of at most `concurrency`,
     /// and the journal is read again when the queue is down to half: when the last batch was
     /// full (more is due), when an event arrived (at most every [`LOOK_GAP`]), when the next
-    /// event falls due, and at least every [`POLL`] (which also renews this relay's claims on
-    /// a shared journal). An attempt frees its slot once its outcome is handed to the writer;
+    /// event falls due, and at least every [`POLL`] (so that a shared journal can renew this
+    /// relay's claims in time). An attempt frees its slot once its outcome is handed to the writer;
     /// its event stays held until the outcome is committed.
     pub(crate) async fn run(self, mut stop: watch::Receiver<bool>) {
         let concurrency = self.concurrency.max(1);
