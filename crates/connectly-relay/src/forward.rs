@@ -192,7 +192,7 @@ impl Forwarder {
         let store = self.store.clone();
         let keys = std::mem::take(&mut held.keys);
         let looked = tokio::task::spawn_blocking(move || {
-            let due = store.due_beyond(now, room, &keys);
+            let due = store.due(now, room, &keys);
             let next = match &due {
                 Ok(due) if due.len() < room => store.next_due(now).map(Some),
                 _ => Ok(None),

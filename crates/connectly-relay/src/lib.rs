@@ -57,7 +57,8 @@ pub use schedule::{parse_duration, Schedule, JITTER};
 pub use server::{serve, Relay};
 pub use sqlite::{SqliteStore, MIGRATIONS};
 pub use store::{
-    Filter, NewEvent, Outcome, Record, Selector, State, Status, Store, StoreError, Write, Written,
+    Filter, Keys, NewEvent, Outcome, Record, Selector, State, Status, Store, StoreError, Write,
+    Written,
 };
 
 /// The header carrying the event's delivery key (64 hex digits) on every forward.

@@ -3,7 +3,6 @@
 //! connection writes (the relay's writer thread), another reads. The schema is versioned with
 //! `PRAGMA user_version`: [`MIGRATIONS`] runs the steps a file has not had yet.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -13,8 +12,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Tra
 
 use crate::store::RECORD_COLUMNS as COLUMNS;
 use crate::store::{
-    BadColumn, Columns, Filter, NewEvent, Outcome, Record, Selector, Status, Store, StoreError,
-    Write, Written,
+    BadColumn, Columns, Filter, Keys, NewEvent, Outcome, Record, Selector, Status, Store,
+    StoreError, Write, Written,
 };
 
 /// The schema, one step per version: step `i` takes a file from `user_version` `i` to `i + 1`.
@@ -257,23 +256,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
-        self.read("read due events", |c| {
-            let mut statement = c.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM events WHERE state = 'pending' AND next_at <= ?1 \
-                 ORDER BY next_at LIMIT ?2"
-            ))?;
-            let rows = statement.query_map(params![now, limit as i64], record)?;
-            rows.collect()
-        })
-    }
-
-    fn due_beyond(
-        &self,
-        now: i64,
-        limit: usize,
-        held: &HashSet<DeliveryKey>,
-    ) -> Result<Vec<Record>, StoreError> {
+    fn due(&self, now: i64, limit: usize, held: &Keys) -> Result<Vec<Record>, StoreError> {
         self.read("read due events", |c| {
             let mut statement = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM events WHERE state = 'pending' AND next_at <= ?1 \

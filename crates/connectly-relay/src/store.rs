@@ -10,6 +10,9 @@ use std::str::FromStr;
 
 use connectly_webhook::DeliveryKey;
 
+/// A set of events, by key: those a forwarder holds ([`Store::due`]).
+pub type Keys = HashSet<DeliveryKey>;
+
 /// Where an event is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -311,29 +314,16 @@ pub trait Store: Send + Sync + 'static {
     /// Applies `batch` in one durable transaction; one [`Written`] per write, in order. An
     /// `Insert` of a key already stored (also earlier in the same batch) is a `Duplicate`.
     fn write(&self, batch: &[Write]) -> Result<Vec<Written>, StoreError>;
-    /// Pending events due at `now`, the earliest due first, at most `limit`.
+    /// Pending events due at `now` that the caller does not hold yet, the earliest due first, at
+    /// most `limit`. `held` are the events the caller already has (queued, being sent or being
+    /// recorded): they are not read again.
     ///
-    /// A store shared by several relays ([`PgStore`](crate::PgStore)) also *claims* them for
-    /// this relay, for a lease: another relay's `due` skips them until the lease ends or an
-    /// attempt of them is recorded (a relay that dies mid-forward loses its claims when the lease
-    /// ends). Events this relay claimed and has not recorded yet come first (their lease
-    /// renewed), then new ones up to `limit`: the caller asks for its in-flight count more and
-    /// skips the keys it is already sending. A single-relay store (SQLite) claims nothing.
-    fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError>;
-    /// [`Store::due`] for a caller that already holds the events of `held` (queued, being sent
-    /// or being recorded): up to `limit` due events not in `held`, the earliest due first. Held
-    /// events this relay claimed keep their claims (a shared store renews them well within the
-    /// lease, not necessarily on every call) but are not read back.
-    fn due_beyond(
-        &self,
-        now: i64,
-        limit: usize,
-        held: &HashSet<DeliveryKey>,
-    ) -> Result<Vec<Record>, StoreError> {
-        let mut due = self.due(now, limit.saturating_add(held.len()))?;
-        due.retain(|record| !held.contains(&record.key));
-        Ok(due)
-    }
+    /// A store shared by several relays ([`PgStore`](crate::PgStore)) also *claims* the events
+    /// it returns for this relay, for a lease: another relay's `due` skips them until the lease
+    /// ends or an attempt of them is recorded (a relay that dies mid-forward loses its claims when
+    /// the lease ends). The claims of `held` are renewed, well within the lease though not
+    /// necessarily on every call. A single-relay store (SQLite) claims nothing.
+    fn due(&self, now: i64, limit: usize, held: &Keys) -> Result<Vec<Record>, StoreError>;
     /// The earliest due time of a pending event later than `after` (`None`: none).
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError>;
     /// One event.

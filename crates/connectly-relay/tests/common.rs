@@ -2,14 +2,13 @@
 //! against both, see [`both_stores!`]) whose writes can be made to fail, signed test events, and
 //! polling with a deadline (never a sleep as an assertion).
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use connectly_relay::{
-    DeliveryKey, Filter, PgOptions, PgStore, Record, Relay, RelayConfig, Selector, SqliteStore,
-    Status, Store, StoreError, Url, Verifier, Write, Written,
+    DeliveryKey, Filter, Keys, PgOptions, PgStore, Record, Relay, RelayConfig, Selector,
+    SqliteStore, Status, Store, StoreError, Url, Verifier, Write, Written,
 };
 
 pub const SECRET: &str = "whsec_relay_TEST_5e4d";
@@ -122,20 +121,10 @@ impl Store for Faulty {
         }
         self.inner.write(batch)
     }
-    fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
+    fn due(&self, now: i64, limit: usize, held: &Keys) -> Result<Vec<Record>, StoreError> {
         self.most_due.fetch_max(limit, Ordering::SeqCst);
         self.looks.fetch_add(1, Ordering::SeqCst);
-        self.inner.due(now, limit)
-    }
-    fn due_beyond(
-        &self,
-        now: i64,
-        limit: usize,
-        held: &HashSet<DeliveryKey>,
-    ) -> Result<Vec<Record>, StoreError> {
-        self.most_due.fetch_max(limit, Ordering::SeqCst);
-        self.looks.fetch_add(1, Ordering::SeqCst);
-        self.inner.due_beyond(now, limit, held)
+        self.inner.due(now, limit, held)
     }
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {
         self.inner.next_due(after)

@@ -2,8 +2,8 @@
 //! relays (Postgres), and what their errors show.
 
 use connectly_relay::{
-    DeliveryKey, NewEvent, Outcome, RelayConfig, SqliteStore, Store, Url, Verifier, Write, Written,
-    MIGRATIONS,
+    DeliveryKey, Keys, NewEvent, Outcome, RelayConfig, SqliteStore, Store, Url, Verifier, Write,
+    Written, MIGRATIONS,
 };
 
 use crate::common::{event, journal, Backend, SECRET};
@@ -196,7 +196,7 @@ fn a_corrupted_row_is_an_error_naming_its_column(backend: Backend) {
     }
     let error = store.get(&DeliveryKey::of(&bodies[1])).unwrap_err();
     assert!(error.to_string().contains("`state`"), "{error}");
-    let error = store.due(i64::MAX, 10).unwrap_err();
+    let error = store.due(i64::MAX, 10, &Keys::new()).unwrap_err();
     assert!(error.to_string().contains("is corrupted"), "{error}");
 }
 

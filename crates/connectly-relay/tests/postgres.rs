@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connectly_relay::{
-    now_ms, DeliveryKey, Outcome, PgOptions, PgStore, Store, Write, Written, PG_MIGRATIONS,
+    now_ms, DeliveryKey, Keys, Outcome, PgOptions, PgStore, Store, Write, Written, PG_MIGRATIONS,
 };
 use connectly_tests::postgres::{database, hold_locks, psql, Cluster};
 
@@ -97,14 +97,14 @@ fn two_relays_claim_disjoint_events_and_take_over_when_a_lease_ends() {
     let b = PgStore::open(db.url(), options("b", Duration::from_secs(60))).unwrap();
     store_events(&a, 0..10, |_| 1_000);
     let now = now_ms();
-    let by_a = a.due(now, 6).unwrap();
-    let by_b = b.due(now, 10).unwrap();
+    let by_a = a.due(now, 6, &Keys::new()).unwrap();
+    let by_b = b.due(now, 10, &Keys::new()).unwrap();
     assert_eq!((by_a.len(), by_b.len()), (6, 4));
     assert!(keys(&by_a).is_disjoint(&keys(&by_b)));
     // A relay's own claims come back to it (renewed), never to the other while they hold.
-    assert_eq!(keys(&a.due(now, 10).unwrap()), keys(&by_a));
+    assert_eq!(keys(&a.due(now, 10, &Keys::new()).unwrap()), keys(&by_a));
     assert!(b
-        .due(now, 10)
+        .due(now, 10, &Keys::new())
         .unwrap()
         .iter()
         .all(|r| keys(&by_b).contains(&r.key)));
@@ -126,27 +126,11 @@ fn two_relays_claim_disjoint_events_and_take_over_when_a_lease_ends() {
             "B took only {} of the 9 pending events after A's lease",
             taken.len()
         );
-        taken = keys(&b.due(now_ms(), 20).unwrap());
+        taken = keys(&b.due(now_ms(), 20, &Keys::new()).unwrap());
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!taken.contains(&done));
     assert_eq!(taken.len(), 9);
-}
-
-#[test]
-fn a_relay_gets_its_own_claims_back_first_then_new_events_up_to_the_limit() {
-    let db = database();
-    let a = PgStore::open(db.url(), options("a", Duration::from_secs(60))).unwrap();
-    store_events(&a, 0..10, |i| 1_000 + i as i64);
-    let now = now_ms();
-    let sending = keys(&a.due(now, 3).unwrap());
-    // Events due earlier than the three being sent arrive: asked for its 3 in flight and 2
-    // free slots, the relay gets its 3 back (renewed) and exactly 2 new ones, not 5 new ones
-    // of which it could start only 2 while holding the other 3 from every other relay.
-    store_events(&a, 10..15, |_| 500);
-    let due = a.due(now, 5).unwrap();
-    assert!(sending.is_subset(&keys(&due)), "{due:?}");
-    assert_eq!(due.len(), 5);
 }
 
 #[test]
@@ -156,10 +140,10 @@ fn held_events_are_not_read_again_their_claims_are_renewed_and_no_lock_is_waited
     // Due one after the other, so the held four are the earliest due.
     store_events(&a, 0..10, |i| 1_000 + i as i64);
     let now = now_ms();
-    let mut held = keys(&a.due_beyond(now, 4, &HashSet::new()).unwrap());
+    let mut held = keys(&a.due(now, 4, &Keys::new()).unwrap());
     assert_eq!(held.len(), 4);
     // Beyond the held four: three others, though the held ones are this relay's own claims.
-    let more = keys(&a.due_beyond(now, 3, &held).unwrap());
+    let more = keys(&a.due(now, 3, &held).unwrap());
     assert_eq!(more.len(), 3);
     assert!(more.is_disjoint(&held), "a held event was read again");
     held.extend(more);
@@ -170,7 +154,7 @@ fn held_events_are_not_read_again_their_claims_are_renewed_and_no_lock_is_waited
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while psql(db.url(), leases).parse::<i64>().unwrap() <= first {
         assert!(std::time::Instant::now() < deadline, "no claim was renewed");
-        a.due_beyond(now_ms(), 0, &held).unwrap();
+        a.due(now_ms(), 0, &held).unwrap();
         std::thread::sleep(Duration::from_millis(20));
     }
     // Another relay's transaction holds every row's lock: neither renewing (due at once in a
@@ -178,7 +162,7 @@ fn held_events_are_not_read_again_their_claims_are_renewed_and_no_lock_is_waited
     // error).
     let _locks = hold_locks(db.url(), "SELECT id FROM connectly_relay_events FOR UPDATE");
     let a = PgStore::open(db.url(), options("a", Duration::from_millis(400))).unwrap();
-    assert!(a.due_beyond(now_ms(), 10, &held).unwrap().is_empty());
+    assert!(a.due(now_ms(), 10, &held).unwrap().is_empty());
 }
 
 #[test]

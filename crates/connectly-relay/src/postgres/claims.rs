@@ -1,65 +1,31 @@
-//! Claims with a lease: [`Store::due`](crate::Store::due) and
-//! [`Store::due_beyond`](crate::Store::due_beyond) on a database several relays share.
+//! Claims with a lease: [`Store::due`](crate::Store::due) on a database several relays share.
 //!
 //! No statement here waits for a lock: each locks its rows with `FOR UPDATE SKIP LOCKED`, so a
 //! row whose attempt the writer is recording is skipped, never waited for. And none scans the
 //! pending backlog beyond what it returns: claiming new events stops at its `LIMIT`, and renewing
 //! the claims of held events finds them by key (the unique index).
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use connectly_webhook::DeliveryKey;
 use deadpool_postgres::Object;
 use tokio_postgres::Row;
 
 use super::journal::records;
 use super::{Failure, PgStore, COLUMNS};
-use crate::store::{Record, StoreError};
+use crate::store::{Keys, Record, StoreError};
 
 /// Now by the database's clock, in Unix milliseconds: leases use it, so the relays' clocks
 /// need not agree for a lease to hold.
 const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
 impl PgStore {
-    /// [`Store::due`](crate::Store::due): this relay's own claims (renewed), then new ones.
-    pub(super) fn claim_due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
-        let (me, lease) = (self.instance.clone(), self.lease_ms);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.with_client("claim due events", move |client| async move {
-            // This relay's own claims first (renewed): the caller counts its events in flight
-            // in `limit`, so the rest of `limit` is what it can start now.
-            let own = client
-                .query(
-                    &format!(
-                        "UPDATE connectly_relay_events SET lease_until = {DB_NOW} + $4 \
-                         WHERE id IN (SELECT id FROM connectly_relay_events \
-                           WHERE claimed_by = $1 AND state = 'pending' AND next_at <= $2 \
-                           ORDER BY next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                         RETURNING {COLUMNS}"
-                    ),
-                    &[&me, &now, &limit, &lease],
-                )
-                .await?;
-            let mut due = records(&own)?;
-            let free = limit - due.len() as i64;
-            if free > 0 {
-                let skip: Vec<&[u8]> = due.iter().map(|r| &r.key.as_bytes()[..]).collect();
-                let new = claim_new(&client, &me, lease, now, free, &skip).await?;
-                due.extend(records(&new)?);
-            }
-            due.sort_by_key(|r| r.next_at);
-            Ok(due)
-        })
-    }
-
-    /// [`Store::due_beyond`](crate::Store::due_beyond): renews the claims of `held` (at most
+    /// [`Store::due`](crate::Store::due): renews the claims of `held` (at most
     /// every quarter of the lease), then claims up to `limit` due events not in `held`.
-    pub(super) fn claim_beyond(
+    pub(super) fn claim_due(
         &self,
         now: i64,
         limit: usize,
-        held: &HashSet<DeliveryKey>,
+        held: &Keys,
     ) -> Result<Vec<Record>, StoreError> {
         let (me, lease) = (self.instance.clone(), self.lease_ms);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

@@ -10,7 +10,7 @@ use tokio_postgres::{Row, Statement};
 
 use super::{Failure, PgStore, COLUMNS};
 use crate::store::{
-    record, BadColumn, Columns, Filter, NewEvent, Outcome, Record, Selector, Status, Store,
+    record, BadColumn, Columns, Filter, Keys, NewEvent, Outcome, Record, Selector, Status, Store,
     StoreError, Write, Written,
 };
 
@@ -217,17 +217,8 @@ impl Store for PgStore {
         )
     }
 
-    fn due(&self, now: i64, limit: usize) -> Result<Vec<Record>, StoreError> {
-        self.claim_due(now, limit)
-    }
-
-    fn due_beyond(
-        &self,
-        now: i64,
-        limit: usize,
-        held: &HashSet<DeliveryKey>,
-    ) -> Result<Vec<Record>, StoreError> {
-        self.claim_beyond(now, limit, held)
+    fn due(&self, now: i64, limit: usize, held: &Keys) -> Result<Vec<Record>, StoreError> {
+        self.claim_due(now, limit, held)
     }
 
     fn next_due(&self, after: i64) -> Result<Option<i64>, StoreError> {

@@ -7,7 +7,7 @@
 //!   transaction per group of writes (the writer's batch), its statements pipelined.
 //! - **Dedup across instances.** The delivery key is `UNIQUE`; an insert is `ON CONFLICT (key) DO
 //!   NOTHING`, so the same event sent to two relays is stored once.
-//! - **Claims with a lease.** [`Store::due_beyond`] renews the claims of the events this relay
+//! - **Claims with a lease.** [`Store::due`] renews the claims of the events this relay
 //!   holds (by key, at most every quarter of the lease), then claims new due events in one
 //!   statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`):
 //!   `claimed_by` this instance, `lease_until` the database's clock plus the lease. No statement
@@ -85,7 +85,7 @@ pub struct PgStore {
     shown: String,
     instance: String,
     lease_ms: i64,
-    /// When the claims of held events were last renewed ([`Store::due_beyond`]).
+    /// When the claims of held events were last renewed ([`Store::due`]).
     renewed: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
