@@ -263,22 +263,17 @@ fn fresh_name() -> String {
     )
 }
 
+/// `psql` on `url`: no startup file, quiet, stopping at the first error.
+fn psql_on(url: &str) -> Command {
+    let mut command = Command::new(bin_dir().join("psql"));
+    command.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url]);
+    command
+}
+
 /// Runs one statement with `psql` against `url`.
 pub fn psql(url: &str, sql: &str) -> String {
-    let bin = bin_dir();
-    let out = Command::new(bin.join("psql"))
-        .args([
-            "-X",
-            "-q",
-            "-t",
-            "-A",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            url,
-            "-c",
-            sql,
-        ])
+    let out = psql_on(url)
+        .args(["-t", "-A", "-c", sql])
         .stdin(Stdio::null())
         .output()
         .expect("psql runs");
@@ -306,8 +301,7 @@ impl Drop for Locks {
 pub fn hold_locks(url: &str, sql: &str) -> Locks {
     use std::io::Write as _;
     let name = format!("connectly_locks_{}", fresh_name());
-    let mut child = Command::new(bin_dir().join("psql"))
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url])
+    let mut child = psql_on(url)
         .env("PGAPPNAME", &name)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

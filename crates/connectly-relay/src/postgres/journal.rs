@@ -296,46 +296,45 @@ impl Store for PgStore {
         const SET: &str =
             "UPDATE connectly_relay_events SET state = 'pending', attempts = 0, next_at = $1";
         let selector = selector.clone();
-        self.with_client("mark events for replay", move |mut client| async move {
-            let tx = client.transaction().await?;
+        self.with_client("mark events for replay", move |client| async move {
             let changed = match selector {
                 Selector::Key(key) => {
-                    tx.execute(
-                        &format!("{SET} WHERE key = $2"),
-                        &[&now, &key.as_bytes().as_slice()],
-                    )
-                    .await?
+                    client
+                        .execute(
+                            &format!("{SET} WHERE key = $2"),
+                            &[&now, &key.as_bytes().as_slice()],
+                        )
+                        .await?
                 }
                 Selector::Received { since, until } => {
-                    tx.execute(
-                        &format!(
-                            "{SET} WHERE received_at >= COALESCE($2, received_at) \
-                             AND received_at < COALESCE($3, received_at + 1)"
-                        ),
-                        &[&now, &since, &until],
-                    )
-                    .await?
+                    client
+                        .execute(
+                            &format!(
+                                "{SET} WHERE received_at >= COALESCE($2, received_at) \
+                                 AND received_at < COALESCE($3, received_at + 1)"
+                            ),
+                            &[&now, &since, &until],
+                        )
+                        .await?
                 }
                 Selector::State(state) => {
-                    tx.execute(&format!("{SET} WHERE state = $2"), &[&now, &state.as_str()])
+                    client
+                        .execute(&format!("{SET} WHERE state = $2"), &[&now, &state.as_str()])
                         .await?
                 }
             };
-            tx.commit().await?;
             Ok(changed as usize)
         })
     }
 
     fn purge_dead(&self) -> Result<usize, StoreError> {
-        self.with_client("purge dead events", move |mut client| async move {
-            let tx = client.transaction().await?;
-            let changed = tx
+        self.with_client("purge dead events", move |client| async move {
+            let changed = client
                 .execute(
                     "DELETE FROM connectly_relay_events WHERE state = 'dead'",
                     &[],
                 )
                 .await?;
-            tx.commit().await?;
             Ok(changed as usize)
         })
     }
