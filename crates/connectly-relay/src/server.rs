@@ -1,8 +1,8 @@
 //! Running a relay: [`Relay`] (in-process, for tests and embedding) and [`serve`] (in the
 //! foreground until a signal), both over `connectly_net::server`'s accept loop with the relay's
-//! header timeout, connection cap and header cap, and one shutdown order: stop accepting, answer the requests in flight (their
-//! commits included), let the forwards in flight finish and record, then stop the writer once
-//! its queue is empty.
+//! header timeout, connection cap and header cap, and one shutdown order: stop accepting, answer
+//! the requests in flight (their commits included), let the forwards in flight finish and
+//! record, then stop the writer once its queue is empty.
 
 use std::future::Future;
 use std::io;

@@ -3,16 +3,17 @@
 //!
 //! - **Durable.** Every connection starts with `synchronous_commit=on` (a startup option, so no
 //!   server default or URL turns it off): `COMMIT` returns once the WAL is flushed on the
-//!   server, and only then is a 200 answered. One
-//!   transaction per group of writes (the writer's batch), its statements pipelined.
+//!   server, and only then is a 200 answered. One transaction per group of writes (the writer's
+//!   batch), its statements pipelined.
 //! - **Dedup across instances.** The delivery key is `UNIQUE`; an insert is `ON CONFLICT (key) DO
 //!   NOTHING`, so the same event sent to two relays is stored once.
-//! - **Claims with a lease.** [`Store::due`] renews the claims of the events this relay
-//!   holds (by key, at most every quarter of the lease), then claims new due events in one
-//!   statement (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`):
-//!   `claimed_by` this instance, `lease_until` the database's clock plus the lease. No statement
-//!   waits for a row lock, and no transaction stays open across the HTTP call. Recording an attempt clears the claim; a relay that dies mid-forward leaves its
-//!   claims to expire, and another relay takes the events then.
+//! - **Claims with a lease.** [`Store::due`] renews the claims of the events this relay holds (by
+//!   key, at most every quarter of the lease), then claims new due events in one statement
+//!   (`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`): `claimed_by`
+//!   this instance, `lease_until` the database's clock plus the lease. No statement waits for a
+//!   row lock, and no transaction stays open across the HTTP call. Recording an attempt clears
+//!   the claim; a relay that dies mid-forward leaves its claims to expire, and another relay takes
+//!   the events then.
 //! - **Migrations** ([`PG_MIGRATIONS`], the table `connectly_relay_migrations`) run at open when
 //!   asked ([`PgOptions::migrate`]: `relay serve` does; the other verbs only check), under a
 //!   transaction-scoped advisory lock so two relays starting together do not race; a database
