@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use crate::metrics::{Forwarded, Metrics};
 use crate::schedule::Schedule;
-use crate::store::{Outcome, Record, Store, Write};
+use crate::store::{Outcome, Record, Store, Write, Written};
 use crate::writer::{Job, Reply};
 use crate::{now_ms, RELAY_ATTEMPT_HEADER, RELAY_KEY_HEADER};
 
@@ -31,6 +31,11 @@ pub(crate) const POLL: Duration = Duration::from_millis(500);
 
 /// How often delivered events older than the retention window are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
+
+/// The most delivered events one purge forgets (a few milliseconds of the writer's time): a
+/// purge that comes back full is followed by another at once, each its own commit, so events
+/// arriving meanwhile wait for one chunk, never for the whole backlog of expired events.
+pub const PURGE_CHUNK: usize = 1_000;
 
 pub(crate) struct Forwarder {
     pub(crate) store: Arc<dyn Store>,
@@ -90,6 +95,9 @@ impl Forwarder {
         let mut tasks: JoinSet<Option<oneshot::Receiver<Reply>>> = JoinSet::new();
         let mut records: JoinSet<()> = JoinSet::new();
         let mut last_purge: Option<Instant> = None;
+        // The purge in the writer's queue, if any, and whether the last one came back full.
+        let mut purging: Option<oneshot::Receiver<Reply>> = None;
+        let mut purge_again = false;
         let mut last_look: Option<Instant> = None;
         // The last look filled its batch: more may be due at once.
         let mut more = true;
@@ -99,9 +107,12 @@ impl Forwarder {
             if *stop.borrow() {
                 break;
             }
-            if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+            if purging.is_none()
+                && (purge_again || last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY))
+            {
                 last_purge = Some(Instant::now());
-                self.purge();
+                purge_again = false;
+                purging = self.purge();
             }
             while tasks.len() < concurrency {
                 let Some(record) = held.queue.pop_front() else {
@@ -162,6 +173,13 @@ impl Forwarder {
                     if let Some(key) = held.recording.remove(&id) {
                         held.keys.remove(&key);
                     }
+                }
+                purged = async { purging.as_mut().expect("guarded").await }, if purging.is_some() => {
+                    purging = None;
+                    purge_again = matches!(
+                        purged,
+                        Ok(Ok(Written::Applied(forgotten))) if forgotten >= PURGE_CHUNK
+                    );
                 }
                 () = self.wake.notified() => arrived = true,
                 () = tokio::time::sleep(wait) => {}
@@ -243,18 +261,19 @@ impl Forwarder {
         };
     }
 
-    /// Queues the purge of delivered events older than the retention window (skipped when the
-    /// writer's queue is full: it comes again).
-    fn purge(&self) {
+    /// Queues the purge of up to [`PURGE_CHUNK`] delivered events older than the retention
+    /// window, and returns where its answer comes; `None` when the writer's queue is full (the
+    /// purge comes again at the next [`PURGE_EVERY`]).
+    fn purge(&self) -> Option<oneshot::Receiver<Reply>> {
         let cutoff = now_ms() - i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
-        let (reply, _) = oneshot::channel();
-        let _ = self
-            .writer
-            .try_send(Job {
-                write: Write::PurgeDelivered { before: cutoff },
-                reply,
-            })
-            .map(|()| self.metrics.queue_changed(1));
+        let (reply, answer) = oneshot::channel();
+        let write = Write::PurgeDelivered {
+            before: cutoff,
+            limit: PURGE_CHUNK,
+        };
+        self.writer.try_send(Job { write, reply }).ok()?;
+        self.metrics.queue_changed(1);
+        Some(answer)
     }
 }
 

@@ -51,6 +51,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use connectly_net::Url;
 pub use connectly_webhook::{DeliveryKey, Verifier};
+pub use forward::PURGE_CHUNK;
 pub use metrics::{Forwarded, Metrics, Refusal};
 pub use postgres::{is_postgres_url, shown_postgres_url, PgOptions, PgStore, PG_MIGRATIONS};
 pub use schedule::{parse_duration, Schedule, JITTER};

@@ -245,11 +245,13 @@ impl Store for SqliteStore {
                     Write::Attempt { key, at, outcome } => {
                         attempt(tx, key, *at, outcome).map(Written::Applied)
                     }
-                    Write::PurgeDelivered { before } => tx
+                    Write::PurgeDelivered { before, limit } => tx
                         .prepare_cached(
-                            "DELETE FROM events WHERE state = 'delivered' AND received_at < ?1",
+                            "DELETE FROM events WHERE id IN (SELECT id FROM events \
+                             WHERE state = 'delivered' AND received_at < ?1 \
+                             ORDER BY received_at LIMIT ?2)",
                         )?
-                        .execute([before])
+                        .execute(params![before, i64::try_from(*limit).unwrap_or(i64::MAX)])
                         .map(Written::Applied),
                 })
                 .collect()

@@ -110,10 +110,15 @@ pub enum Write {
         /// How.
         outcome: Outcome,
     },
-    /// Forget delivered events received before `before` (the retention window).
+    /// Forget delivered events received before `before` (the retention window): at most
+    /// `limit` of them, the oldest first, so that one purge holds a commit (and the events
+    /// waiting in it) for a bounded time however much has expired. Answered with
+    /// [`Written::Applied`] and the count forgotten: `limit` means more may be left.
     PurgeDelivered {
         /// The cutoff.
         before: i64,
+        /// The most events one purge forgets.
+        limit: usize,
     },
 }
 

@@ -159,7 +159,16 @@ pub async fn start(
     forward_to: &str,
     tweak: impl FnOnce(&mut RelayConfig),
 ) -> Running {
-    let Journal { store, _place, .. } = journal(backend);
+    start_on(journal(backend), forward_to, tweak).await
+}
+
+/// A relay forwarding to `forward_to`, on `journal` (filled beforehand).
+pub async fn start_on(
+    journal: Journal,
+    forward_to: &str,
+    tweak: impl FnOnce(&mut RelayConfig),
+) -> Running {
+    let Journal { store, _place, .. } = journal;
     let store = Arc::new(Faulty {
         inner: store,
         failing: AtomicBool::new(false),

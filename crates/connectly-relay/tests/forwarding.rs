@@ -4,10 +4,12 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use connectly_relay::{now_ms, DeliveryKey, Forwarded, Selector, State, Store, Verifier};
+use connectly_relay::{
+    now_ms, DeliveryKey, Forwarded, Selector, State, Store, Verifier, PURGE_CHUNK,
+};
 use connectly_tests::Sink;
 
-use crate::common::{event, eventually, start, Backend, SECRET};
+use crate::common::{event, eventually, journal, start, start_on, Backend, SECRET};
 
 async fn the_forward_carries_the_original_bytes_and_verifies_with_the_original_secret(
     backend: Backend,
@@ -231,7 +233,22 @@ async fn an_event_whose_outcome_is_not_committed_yet_is_not_sent_again(backend: 
     assert_eq!(sink.delivered().len(), 8);
 }
 
+async fn expired_events_are_purged_a_chunk_at_a_time_until_none_is_left(backend: Backend) {
+    let sink = Sink::start().await;
+    let journal = journal(backend);
+    // Received long ago and delivered: all expired, two and a half purges' worth.
+    crate::journal::store_delivered(&*journal.store, PURGE_CHUNK * 5 / 2);
+    let relay = start_on(journal, &sink.url(), |_| {}).await;
+    // The relay purges at start; a full purge is followed by the next at once, not a minute
+    // later.
+    eventually(Duration::from_secs(20), "every expired event purged", || {
+        relay.status().delivered == 0
+    })
+    .await;
+}
+
 crate::both_stores!(
+    expired_events_are_purged_a_chunk_at_a_time_until_none_is_left,
     due_events_are_read_in_batches_and_each_sent_once,
     an_event_whose_outcome_is_not_committed_yet_is_not_sent_again,
     a_schedule_s_first_delay_is_the_wait_before_the_first_attempt,

@@ -80,7 +80,10 @@ fn a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_store
     store.write(&[delivered(&old), delivered(&recent)]).unwrap();
     // Received before 3,000: the old one goes, the recent one stays.
     let purged = store
-        .write(&[Write::PurgeDelivered { before: 3_000 }])
+        .write(&[Write::PurgeDelivered {
+            before: 3_000,
+            limit: 10,
+        }])
         .unwrap();
     assert_eq!(purged, [Written::Applied(1)]);
     assert!(store.get(&DeliveryKey::of(&old)).unwrap().is_none());
@@ -91,6 +94,44 @@ fn a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_store
             .unwrap(),
         [Written::Stored, Written::Duplicate]
     );
+}
+
+/// `count` events received at 1, 2, ... ms after the epoch (long expired), delivered.
+pub fn store_delivered(store: &dyn Store, count: usize) -> Vec<Vec<u8>> {
+    let bodies: Vec<Vec<u8>> = (0..count).map(event).collect();
+    let inserts: Vec<Write> = (1..)
+        .zip(&bodies)
+        .map(|(at, body)| insert(body, at))
+        .collect();
+    store.write(&inserts).unwrap();
+    let delivered: Vec<Write> = bodies
+        .iter()
+        .map(|body| Write::Attempt {
+            key: DeliveryKey::of(body),
+            at: 1_000_000,
+            outcome: Outcome::Delivered,
+        })
+        .collect();
+    store.write(&delivered).unwrap();
+    bodies
+}
+
+fn a_purge_forgets_at_most_its_limit_the_oldest_first(backend: Backend) {
+    let journal = journal(backend);
+    let store = &*journal.store;
+    let bodies = store_delivered(store, 5);
+    let purge = |limit| {
+        store
+            .write(&[Write::PurgeDelivered { before: 5, limit }])
+            .unwrap()
+    };
+    // Received at 1 to 5: the four before 5 expire, two per purge, the oldest first.
+    assert_eq!(purge(2), [Written::Applied(2)]);
+    let kept = |i: usize| store.get(&DeliveryKey::of(&bodies[i])).unwrap().is_some();
+    assert_eq!((0..5).map(kept).collect::<Vec<_>>(), [false, false, true, true, true]);
+    assert_eq!(purge(2), [Written::Applied(2)]);
+    assert_eq!(purge(2), [Written::Applied(0)]);
+    assert_eq!(store.status().unwrap().delivered, 1);
 }
 
 #[test]
@@ -203,5 +244,6 @@ fn a_corrupted_row_is_an_error_naming_its_column(backend: Backend) {
 crate::both_stores!(sync:
     a_corrupted_row_is_an_error_naming_its_column,
     a_delivered_event_is_forgotten_after_the_retention_window_and_its_retry_stored_again,
+    a_purge_forgets_at_most_its_limit_the_oldest_first,
     replay_by_time_range_selects_only_events_received_in_it,
 );

@@ -90,6 +90,13 @@ pub(super) fn outcome_statements() -> [String; 3] {
     ]
 }
 
+/// The purge of up to `$2` delivered events received before `$1`, the oldest first, through the
+/// index of `received_at` (the state written as a filter, as in [`PENDING_BY_KEY`]), skipping rows
+/// another relay's purge holds.
+pub(super) const PURGE: &str = "DELETE FROM connectly_relay_events WHERE id IN (\
+     SELECT id FROM connectly_relay_events WHERE (state = 'delivered') IS TRUE \
+     AND received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+
 impl Prepared {
     async fn on(tx: &deadpool_postgres::Transaction<'_>) -> Result<Self, tokio_postgres::Error> {
         let [delivered, retry, dead] = outcome_statements();
@@ -107,12 +114,7 @@ impl Prepared {
             delivered: tx.prepare_cached(&delivered).await?,
             retry: tx.prepare_cached(&retry).await?,
             dead: tx.prepare_cached(&dead).await?,
-            purge: tx
-                .prepare_cached(
-                    "DELETE FROM connectly_relay_events \
-                     WHERE state = 'delivered' AND received_at < $1",
-                )
-                .await?,
+            purge: tx.prepare_cached(PURGE).await?,
         })
     }
 }
@@ -175,8 +177,9 @@ async fn apply(
             };
             Ok(Written::Applied(changed as usize))
         }
-        Write::PurgeDelivered { before } => {
-            let changed = tx.execute(&st.purge, &[before]).await?;
+        Write::PurgeDelivered { before, limit } => {
+            let limit = i64::try_from(*limit).unwrap_or(i64::MAX);
+            let changed = tx.execute(&st.purge, &[before, &limit]).await?;
             Ok(Written::Applied(changed as usize))
         }
     }
