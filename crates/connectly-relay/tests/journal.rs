@@ -128,7 +128,10 @@ fn a_purge_forgets_at_most_its_limit_the_oldest_first(backend: Backend) {
     // Received at 1 to 5: the four before 5 expire, two per purge, the oldest first.
     assert_eq!(purge(2), [Written::Applied(2)]);
     let kept = |i: usize| store.get(&DeliveryKey::of(&bodies[i])).unwrap().is_some();
-    assert_eq!((0..5).map(kept).collect::<Vec<_>>(), [false, false, true, true, true]);
+    assert_eq!(
+        (0..5).map(kept).collect::<Vec<_>>(),
+        [false, false, true, true, true]
+    );
     assert_eq!(purge(2), [Written::Applied(2)]);
     assert_eq!(purge(2), [Written::Applied(0)]);
     assert_eq!(store.status().unwrap().delivered, 1);

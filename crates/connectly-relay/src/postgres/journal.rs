@@ -59,7 +59,6 @@ struct Prepared {
     delivered: Statement,
     retry: Statement,
     dead: Statement,
-    purge: Statement,
 }
 
 /// Where an outcome's `UPDATE` finds its event: pending, by key, through the key's index only.
@@ -90,12 +89,14 @@ pub(super) fn outcome_statements() -> [String; 3] {
     ]
 }
 
-/// The purge of up to `$2` delivered events received before `$1`, the oldest first, through the
-/// index of `received_at` (the state written as a filter, as in [`PENDING_BY_KEY`]), skipping rows
-/// another relay's purge holds.
-pub(super) const PURGE: &str = "DELETE FROM connectly_relay_events WHERE id IN (\
-     SELECT id FROM connectly_relay_events WHERE (state = 'delivered') IS TRUE \
-     AND received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
+/// The purge of up to `$2` delivered events received before `$1`, the oldest first, skipping rows
+/// another relay's purge holds; the chosen rows are then found by their ids (an array, so that
+/// the plan looks each up rather than scanning the table to join them). It is not kept prepared:
+/// it runs once a minute (a chunk at a time while more expired), and a fresh plan sees the
+/// table's size, where a generic plan made while the table was small may read all of it.
+pub(super) const PURGE: &str = "DELETE FROM connectly_relay_events WHERE id = ANY(ARRAY(\
+     SELECT id FROM connectly_relay_events WHERE state = 'delivered' AND received_at < $1 \
+     ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED))";
 
 impl Prepared {
     async fn on(tx: &deadpool_postgres::Transaction<'_>) -> Result<Self, tokio_postgres::Error> {
@@ -114,7 +115,6 @@ impl Prepared {
             delivered: tx.prepare_cached(&delivered).await?,
             retry: tx.prepare_cached(&retry).await?,
             dead: tx.prepare_cached(&dead).await?,
-            purge: tx.prepare_cached(PURGE).await?,
         })
     }
 }
@@ -179,7 +179,7 @@ async fn apply(
         }
         Write::PurgeDelivered { before, limit } => {
             let limit = i64::try_from(*limit).unwrap_or(i64::MAX);
-            let changed = tx.execute(&st.purge, &[before, &limit]).await?;
+            let changed = tx.execute(PURGE, &[before, &limit]).await?;
             Ok(Written::Applied(changed as usize))
         }
     }

@@ -309,4 +309,27 @@ mod tests {
             );
         }
     }
+
+    /// On a journal of 20,000 events, 1,000 of them delivered and expired, the purge of a chunk
+    /// reads through the index of `received_at`, not the whole table or every delivered event.
+    #[test]
+    fn the_purge_reads_expired_events_through_the_index_of_their_arrival() {
+        let db = database();
+        drop(PgStore::open(db.url(), PgOptions::default()).unwrap());
+        let plan = psql(
+            db.url(),
+            &format!(
+                "INSERT INTO connectly_relay_events (key, state, received_at, signature, body) \
+                 SELECT sha256(i::text::bytea), \
+                 CASE WHEN i <= 1000 OR i % 3 = 0 THEN 'delivered' ELSE 'pending' END, i, '', '' \
+                 FROM generate_series(1, 20000) AS i; ANALYZE connectly_relay_events; \
+                 PREPARE s AS {}; EXPLAIN EXECUTE s(1001, 1000)",
+                super::journal::PURGE
+            ),
+        );
+        assert!(
+            plan.contains("connectly_relay_events_received") && !plan.contains("Seq Scan"),
+            "{plan}"
+        );
+    }
 }
