@@ -20,7 +20,8 @@
 //! Each throughput phase also reports the process's CPU per ack (load generator included), the
 //! writer thread's part of it and the cores busy: on a shared machine the CPU per ack moves less
 //! than the acks/s. First, the journal alone: [`SqliteStore`] commits of 1, 16 and 64 new events
-//! from one thread, as the writer makes them (rows/s, ms per commit, CPU per row).
+//! from one thread, as the writer makes them (rows/s, ms per commit, CPU per row), and of 16 into
+//! a journal already holding 300,000 (as one in use holds its retention window).
 //!
 //! Throughput: `CLIENTS` tasks (64) send distinct signed events back to back for `SECS` seconds
 //! (3); ack/s are the 200s per second. Latency: an open-loop sender at `RATE` events per second
@@ -284,10 +285,13 @@ fn stored_event(at: i64) -> Write {
     })
 }
 
-/// The journal alone, from one thread as the writer uses it: commits of `batch` new events for
-/// `secs` seconds. Prints rows/s, ms per commit and CPU µs per row.
-fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
-    let path = dir.join(format!("store-{batch}.db"));
+/// The journal alone, from one thread as the writer uses it: `rows` new events in commits of
+/// `batch`, into a journal already holding `stored` (a journal in use holds its retention
+/// window). Prints rows/s, ms per commit and CPU µs per row.
+fn store_alone(dir: &std::path::Path, batch: usize, rows: usize, stored: usize) {
+    let name = format!("store-{batch}-{stored}");
+    preload(dir, &name, stored);
+    let path = dir.join(format!("{name}.db"));
     let store = SqliteStore::open(&path).unwrap();
     let batches: Vec<Vec<Write>> = (0..rows / batch)
         .map(|b| {
@@ -303,7 +307,7 @@ fn store_alone(dir: &std::path::Path, batch: usize, rows: usize) {
     let (wall, cpu) = (started.elapsed().as_secs_f64(), thread_cpu_seconds() - cpu0);
     let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
     println!(
-        "  store alone, {batch:>3} rows/commit: {:.0} rows/s  {:.2} ms/commit  {:.1} µs CPU/row  \
+        "  store alone, {batch:>3} rows/commit, {stored:>7} stored: {:.0} rows/s  {:.2} ms/commit  {:.1} µs CPU/row  \
          (wal {:.1} MB)",
         rows as f64 / wall,
         wall * 1e3 / batches.len() as f64,
@@ -413,8 +417,13 @@ fn main() {
     let dir = tempfile::tempdir_in(dir).unwrap();
     println!("journal in {}", dir.path().display());
     if !only_forward {
-        for (batch, rows) in [(1, 1_000), (16, 32_000), (64, 64_000)] {
-            store_alone(dir.path(), batch, rows);
+        for (batch, rows, stored) in [
+            (1, 1_000, 0),
+            (16, 32_000, 0),
+            (64, 64_000, 0),
+            (16, 32_000, 300_000),
+        ] {
+            store_alone(dir.path(), batch, rows, stored);
         }
     }
     let (rt, http) = common::runtime_and_client();
