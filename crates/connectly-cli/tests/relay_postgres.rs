@@ -129,7 +129,7 @@ fn a_relay_killed_mid_forward_leaves_its_events_to_the_other_after_the_lease() {
     sink.delay(Duration::from_secs(600));
     let db = database();
     let url = db.url().to_owned();
-    let lease = ["--lease", "1s"];
+    let lease = ["--lease", "2s"];
     let mut a = RelayProcess::start(&url, &sink.url(), &lease);
     let http = http();
     for i in 0..10u64 {
@@ -182,7 +182,7 @@ fn crash_test_two_relays_on_postgres_kill_9_at_random_moments_loses_no_event_ans
     let mut refused = 0usize;
     const RUNS: u64 = 20;
     const SENDERS: u64 = 4;
-    let args = ["--retry-schedule", "0,20ms", "--lease", "1s"];
+    let args = ["--retry-schedule", "0,20ms", "--lease", "2s"];
     for run in 0..RUNS {
         let mut relays = [
             RelayProcess::start(&url, &sink.url(), &args),

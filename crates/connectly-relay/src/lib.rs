@@ -53,7 +53,9 @@ pub use connectly_net::Url;
 pub use connectly_webhook::{DeliveryKey, Verifier};
 pub use forward::PURGE_CHUNK;
 pub use metrics::{Forwarded, Metrics, Refusal};
-pub use postgres::{is_postgres_url, shown_postgres_url, PgOptions, PgStore, PG_MIGRATIONS};
+pub use postgres::{
+    is_postgres_url, shown_postgres_url, PgOptions, PgStore, MIN_LEASE, PG_MIGRATIONS,
+};
 pub use schedule::{parse_duration, Schedule, JITTER};
 pub use server::{serve, Relay};
 pub use sqlite::{SqliteStore, MIGRATIONS};

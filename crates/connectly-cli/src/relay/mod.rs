@@ -210,10 +210,10 @@ pub(crate) struct ServeArgs {
     /// Time allowed for one forward attempt.
     #[arg(long, value_name = "TIME", default_value = "30s", value_parser = parse_duration)]
     forward_timeout: Duration,
-    /// Postgres only: how long a relay's claim on the events it is sending holds; when a relay
-    /// dies mid-forward, another sends its events after this [default: twice
-    /// --forward-timeout].
-    #[arg(long, value_name = "TIME", value_parser = parse_duration)]
+    /// Postgres only, 2s or more: how long a relay's claim on the events it holds lasts after
+    /// its last renewal; when a relay dies mid-forward, another sends its events after this
+    /// [default: twice --forward-timeout, at least 2s].
+    #[arg(long, value_name = "TIME", value_parser = parse_lease)]
     lease: Option<Duration>,
     /// Largest event body, in bytes (413 above it).
     #[arg(long, value_name = "BYTES", default_value_t = connectly_relay::DEFAULT_MAX_BODY_BYTES)]
@@ -358,4 +358,18 @@ mod tests {
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(parse_time("1970-01-01T00:00:01Z"), Ok(1000));
     }
+}
+
+/// `--lease`: a duration of at least [`MIN_LEASE`](connectly_relay::MIN_LEASE).
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    let lease = parse_duration(text)?;
+    if lease < connectly_relay::MIN_LEASE {
+        return Err(format!(
+            "a lease shorter than {:?} could lapse between two renewals (made at the forwarder's \
+             looks at the journal, at least every {:?}) and an event be sent by two relays",
+            connectly_relay::MIN_LEASE,
+            connectly_relay::MIN_LEASE / 4
+        ));
+    }
+    Ok(lease)
 }

@@ -50,7 +50,9 @@ pub(super) async fn serve(printer: &Printer, args: ServeArgs) -> Result<(), Fail
     let store: Arc<dyn Store> = Arc::from(open(
         &args.store,
         PgOptions {
-            lease: args.lease.unwrap_or(2 * args.forward_timeout),
+            lease: args
+                .lease
+                .unwrap_or((2 * args.forward_timeout).max(connectly_relay::MIN_LEASE)),
             migrate: true,
             instance: None,
         },

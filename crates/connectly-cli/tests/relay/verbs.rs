@@ -67,19 +67,23 @@ pub(crate) fn dead_events_list_retry_and_export(store: &OsStr) {
 }
 
 #[test]
-fn serve_refuses_a_non_loopback_listen_and_a_plain_http_handler() {
+fn serve_refuses_a_non_loopback_listen_a_plain_http_handler_and_a_lease_too_short() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("relay.db");
-    for (listen, to, says) in [
+    let hook = "http://127.0.0.1:9/hook";
+    for (listen, to, lease, says) in [
+        ("0.0.0.0:0", hook, "2s", "not a loopback address"),
+        ("127.0.0.1:0", "http://example.com/hook", "2s", "plain http"),
         (
-            "0.0.0.0:0",
-            "http://127.0.0.1:9/hook",
-            "not a loopback address",
+            "127.0.0.1:0",
+            hook,
+            "1999ms",
+            "a lease shorter than 2s could lapse",
         ),
-        ("127.0.0.1:0", "http://example.com/hook", "plain http"),
     ] {
         let mut cmd = connectly(&["relay", "serve", "--listen", listen, "--forward-to", to]);
-        cmd.arg("--store")
+        cmd.args(["--lease", lease])
+            .arg("--store")
             .arg(&store)
             .env("CONNECTLY_WEBHOOK_SECRET", SECRET);
         let out = run_hiding(&mut cmd, SECRET).code(2);
