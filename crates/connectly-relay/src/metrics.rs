@@ -233,6 +233,10 @@ impl Metrics {
     pub fn forwards(&self, how: Forwarded) -> u64 {
         self.forwarded.get(how)
     }
+    /// Forward attempts being sent now.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Relaxed)
+    }
     /// Commits made so far.
     pub fn commits(&self) -> u64 {
         self.batch_size.count.load(Relaxed)

@@ -348,3 +348,53 @@ async fn postgres_stopped_answers_503_never_200_and_the_relay_recovers_when_it_i
     assert_eq!(delivered.len(), 6);
     relay.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_longer_than_the_lease_keeps_its_claim_and_no_other_relay_sends_it() {
+    use connectly_relay::{Forwarded, Relay, RelayConfig, Url, Verifier, MIN_LEASE};
+    use connectly_tests::Sink;
+    let db = tokio::task::spawn_blocking(database).await.unwrap();
+    let sink = Sink::start().await;
+    // Each attempt takes two leases.
+    sink.delay(2 * MIN_LEASE);
+    let start = |name: &str| {
+        let store = Arc::new(PgStore::open(db.url(), options(name, MIN_LEASE)).unwrap());
+        let mut config = RelayConfig::new(
+            Verifier::new(crate::common::SECRET),
+            Url::parse(&sink.url()).unwrap(),
+        );
+        config.forward_timeout = 4 * MIN_LEASE;
+        Relay::start(config, store)
+    };
+    let (a, b) = (start("a").await.unwrap(), start("b").await.unwrap());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    for i in 0..4 {
+        let body = event(i);
+        let response = http
+            .post(a.url())
+            .header(
+                "x-connectly-hmac-sha256",
+                connectly_webhook::sign(crate::common::SECRET, &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    eventually(Duration::from_secs(30), "A's 4 attempts delivered", || {
+        a.metrics().forwards(Forwarded::Delivered) >= 4
+    })
+    .await;
+    // A renewed its claims while its attempts lasted: B, looking all along, took none of them
+    // (a send of B's would still be waiting on the handler now).
+    assert_eq!(
+        (
+            b.metrics().in_flight(),
+            b.metrics().forwards(Forwarded::Delivered)
+        ),
+        (0, 0)
+    );
+    let keys: HashSet<String> = sink.delivered().into_iter().map(|f| f.key).collect();
+    assert_eq!(keys.len(), 4);
+}
