@@ -346,20 +346,6 @@ fn rfc3339(ms: i64) -> String {
 
 pub(crate) use journal::run;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_rfc3339_in_utc_to_the_millisecond() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_733_306_400_123), "2024-12-04T10:00:00.123Z");
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(parse_time("1970-01-01T00:00:01Z"), Ok(1000));
-    }
-}
-
 /// `--lease`: a duration of at least [`MIN_LEASE`](connectly_relay::MIN_LEASE).
 fn parse_lease(text: &str) -> Result<Duration, String> {
     let lease = parse_duration(text)?;
@@ -372,4 +358,18 @@ fn parse_lease(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(lease)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339_in_utc_to_the_millisecond() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_733_306_400_123), "2024-12-04T10:00:00.123Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(parse_time("1970-01-01T00:00:01Z"), Ok(1000));
+    }
 }
