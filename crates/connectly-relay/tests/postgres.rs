@@ -28,6 +28,20 @@ fn store_events(store: &PgStore, range: std::ops::Range<usize>, due: impl Fn(usi
     store.write(&writes).unwrap();
 }
 
+/// POSTs the event `i` (of [`event`]) to `url`, signed as Connectly does.
+async fn post_event(http: &reqwest::Client, url: String, i: usize) -> reqwest::Response {
+    let body = event(i);
+    http.post(url)
+        .header(
+            "x-connectly-hmac-sha256",
+            connectly_webhook::sign(crate::common::SECRET, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 fn keys(records: &[connectly_relay::Record]) -> HashSet<DeliveryKey> {
     records.iter().map(|r| r.key).collect()
 }
@@ -288,17 +302,7 @@ async fn postgres_stopped_answers_503_never_200_and_the_relay_recovers_when_it_i
     let post = |i: usize| {
         let (http, url) = (http.clone(), relay.url());
         async move {
-            let body = event(i);
-            let response = http
-                .post(url)
-                .header(
-                    "x-connectly-hmac-sha256",
-                    connectly_webhook::sign(crate::common::SECRET, &body),
-                )
-                .body(body)
-                .send()
-                .await
-                .unwrap();
+            let response = post_event(&http, url, i).await;
             let retry_after = response.headers().get("retry-after").cloned();
             (response.status().as_u16(), retry_after)
         }
@@ -369,18 +373,7 @@ async fn an_attempt_longer_than_the_lease_keeps_its_claim_and_no_other_relay_sen
     let (a, b) = (start("a").await.unwrap(), start("b").await.unwrap());
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     for i in 0..4 {
-        let body = event(i);
-        let response = http
-            .post(a.url())
-            .header(
-                "x-connectly-hmac-sha256",
-                connectly_webhook::sign(crate::common::SECRET, &body),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        assert_eq!(post_event(&http, a.url(), i).await.status(), 200);
     }
     let delivered = || {
         [&a, &b]
