@@ -174,7 +174,9 @@ impl Forwarder {
                         held.keys.remove(&key);
                     }
                 }
-                purged = async { purging.as_mut().expect("guarded").await }, if purging.is_some() => {
+                purged = async { purging.as_mut().expect("guarded").await },
+                    if purging.is_some() =>
+                {
                     purging = None;
                     purge_again = matches!(
                         purged,
