@@ -57,8 +57,9 @@ use crate::store::RECORD_COLUMNS as COLUMNS;
 
 /// The shortest lease a [`Relay`](crate::Relay) on a [`PgStore`] should be given (`connectly relay
 /// serve --lease` refuses less). Its forwarder renews the claims of the events it holds at its
-/// looks at the journal, at least every 500 ms, once a quarter of the lease has passed: with four
-/// looks to a lease a claim cannot lapse while the relay lives, however long an attempt takes.
+/// looks at the journal, at least every 500 ms, once a quarter of the lease has passed: so a
+/// claim is renewed within half a lease or so, however long an attempt takes, and lapses only if
+/// the relay dies or stalls for about half a lease.
 pub const MIN_LEASE: Duration = crate::forward::POLL.saturating_mul(4);
 
 /// How to open a [`PgStore`].
@@ -66,7 +67,7 @@ pub const MIN_LEASE: Duration = crate::forward::POLL.saturating_mul(4);
 pub struct PgOptions {
     /// How long [`Store::due`]'s claim holds after its last renewal: how long the events of a
     /// relay that died wait for another. At least [`MIN_LEASE`] under a relay (the CLI's default
-    /// is twice the forward timeout).
+    /// is twice the forward timeout, and at least that).
     pub lease: Duration,
     /// Create or bring the schema up to date (`relay serve`); otherwise only check that it is
     /// there and current (the read and act verbs).
